@@ -1,0 +1,173 @@
+#include "audit/operation_log.hpp"
+
+#include <map>
+
+#include "common/crypto.hpp"
+#include "storage/repos.hpp"
+
+namespace mamori::audit {
+namespace {
+
+void PutField(std::string& out, std::string_view v) {
+  const uint32_t n = static_cast<uint32_t>(v.size());
+  const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                       static_cast<char>(n)};
+  out.append(len, 4);
+  out.append(v);
+}
+
+}  // namespace
+
+std::string CanonicalEncoding(const storage::LogEntryRecord& e) {
+  std::string out;
+  out.reserve(64 + e.actor.size() + e.actor_login.size() + e.action.size() + e.target.size() + e.detail.size() +
+              e.session.size() + e.address.size() + e.clause.size() + e.result.size());
+  PutField(out, std::to_string(e.seq));
+  PutField(out, std::to_string(e.at));
+  PutField(out, e.actor);
+  PutField(out, e.actor_login);
+  PutField(out, e.session);
+  PutField(out, e.address);
+  PutField(out, e.action);
+  PutField(out, e.target);
+  PutField(out, e.result);
+  PutField(out, e.clause);
+  PutField(out, e.detail);
+  return out;
+}
+
+std::string EntryHash(const storage::LogEntryRecord& e) {
+  thread_local crypto::Sha256Hasher hasher;
+  auto prev = crypto::HexDecode(e.prev_hash);
+  hasher.Update(prev ? *prev : std::string(32, '\0'));
+  hasher.Update(CanonicalEncoding(e));
+  return crypto::HexEncode(hasher.Final());
+}
+
+std::string CheckpointMessage(int64_t seq, const std::string& hash) {
+  return "mamori-log-checkpoint-v1\n" + std::to_string(seq) + "\n" + hash + "\n";
+}
+
+std::string KeyIdOf(const std::string& public_pem) { return crypto::Sha256Hex(public_pem).substr(0, 16); }
+
+OperationLog::OperationLog(const Clock& clock, SigningKey key, int64_t checkpoint_every)
+    : clock_(clock), key_(std::move(key)), checkpoint_every_(checkpoint_every) {
+  if (key_.key_id.empty() && !key_.public_pem.empty()) key_.key_id = KeyIdOf(key_.public_pem);
+}
+
+Result<int64_t> OperationLog::Append(storage::Connection& c, const Event& ev) {
+  storage::AuditRepo repo(c);
+  MAMORI_ASSIGN(auto head, repo.Head());
+  storage::LogEntryRecord e;
+  e.seq = head.first + 1;
+  e.at = clock_.NowMicros();
+  e.actor = ev.actor;
+  e.actor_login = ev.actor_login;
+  e.session = ev.session;
+  e.address = ev.address;
+  e.action = ev.action;
+  e.target = ev.target;
+  e.result = ev.result;
+  e.clause = ev.clause;
+  e.detail = ev.detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.prev_hash = head.second;
+  e.hash = EntryHash(e);
+  MAMORI_TRY(repo.Insert(e));
+  MAMORI_TRY(repo.SetHead(e.seq, e.hash));
+  if (checkpoint_every_ > 0 && e.seq % checkpoint_every_ == 0) MAMORI_TRY(WriteCheckpoint(c, e.seq, e.hash));
+  return e.seq;
+}
+
+Status OperationLog::WriteCheckpoint(storage::Connection& c, int64_t seq, const std::string& hash) {
+  if (key_.private_pem.empty()) return Ok();
+  MAMORI_ASSIGN(std::string sig, crypto::SignEcdsaSha256(key_.private_pem, CheckpointMessage(seq, hash)));
+  storage::CheckpointRecord cp{seq, hash, clock_.NowMicros(), key_.key_id, crypto::Base64Encode(sig)};
+  return storage::AuditRepo(c).InsertCheckpoint(cp);
+}
+
+Status OperationLog::Checkpoint(storage::Connection& c) {
+  storage::AuditRepo repo(c);
+  MAMORI_ASSIGN(auto head, repo.Head());
+  if (head.first == 0) return Ok();
+  MAMORI_ASSIGN(auto cps, repo.Checkpoints());
+  if (!cps.empty() && cps.back().seq == head.first) return Ok();
+  return WriteCheckpoint(c, head.first, head.second);
+}
+
+Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
+  storage::AuditRepo repo(c);
+  VerifyReport rep;
+  auto fail = [&](int64_t seq, std::string reason) {
+    if (rep.ok || seq < rep.first_bad_seq) {
+      rep.ok = false;
+      rep.first_bad_seq = seq;
+      rep.reason = std::move(reason);
+    }
+  };
+
+  MAMORI_ASSIGN(auto checkpoints, repo.Checkpoints());
+  std::map<int64_t, const storage::CheckpointRecord*> by_seq;
+  int64_t prev_cp = 0;
+  for (const auto& cp : checkpoints) {
+    // A bad signature means the checkpoint itself was forged or altered.
+    auto sig = crypto::Base64Decode(cp.signature);
+    if (cp.key_id != key_.key_id || !sig ||
+        !crypto::VerifyEcdsaSha256(key_.public_pem, CheckpointMessage(cp.seq, cp.hash), *sig)) {
+      fail(prev_cp + 1, "checkpoint " + std::to_string(cp.seq) + " has an invalid signature");
+    }
+    by_seq[cp.seq] = &cp;
+    prev_cp = cp.seq;
+  }
+
+  int64_t expected = 1;
+  std::string prev_hash = kGenesisHash;
+  int64_t last_good_cp = 0;
+  const int64_t kBatch = 100000;
+  bool more = true;
+  while (more && rep.ok) {
+    int64_t got = 0;
+    MAMORI_TRY(repo.Scan(expected, kBatch, [&](const storage::LogEntryRecord& e) {
+      ++got;
+      if (!rep.ok) return;
+      if (e.seq != expected) {
+        fail(expected, e.seq > expected ? "entry missing" : "entries out of order");
+        return;
+      }
+      if (e.prev_hash != prev_hash) {
+        fail(e.seq, "prev_hash does not match the previous entry");
+        return;
+      }
+      const std::string h = EntryHash(e);
+      if (h != e.hash) {
+        fail(e.seq, "hash does not match the entry's contents");
+        return;
+      }
+      if (auto it = by_seq.find(e.seq); it != by_seq.end()) {
+        if (it->second->hash != h) {
+          // The chain was rewritten consistently after the last good checkpoint.
+          fail(last_good_cp + 1, "chain differs from signed checkpoint " + std::to_string(e.seq));
+          return;
+        }
+        last_good_cp = e.seq;
+        ++rep.checkpoints;
+      }
+      prev_hash = h;
+      ++rep.entries;
+      ++expected;
+    }));
+    more = got == kBatch;
+  }
+  if (!rep.ok) return rep;
+
+  MAMORI_ASSIGN(auto head, repo.Head());
+  if (head.first != rep.entries || head.second != prev_hash) {
+    fail(std::min(head.first, rep.entries) + 1, "log head does not match the last entry (entries removed?)");
+  }
+  if (!checkpoints.empty() && checkpoints.back().seq > rep.entries) {
+    fail(std::min(rep.entries + 1, checkpoints.back().seq), "entries covered by a signed checkpoint are missing");
+  }
+  rep.head = prev_hash;
+  return rep;
+}
+
+}  // namespace mamori::audit

@@ -1,0 +1,295 @@
+#include "policy/pack.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace mamori::policy {
+
+const RoleDef* PolicyPack::FindRole(const std::string& id) const {
+  for (const auto& r : roles)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+std::string PolicyPack::Cite(const std::string& clause) const {
+  return clause.empty() ? std::string() : pack + ":" + clause;
+}
+
+namespace {
+
+// Walks the YAML tree, recording each problem with the node's position.
+class Checker {
+ public:
+  explicit Checker(std::vector<PackError>& errors) : errors_(errors) {}
+
+  void Fail(const YAML::Node& node, const std::string& message) {
+    const YAML::Mark m = node.Mark();
+    errors_.push_back({m.line + 1, m.column + 1, message});
+  }
+
+  // Reports keys of `map` not in `known` (a typo must not silently disable a rule).
+  void Keys(const YAML::Node& map, std::initializer_list<const char*> known, const std::string& where) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>("");
+      bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+      if (!ok) Fail(kv.first, "unknown key '" + key + "' in " + where);
+    }
+  }
+
+  bool Map(const YAML::Node& node, const std::string& what) {
+    if (!node.IsMap()) {
+      Fail(node, what + " must be a mapping");
+      return false;
+    }
+    return true;
+  }
+
+  std::string Str(const YAML::Node& parent, const char* key, bool required, const std::string& where) {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      if (required) Fail(parent, where + "." + key + " is required");
+      return {};
+    }
+    if (!n.IsScalar()) {
+      Fail(n, where + "." + key + " must be text");
+      return {};
+    }
+    return n.Scalar();
+  }
+
+  int Int(const YAML::Node& parent, const char* key, int def, int min, int max, const std::string& where) {
+    const YAML::Node n = parent[key];
+    if (!n) return def;
+    int v = 0;
+    try {
+      v = n.as<int>();
+    } catch (const YAML::Exception&) {
+      Fail(n, where + "." + key + " must be an integer");
+      return def;
+    }
+    if (v < min || v > max) {
+      Fail(n, where + "." + key + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return def;
+    }
+    return v;
+  }
+
+  bool Bool(const YAML::Node& parent, const char* key, bool def, const std::string& where) {
+    const YAML::Node n = parent[key];
+    if (!n) return def;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      Fail(n, where + "." + key + " must be true or false");
+      return def;
+    }
+  }
+
+  std::vector<std::string> List(const YAML::Node& parent, const char* key, const std::string& where) {
+    std::vector<std::string> out;
+    const YAML::Node n = parent[key];
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      Fail(n, where + "." + key + " must be a list");
+      return out;
+    }
+    for (const auto& item : n) {
+      if (!item.IsScalar()) {
+        Fail(item, where + "." + key + " items must be text");
+        continue;
+      }
+      out.push_back(item.Scalar());
+    }
+    return out;
+  }
+
+ private:
+  std::vector<PackError>& errors_;
+};
+
+bool Contains(const auto& list, const std::string& v) {
+  return std::find(std::begin(list), std::end(list), v) != std::end(list);
+}
+
+void ParseRoles(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node) {
+    c.Fail(node, "roles is required");
+    return;
+  }
+  if (!c.Map(node, "roles")) return;
+  for (const auto& kv : node) {
+    RoleDef role;
+    role.id = kv.first.as<std::string>("");
+    const std::string where = "roles." + role.id;
+    const YAML::Node r = kv.second;
+    if (!c.Map(r, where)) continue;
+    c.Keys(r, {"title", "title_en", "clause", "scopes", "permissions", "privileged"}, where);
+    role.title = c.Str(r, "title", true, where);
+    role.title_en = c.Str(r, "title_en", false, where);
+    role.clause = c.Str(r, "clause", false, where);
+    role.privileged = c.Bool(r, "privileged", false, where);
+    role.scopes = c.List(r, "scopes", where);
+    if (role.scopes.empty()) c.Fail(r, where + ".scopes must name at least one scope type");
+    for (const auto& s : role.scopes)
+      if (!Contains(kScopeTypes, s)) c.Fail(r["scopes"], where + ": unknown scope type '" + s + "'");
+    role.permissions = c.List(r, "permissions", where);
+    for (const auto& p : role.permissions)
+      if (!Contains(kPermissions, p)) c.Fail(r["permissions"], where + ": unknown permission '" + p + "'");
+    pack.roles.push_back(std::move(role));
+  }
+}
+
+void ParseSeparation(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node) return;
+  if (!node.IsSequence()) {
+    c.Fail(node, "separation_of_duties must be a list");
+    return;
+  }
+  for (const auto& item : node) {
+    if (!c.Map(item, "separation_of_duties item")) continue;
+    c.Keys(item, {"roles", "clause"}, "separation_of_duties");
+    auto roles = c.List(item, "roles", "separation_of_duties");
+    if (roles.size() != 2) {
+      c.Fail(item, "separation_of_duties.roles must name exactly two roles");
+      continue;
+    }
+    for (const auto& r : roles)
+      if (!pack.FindRole(r)) c.Fail(item["roles"], "separation_of_duties: unknown role '" + r + "'");
+    pack.separation.push_back({roles[0], roles[1], c.Str(item, "clause", true, "separation_of_duties")});
+  }
+}
+
+void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolicy& auth) {
+  if (!node) {
+    c.Fail(node, "authentication is required");
+    return;
+  }
+  if (!c.Map(node, "authentication")) return;
+  c.Keys(node, {"password", "lockout", "session", "mfa", "ids"}, "authentication");
+
+  if (const YAML::Node p = node["password"]; p && c.Map(p, "authentication.password")) {
+    const std::string w = "authentication.password";
+    c.Keys(p, {"clause", "min_length", "max_length", "classes_required", "dictionary_check",
+               "reject_login_id", "history", "temporary_must_change", "privileged_max_age_days",
+               "argon2id"}, w);
+    auto& pw = auth.password;
+    pw.clause = c.Str(p, "clause", true, w);
+    pw.min_length = c.Int(p, "min_length", 8, 1, 128, w);
+    pw.max_length = c.Int(p, "max_length", 128, 8, 1024, w);
+    if (pw.max_length < pw.min_length) c.Fail(p, w + ".max_length must not be below min_length");
+    pw.classes_required = c.Int(p, "classes_required", 3, 0, 4, w);
+    pw.dictionary_check = c.Bool(p, "dictionary_check", true, w);
+    pw.reject_login_id = c.Bool(p, "reject_login_id", true, w);
+    pw.history = c.Int(p, "history", 5, 0, 24, w);
+    pw.temporary_must_change = c.Bool(p, "temporary_must_change", true, w);
+    pw.privileged_max_age_days = c.Int(p, "privileged_max_age_days", 180, 0, 3650, w);
+    if (const YAML::Node a = p["argon2id"]; a && c.Map(a, w + ".argon2id")) {
+      c.Keys(a, {"memory_kib", "iterations"}, w + ".argon2id");
+      // libsodium's floor is 8 KiB and 1 pass; above 1 GiB a login would starve the server.
+      pw.argon2_memory_kib = static_cast<uint32_t>(c.Int(a, "memory_kib", 19456, 8, 1048576, w + ".argon2id"));
+      pw.argon2_iterations = static_cast<uint32_t>(c.Int(a, "iterations", 2, 1, 10, w + ".argon2id"));
+    }
+  } else if (!p) {
+    c.Fail(node, "authentication.password is required");
+  }
+
+  if (const YAML::Node l = node["lockout"]; l && c.Map(l, "authentication.lockout")) {
+    const std::string w = "authentication.lockout";
+    c.Keys(l, {"clause", "max_failures", "lock_minutes"}, w);
+    auth.lockout.clause = c.Str(l, "clause", true, w);
+    auth.lockout.max_failures = c.Int(l, "max_failures", 5, 1, 100, w);
+    auth.lockout.lock_minutes = c.Int(l, "lock_minutes", 30, 1, 525600, w);
+  } else if (!l) {
+    c.Fail(node, "authentication.lockout is required");
+  }
+
+  if (const YAML::Node s = node["session"]; s && c.Map(s, "authentication.session")) {
+    const std::string w = "authentication.session";
+    c.Keys(s, {"clause", "idle_minutes", "absolute_hours"}, w);
+    auth.session.clause = c.Str(s, "clause", false, w);
+    auth.session.idle_minutes = c.Int(s, "idle_minutes", 15, 1, 1440, w);
+    auth.session.absolute_hours = c.Int(s, "absolute_hours", 10, 1, 168, w);
+  } else if (!s) {
+    c.Fail(node, "authentication.session is required");
+  }
+
+  if (const YAML::Node m = node["mfa"]; m && c.Map(m, "authentication.mfa")) {
+    const std::string w = "authentication.mfa";
+    c.Keys(m, {"clause", "required_for"}, w);
+    auth.mfa.clause = c.Str(m, "clause", false, w);
+    const std::string req = c.Str(m, "required_for", true, w);
+    if (req == "all") auth.mfa.required_for = MfaRequirement::kAll;
+    else if (req == "privileged") auth.mfa.required_for = MfaRequirement::kPrivileged;
+    else if (req == "none") auth.mfa.required_for = MfaRequirement::kNone;
+    else if (!req.empty()) c.Fail(m["required_for"], w + ".required_for must be all, privileged or none");
+  }
+
+  if (const YAML::Node i = node["ids"]; i && c.Map(i, "authentication.ids")) {
+    const std::string w = "authentication.ids";
+    c.Keys(i, {"clause", "inactive_days"}, w);
+    auth.ids.clause = c.Str(i, "clause", false, w);
+    auth.ids.inactive_days = c.Int(i, "inactive_days", 90, 1, 3650, w);
+  }
+}
+
+}  // namespace
+
+std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackError>& errors) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    errors.push_back({e.mark.line + 1, e.mark.column + 1, e.msg});
+    return std::nullopt;
+  }
+  Checker c(errors);
+  if (!root || !root.IsMap()) {
+    errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
+    return std::nullopt;
+  }
+  c.Keys(root, {"pack", "title", "title_en", "version", "roles", "separation_of_duties", "authentication"},
+         "the pack");
+  PolicyPack pack;
+  pack.pack = c.Str(root, "pack", true, "pack");
+  if (!pack.pack.empty() &&
+      !std::all_of(pack.pack.begin(), pack.pack.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+      }))
+    c.Fail(root["pack"], "pack must be lower-case letters, digits, '-' or '_'");
+  pack.title = c.Str(root, "title", true, "pack");
+  pack.title_en = c.Str(root, "title_en", false, "pack");
+  pack.version = c.Str(root, "version", true, "pack");
+  ParseRoles(c, root["roles"], pack);
+  ParseSeparation(c, root["separation_of_duties"], pack);
+  ParseAuthentication(c, root["authentication"], pack.auth);
+  // Roles that the server itself relies on at init time must exist.
+  for (const char* needed : {"infrastructure_manager", "security_manager"})
+    if (!pack.FindRole(needed))
+      errors.push_back({1, 1, std::string("role '") + needed + "' is required (the initial administrator holds it)"});
+  if (!errors.empty()) return std::nullopt;
+  return pack;
+}
+
+Result<PolicyPack> LoadPackFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::Validation("policy", "unreadable", "ポリシーパックを読み込めません: " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::vector<PackError> errors;
+  auto pack = ParsePack(ss.str(), errors);
+  if (pack) return std::move(*pack);
+  Error e;
+  e.code = ErrorCode::kValidationFailed;
+  e.detail = path + ":";
+  for (const auto& err : errors) {
+    e.detail += "\n  line " + std::to_string(err.line) + ": " + err.message;
+    e.fields.push_back({"line " + std::to_string(err.line), err.message});
+  }
+  return e;
+}
+
+}  // namespace mamori::policy

@@ -1,0 +1,101 @@
+#include "storage/db.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/postgres/pg_db.hpp"
+#include "storage/sqlite/sqlite_db.hpp"
+
+namespace mamori::storage {
+
+Value Nullable(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return s;
+}
+
+Value NullableInt(int64_t v, bool present) {
+  if (!present) return nullptr;
+  return v;
+}
+
+Error StorageError(std::string_view what, std::string_view message) {
+  spdlog::error("storage: {}: {}", what, message);
+  return Error::Internal("データベースの処理に失敗しました");
+}
+
+Result<int64_t> Connection::QueryInt(std::string_view sql, const Params& params, int64_t fallback) {
+  int64_t out = fallback;
+  bool seen = false;
+  auto st = Query(sql, params, [&](const Row& r) {
+    if (!seen && !r.IsNull(0)) out = r.Int(0);
+    seen = true;
+  });
+  if (!st.ok()) return std::move(st).error();
+  return out;
+}
+
+PooledConnection::~PooledConnection() {
+  if (db_ && conn_) db_->Release(std::move(conn_));
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int max_connections) {
+  std::unique_ptr<Database> db;
+  if (url.rfind("sqlite:", 0) == 0) {
+    db = std::make_unique<SqliteDatabase>(url, url.substr(7), max_connections);
+  } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    db = std::make_unique<PgDatabase>(url, max_connections);
+  } else {
+    return Error::Validation("db", "unsupported_url",
+                             "--db は sqlite:PATH または postgresql:// で始まる URL を指定してください");
+  }
+  // Open one connection now so a bad URL fails at start, not at the first request.
+  auto conn = db->Acquire();
+  if (!conn.ok()) return std::move(conn).error();
+  return db;
+}
+
+Result<PooledConnection> Database::Acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return PooledConnection(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = Connect();
+  if (!conn.ok()) {
+    std::lock_guard relock(mu_);
+    --open_;
+    cv_.notify_one();
+    return std::move(conn).error();
+  }
+  return PooledConnection(this, std::move(conn).value());
+}
+
+void Database::Release(std::unique_ptr<Connection> conn) {
+  std::lock_guard lock(mu_);
+  if (conn->Healthy()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+  cv_.notify_one();
+}
+
+// The single row of log_head is the write lock: taking it first in every write transaction
+// orders all writers the same way on both engines, so the operation log's hash chain has one
+// total order and no two writers can deadlock.
+static constexpr std::string_view kLockLogHead = "UPDATE log_head SET seq = seq WHERE id = 1";
+
+Status Database::BeginWrite(Connection& c) {
+  MAMORI_TRY(c.Begin());
+  auto r = c.Execute(kLockLogHead);
+  if (!r.ok()) {
+    c.Rollback();
+    return std::move(r).error();
+  }
+  return Ok();
+}
+
+}  // namespace mamori::storage

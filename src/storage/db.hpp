@@ -1,0 +1,148 @@
+// The storage engine interface: connections that run parameterised SQL, a pool, and
+// transactions. SQLite (sqlite/) and PostgreSQL (postgres/) implement it; the repositories
+// above it are written once, in SQL both engines accept, with '?' placeholders.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace mamori::storage {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// A bound parameter: SQL NULL, an integer, or text.
+using Value = std::variant<std::nullptr_t, int64_t, std::string>;
+using Params = std::vector<Value>;
+
+// Optional text/integer helpers for binding nullable values.
+Value Nullable(const std::string& s);  // "" binds NULL
+Value NullableInt(int64_t v, bool present);
+
+// One result row, valid only inside the Query callback.
+class Row {
+ public:
+  virtual ~Row() = default;
+  virtual bool IsNull(int col) const = 0;
+  virtual std::string_view Text(int col) const = 0;  // "" for NULL
+  virtual int64_t Int(int col) const = 0;            // 0 for NULL
+  std::string Str(int col) const { return std::string(Text(col)); }
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Dialect dialect() const = 0;
+  // Runs one statement; returns the number of rows changed.
+  virtual Result<int64_t> Execute(std::string_view sql, const Params& params = {}) = 0;
+  // Runs one statement and calls `on_row` for each result row.
+  virtual Status Query(std::string_view sql, const Params& params,
+                       const std::function<void(const Row&)>& on_row) = 0;
+  // Runs a script of several statements without parameters (migrations).
+  virtual Status ExecScript(std::string_view sql) = 0;
+  // A write transaction. SQLite takes the write lock at once (BEGIN IMMEDIATE) so two writers
+  // never deadlock on lock upgrade.
+  virtual Status Begin() = 0;
+  virtual Status Commit() = 0;
+  virtual void Rollback() = 0;
+  // True while the connection is usable (a broken PostgreSQL link is not returned to the pool).
+  virtual bool Healthy() const = 0;
+
+  // Convenience: the first column of the first row as integer, or `fallback` when no row.
+  Result<int64_t> QueryInt(std::string_view sql, const Params& params, int64_t fallback);
+};
+
+class Database;
+
+// A pooled connection, returned to its pool on destruction.
+class PooledConnection {
+ public:
+  PooledConnection(Database* db, std::unique_ptr<Connection> conn) : db_(db), conn_(std::move(conn)) {}
+  PooledConnection(PooledConnection&&) = default;
+  PooledConnection& operator=(PooledConnection&&) = default;
+  ~PooledConnection();
+  Connection* operator->() { return conn_.get(); }
+  Connection& operator*() { return *conn_; }
+
+ private:
+  Database* db_;
+  std::unique_ptr<Connection> conn_;
+};
+
+class Database {
+ public:
+  // `url` is "sqlite:PATH" or "postgresql://..." (also "postgres://").
+  static Result<std::unique_ptr<Database>> Open(const std::string& url, int max_connections = 16);
+  virtual ~Database() = default;
+
+  Dialect dialect() const { return dialect_; }
+  const std::string& url() const { return url_; }
+  Result<PooledConnection> Acquire();
+
+  // Runs `fn(conn)` in a write transaction: commits when it returns OK, rolls back on an
+  // error or an exception, so a failed request leaves nothing behind. Every write
+  // transaction first takes the operation-log head lock: writes are serialised in log order.
+  template <typename Fn>
+  auto Write(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+    using R = decltype(fn(std::declval<Connection&>()));
+    auto conn = Acquire();
+    if (!conn.ok()) return R(std::move(conn).error());
+    Connection& c = **conn;
+    if (auto st = BeginWrite(c); !st.ok()) return R(std::move(st).error());
+    try {
+      R result = fn(c);
+      if (result.ok()) {
+        if (auto st = c.Commit(); !st.ok()) {
+          c.Rollback();
+          return R(std::move(st).error());
+        }
+      } else {
+        c.Rollback();
+      }
+      return result;
+    } catch (...) {
+      c.Rollback();
+      throw;
+    }
+  }
+
+  // Runs `fn(conn)` on a pooled connection without a transaction (reads).
+  template <typename Fn>
+  auto Read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+    using R = decltype(fn(std::declval<Connection&>()));
+    auto conn = Acquire();
+    if (!conn.ok()) return R(std::move(conn).error());
+    return fn(**conn);
+  }
+
+ protected:
+  Database(Dialect dialect, std::string url, int max_connections)
+      : dialect_(dialect), url_(std::move(url)), max_connections_(max_connections) {}
+  virtual Result<std::unique_ptr<Connection>> Connect() = 0;
+
+ private:
+  friend class PooledConnection;
+  Status BeginWrite(Connection& c);
+  void Release(std::unique_ptr<Connection> conn);
+
+  Dialect dialect_;
+  std::string url_;
+  int max_connections_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+};
+
+// Error for a failed statement; the SQL text is logged, never sent to clients.
+Error StorageError(std::string_view what, std::string_view message);
+
+}  // namespace mamori::storage

@@ -1,0 +1,151 @@
+#include "storage/migrations.hpp"
+
+#include <string>
+
+namespace mamori::storage {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Never edit a migration that has shipped; add a new one.
+constexpr Migration kMigrations[] = {
+    {1, "identity, sessions, operation log", R"SQL(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE org_units (
+  id         TEXT PRIMARY KEY,
+  code       TEXT NOT NULL UNIQUE,
+  name       TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  parent_id  TEXT REFERENCES org_units(id),
+  valid_from TEXT,
+  valid_to   TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX org_units_parent ON org_units(parent_id);
+CREATE TABLE users (
+  id                   TEXT PRIMARY KEY,
+  login_id             TEXT NOT NULL UNIQUE,
+  name                 TEXT NOT NULL,
+  org_unit_id          TEXT NOT NULL REFERENCES org_units(id),
+  employment_type      TEXT NOT NULL,
+  status               TEXT NOT NULL,
+  password_hash        TEXT,
+  password_changed_at  BIGINT,
+  must_change_password INTEGER NOT NULL,
+  failed_attempts      INTEGER NOT NULL DEFAULT 0,
+  locked_until         BIGINT,
+  last_login_at        BIGINT,
+  last_login_address   TEXT,
+  expires_on           TEXT,
+  totp_secret          TEXT,
+  totp_pending         TEXT,
+  totp_last_step       BIGINT NOT NULL DEFAULT 0,
+  created_at           BIGINT NOT NULL,
+  deleted_at           BIGINT
+);
+CREATE INDEX users_org ON users(org_unit_id);
+CREATE TABLE password_history (
+  user_id    TEXT NOT NULL REFERENCES users(id),
+  hash       TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX password_history_user ON password_history(user_id, created_at);
+CREATE TABLE role_assignments (
+  id          TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users(id),
+  role        TEXT NOT NULL,
+  scope_type  TEXT NOT NULL,
+  scope_id    TEXT,
+  valid_from  TEXT,
+  valid_to    TEXT,
+  delegate_of TEXT REFERENCES users(id),
+  created_at  BIGINT NOT NULL,
+  created_by  TEXT,
+  revoked_at  BIGINT,
+  revoked_by  TEXT
+);
+CREATE INDEX role_assignments_user ON role_assignments(user_id);
+CREATE TABLE sessions (
+  id           TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL REFERENCES users(id),
+  csrf_token   TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  address      TEXT,
+  mfa_passed   INTEGER NOT NULL,
+  ended_at     BIGINT,
+  end_reason   TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE audit_log (
+  seq         BIGINT PRIMARY KEY,
+  at          BIGINT NOT NULL,
+  actor       TEXT NOT NULL,
+  actor_login TEXT NOT NULL,
+  session     TEXT NOT NULL,
+  address     TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  target      TEXT NOT NULL,
+  result      TEXT NOT NULL,
+  clause      TEXT NOT NULL,
+  detail      TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+);
+CREATE INDEX audit_log_actor ON audit_log(actor, seq);
+CREATE INDEX audit_log_action ON audit_log(action, seq);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE TABLE log_head (
+  id   INTEGER PRIMARY KEY,
+  seq  BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO log_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE log_checkpoints (
+  seq       BIGINT PRIMARY KEY,
+  hash      TEXT NOT NULL,
+  at        BIGINT NOT NULL,
+  key_id    TEXT NOT NULL,
+  signature TEXT NOT NULL
+);
+)SQL"},
+};
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Status Migrate(Database& db) {
+  MAMORI_ASSIGN(auto conn, db.Acquire());
+  MAMORI_TRY(conn->ExecScript(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+      "applied_at BIGINT NOT NULL)"));
+  MAMORI_ASSIGN(int64_t current, conn->QueryInt("SELECT MAX(version) FROM schema_migrations", {}, 0));
+  for (const Migration& m : kMigrations) {
+    if (m.version <= current) continue;
+    MAMORI_TRY(conn->Begin());
+    Status st = conn->ExecScript(m.sql);
+    if (st.ok()) {
+      auto r = conn->Execute(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+          {static_cast<int64_t>(m.version), std::string(m.name), static_cast<int64_t>(time(nullptr)) * 1000000});
+      if (!r.ok()) st = std::move(r).error();
+    }
+    if (!st.ok()) {
+      conn->Rollback();
+      return st;
+    }
+    MAMORI_TRY(conn->Commit());
+  }
+  return Ok();
+}
+
+}  // namespace mamori::storage

@@ -1,0 +1,133 @@
+// Repositories: every SQL statement mamori runs lives in storage/*_repo.cpp as a named
+// constant with bind parameters. Each repository works on a Connection handed in by the
+// caller, so a service composes several of them inside one transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "storage/db.hpp"
+#include "storage/records.hpp"
+
+namespace mamori::storage {
+
+struct Page {
+  int64_t page = 1;
+  int64_t per_page = 50;
+  int64_t Offset() const { return (page - 1) * per_page; }
+};
+
+class MetaRepo {
+ public:
+  explicit MetaRepo(Connection& c) : c_(c) {}
+  Result<std::optional<std::string>> Get(const std::string& key);
+  Status Set(const std::string& key, const std::string& value);
+
+ private:
+  Connection& c_;
+};
+
+class OrgRepo {
+ public:
+  explicit OrgRepo(Connection& c) : c_(c) {}
+  Status Insert(const OrgUnitRecord& r);
+  Result<std::optional<OrgUnitRecord>> Get(const std::string& id);
+  Result<std::optional<OrgUnitRecord>> FindByCode(const std::string& code);
+  Result<std::vector<OrgUnitRecord>> ListAll();
+
+ private:
+  Connection& c_;
+};
+
+struct UserFilter {
+  std::vector<std::string> org_unit_ids;  // restrict to these units (scope); empty = all
+  bool restrict_units = false;            // true: an empty org_unit_ids matches nothing
+  std::string org_unit_id;                // exact unit
+  std::string status;                     // active | locked | suspended | expired | deleted
+  std::string role;                       // holds this role (unrevoked)
+  int64_t last_login_before = 0;          // not logged in since (never counts), 0 = no filter
+  std::string q;                          // substring of login_id or name
+  int64_t now = 0;
+  std::string today;                      // JST "YYYY-MM-DD", for expiry
+};
+
+class UserRepo {
+ public:
+  explicit UserRepo(Connection& c) : c_(c) {}
+  Status Insert(const UserRecord& r);
+  // Writes every mutable column of `r` (by id).
+  Status Update(const UserRecord& r);
+  Result<std::optional<UserRecord>> Get(const std::string& id);
+  Result<std::optional<UserRecord>> FindByLogin(const std::string& login_id);
+  Result<std::vector<UserRecord>> List(const UserFilter& f, const Page& page);
+  Result<int64_t> Count(const UserFilter& f);
+  Status AddPasswordHistory(const std::string& user_id, const std::string& hash, int64_t at);
+  Result<std::vector<std::string>> RecentPasswordHashes(const std::string& user_id, int n);
+  Result<int64_t> CountLocked(int64_t now);
+
+ private:
+  Connection& c_;
+};
+
+class RoleRepo {
+ public:
+  explicit RoleRepo(Connection& c) : c_(c) {}
+  Status Insert(const RoleAssignmentRecord& r);
+  Result<std::optional<RoleAssignmentRecord>> Get(const std::string& id);
+  // Unrevoked assignments of a user (validity dates are checked by the caller).
+  Result<std::vector<RoleAssignmentRecord>> ListForUser(const std::string& user_id);
+  // Unrevoked assignments of everyone (optionally of one user).
+  Result<std::vector<RoleAssignmentRecord>> ListActive(const std::string& user_id);
+  Status Revoke(const std::string& id, const std::string& by, int64_t at);
+
+ private:
+  Connection& c_;
+};
+
+class SessionRepo {
+ public:
+  explicit SessionRepo(Connection& c) : c_(c) {}
+  Status Insert(const SessionRecord& r);
+  Result<std::optional<SessionRecord>> Get(const std::string& id);
+  Status Touch(const std::string& id, int64_t at);
+  Status SetMfaPassed(const std::string& id);
+  Status End(const std::string& id, int64_t at, const std::string& reason);
+  // Ends every live session of a user; returns how many.
+  Result<int64_t> EndAllForUser(const std::string& user_id, int64_t at, const std::string& reason);
+
+ private:
+  Connection& c_;
+};
+
+struct LogFilter {
+  std::string actor;   // user id or login id
+  std::string action;  // exact action, or prefix ending in '.'
+  std::string result;
+  int64_t from = 0;    // at >= from (0 = open)
+  int64_t to = 0;      // at < to (0 = open)
+  bool restrict_actors = false;
+  std::vector<std::string> actor_ids;  // scope restriction when restrict_actors
+};
+
+class AuditRepo {
+ public:
+  explicit AuditRepo(Connection& c) : c_(c) {}
+  Result<std::pair<int64_t, std::string>> Head();
+  Status SetHead(int64_t seq, const std::string& hash);
+  Status Insert(const LogEntryRecord& e);
+  Result<std::vector<LogEntryRecord>> List(const LogFilter& f, const Page& page);
+  Result<int64_t> Count(const LogFilter& f);
+  // Streams entries in seq order from `from_seq`, `limit` at most (0 = all).
+  Status Scan(int64_t from_seq, int64_t limit, const std::function<void(const LogEntryRecord&)>& fn);
+  Status InsertCheckpoint(const CheckpointRecord& c);
+  Result<std::vector<CheckpointRecord>> Checkpoints();
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace mamori::storage
