@@ -78,6 +78,12 @@ Result<int64_t> OperationLog::Append(storage::Connection& c, const Event& ev) {
   return e.seq;
 }
 
+Status OperationLog::Record(storage::Connection& c, const Event& e) {
+  auto r = Append(c, e);
+  if (!r.ok()) return std::move(r).error();
+  return Ok();
+}
+
 Status OperationLog::WriteCheckpoint(storage::Connection& c, int64_t seq, const std::string& hash) {
   if (key_.private_pem.empty()) return Ok();
   MAMORI_ASSIGN(std::string sig, crypto::SignEcdsaSha256(key_.private_pem, CheckpointMessage(seq, hash)));

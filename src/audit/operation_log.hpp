@@ -63,6 +63,8 @@ class OperationLog {
   // Appends inside the caller's write transaction (Database::Write holds the head lock), so
   // the entry commits or rolls back with the change it records. Returns the new seq.
   Result<int64_t> Append(storage::Connection& c, const Event& e);
+  // Append() for callers that need only success or failure.
+  Status Record(storage::Connection& c, const Event& e);
   // Signs the current head now (at shutdown, and before a backup).
   Status Checkpoint(storage::Connection& c);
   // Recomputes the whole chain and checks every checkpoint signature with the public key.

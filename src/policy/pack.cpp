@@ -230,9 +230,12 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
 
   if (const YAML::Node i = node["ids"]; i && c.Map(i, "authentication.ids")) {
     const std::string w = "authentication.ids";
-    c.Keys(i, {"clause", "inactive_days"}, w);
+    c.Keys(i, {"clause", "inactive_days", "expiry_required_for"}, w);
     auth.ids.clause = c.Str(i, "clause", false, w);
     auth.ids.inactive_days = c.Int(i, "inactive_days", 90, 1, 3650, w);
+    auth.ids.expiry_required_for = c.List(i, "expiry_required_for", w);
+    for (const auto& t : auth.ids.expiry_required_for)
+      if (!Contains(kEmploymentTypes, t)) c.Fail(i["expiry_required_for"], w + ": unknown employment type '" + t + "'");
   }
 }
 
@@ -251,7 +254,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "roles", "separation_of_duties", "authentication"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "roles", "separation_of_duties", "authentication"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -263,6 +266,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   pack.title = c.Str(root, "title", true, "pack");
   pack.title_en = c.Str(root, "title_en", false, "pack");
   pack.version = c.Str(root, "version", true, "pack");
+  pack.municipality = c.Str(root, "municipality", true, "pack");
   ParseRoles(c, root["roles"], pack);
   ParseSeparation(c, root["separation_of_duties"], pack);
   ParseAuthentication(c, root["authentication"], pack.auth);

@@ -71,7 +71,12 @@ struct MfaPolicy {
 struct IdPolicy {
   std::string clause;
   int inactive_days = 90;
+  // Employment types whose IDs must carry an expiry date (time-limited accounts).
+  std::vector<std::string> expiry_required_for;
 };
+
+inline constexpr const char* kEmploymentTypes[] = {"regular",    "reappointed", "fixed_term",
+                                                   "fiscal_year", "dispatched",  "contractor"};
 
 struct AuthenticationPolicy {
   PasswordPolicy password;
@@ -86,6 +91,7 @@ struct PolicyPack {
   std::string title;
   std::string title_en;
   std::string version;
+  std::string municipality;  // name of the body the pack belongs to ("神戸市"), the org tree's root
   std::vector<RoleDef> roles;
   std::vector<SeparationRule> separation;
   AuthenticationPolicy auth;

@@ -33,6 +33,7 @@ TEST(PackTest, KobePackLoads) {
 const char* kMinimal = R"(pack: test
 title: t
 version: "1"
+municipality: テスト市
 roles:
   infrastructure_manager: {title: a, scopes: [city], permissions: [users.manage]}
   security_manager: {title: b, scopes: [city]}
@@ -61,9 +62,9 @@ TEST(PackTest, BrokenPackNamesLineAndReason) {
   EXPECT_FALSE(ParsePack(text, errors));
   ASSERT_EQ(errors.size(), 2u);
   // Unknown top-level keys are reported first, then the sections in order.
-  EXPECT_EQ(errors[0].line, 12);
+  EXPECT_EQ(errors[0].line, 13);
   EXPECT_NE(errors[0].message.find("unknown_section"), std::string::npos);
-  EXPECT_EQ(errors[1].line, 8);
+  EXPECT_EQ(errors[1].line, 9);
   EXPECT_NE(errors[1].message.find("min_length"), std::string::npos);
 }
 
@@ -74,7 +75,7 @@ TEST(PackTest, UnknownPermissionAndScopeRefused) {
   std::vector<PackError> errors;
   EXPECT_FALSE(ParsePack(text, errors));
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[0].line, 5);
+  EXPECT_EQ(errors[0].line, 6);
 }
 
 TEST(PackTest, SyntaxErrorHasLine) {

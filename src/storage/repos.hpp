@@ -98,6 +98,9 @@ class SessionRepo {
   Status End(const std::string& id, int64_t at, const std::string& reason);
   // Ends every live session of a user; returns how many.
   Result<int64_t> EndAllForUser(const std::string& user_id, int64_t at, const std::string& reason);
+  // Ends every live session of a user except `keep_id`.
+  Status EndOthersForUser(const std::string& user_id, const std::string& keep_id, int64_t at,
+                          const std::string& reason);
 
  private:
   Connection& c_;

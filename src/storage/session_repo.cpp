@@ -15,6 +15,8 @@ constexpr std::string_view kEnd =
     "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL";
 constexpr std::string_view kEndAll =
     "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL";
+constexpr std::string_view kEndOthers =
+    "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND id <> ? AND ended_at IS NULL";
 
 Status Done(Result<int64_t> r) {
   if (!r.ok()) return std::move(r).error();
@@ -47,6 +49,11 @@ Status SessionRepo::End(const std::string& id, int64_t at, const std::string& re
 
 Result<int64_t> SessionRepo::EndAllForUser(const std::string& user_id, int64_t at, const std::string& reason) {
   return c_.Execute(kEndAll, {at, reason, user_id});
+}
+
+Status SessionRepo::EndOthersForUser(const std::string& user_id, const std::string& keep_id, int64_t at,
+                                     const std::string& reason) {
+  return Done(c_.Execute(kEndOthers, {at, reason, user_id, keep_id}));
 }
 
 }  // namespace mamori::storage

@@ -1,0 +1,52 @@
+// The application as the HTTP edge sees it: the services, and the per-request call state the
+// pipeline fills in before a handler runs.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/metrics.hpp"
+#include "api/request.hpp"
+#include "domain/auth_service.hpp"
+#include "domain/directory_service.hpp"
+#include "domain/env.hpp"
+#include "domain/log_service.hpp"
+
+namespace mamori::api {
+
+struct App {
+  explicit App(domain::Env& e) : env(e), auth(e), directory(e), logs(e) {}
+  domain::Env& env;
+  domain::AuthService auth;
+  domain::DirectoryService directory;
+  domain::LogService logs;
+  Metrics metrics;
+  std::string web_dir;  // built front end (web/dist); empty = none
+};
+
+struct Call {
+  Request& req;
+  std::optional<domain::SessionState> session;  // set for routes that need a session
+  const domain::Actor& actor() const { return session->actor; }
+};
+
+// Name of the session cookie (API v1 contract).
+inline constexpr const char* kSessionCookie = "__Host-mamori_session";
+
+// Maps a service Result to a response: `ok` builds the success answer.
+template <typename T, typename F>
+Response Answer(Result<T>&& r, F&& ok) {
+  if (!r.ok()) return Response::Problem(r.error());
+  return ok(r.value());
+}
+inline Response AnswerStatus(const Status& st, int success_status = 204) {
+  if (!st.ok()) return Response::Problem(st.error());
+  Response r;
+  r.status = success_status;
+  return r;
+}
+
+// Parses `page` and `per_page` query parameters (1-based; per_page 1..200, default 50).
+Result<storage::Page> PageOf(const Request& req);
+
+}  // namespace mamori::api

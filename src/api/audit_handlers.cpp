@@ -1,0 +1,120 @@
+#include "api/handlers.hpp"
+#include "api/views.hpp"
+#include "common/json_input.hpp"
+#include "storage/repos.hpp"
+
+namespace mamori::api {
+namespace {
+
+// Reads the log filters shared by list and export.
+Result<storage::LogFilter> FilterOf(const Request& req) {
+  storage::LogFilter f;
+  auto get = [&](const char* k) {
+    auto it = req.query.find(k);
+    return it == req.query.end() ? std::string() : it->second;
+  };
+  f.actor = get("actor");
+  f.action = get("action");
+  f.result = get("result");
+  for (const auto* v : {&f.actor, &f.action})
+    if (!CheckString(*v, {0, 64}).empty()) return Error::Validation(v == &f.actor ? "actor" : "action", "invalid");
+  if (!f.result.empty() && f.result != "success" && f.result != "failure" && f.result != "denied")
+    return Error::Validation("result", "not_allowed");
+  for (const char* k : {"from", "to"}) {
+    const std::string v = get(k);
+    if (v.empty()) continue;
+    auto t = ParseRfc3339(v);
+    if (!t) return Error::Validation(k, "invalid_time", std::string(k) + " は RFC 3339 の日時か YYYY-MM-DD です");
+    // A bare date as "to" includes that whole day.
+    (std::string(k) == "from" ? f.from : f.to) = *t + (std::string(k) == "to" && v.size() == 10 ? kMicrosPerDay : 0);
+  }
+  return f;
+}
+
+// One CSV field: quoted, quotes doubled; a leading = + - @ is defused so Excel does not run it.
+std::string CsvField(const std::string& v) {
+  std::string out = "\"";
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) out += "'";
+  for (char c : v) {
+    if (c == '"') out += "\"\"";
+    else out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Response ListAuditLog(App& app, Call& call) {
+  auto f = FilterOf(call.req);
+  if (!f.ok()) return Response::Problem(f.error());
+  auto page = PageOf(call.req);
+  if (!page.ok()) return Response::Problem(page.error());
+  return Answer(app.logs.List(call.actor(), *f, *page, false), [](const auto& listed) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& e : listed.first) items.push_back(LogEntryJson(e));
+    return Response::Json(200, {{"items", items}, {"total", listed.second}});
+  });
+}
+
+Response VerifyAuditLog(App& app, Call& call) {
+  return Answer(app.logs.Verify(call.actor()), [](const audit::VerifyReport& r) {
+    nlohmann::json body = {{"ok", r.ok}, {"entries", r.entries}, {"checkpoints", r.checkpoints}};
+    if (r.ok) {
+      body["head"] = r.head;
+    } else {
+      body["first_bad_seq"] = r.first_bad_seq;
+      body["reason"] = r.reason;
+    }
+    return Response::Json(200, body);
+  });
+}
+
+Response ExportAuditLog(App& app, Call& call) {
+  auto f = FilterOf(call.req);
+  if (!f.ok()) return Response::Problem(f.error());
+  // One export holds at most 100,000 rows; narrow the period for more.
+  return Answer(app.logs.List(call.actor(), *f, {1, 100000}, true), [](const auto& listed) {
+    // UTF-8 with BOM so Excel opens Japanese text correctly.
+    std::string csv = "\xEF\xBB\xBF";
+    csv += "seq,at,actor_login_id,actor,address,action,target,result,clause,detail,hash\r\n";
+    for (const auto& e : listed.first) {
+      csv += std::to_string(e.seq) + "," + CsvField(FormatRfc3339(e.at)) + "," + CsvField(e.actor_login) + "," +
+             CsvField(e.actor) + "," + CsvField(e.address) + "," + CsvField(e.action) + "," + CsvField(e.target) +
+             "," + CsvField(e.result) + "," + CsvField(e.clause) + "," + CsvField(e.detail) + "," + CsvField(e.hash) +
+             "\r\n";
+    }
+    Response r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
+    r.SetHeader("Content-Disposition", "attachment; filename=\"operation-log.csv\"");
+    return r;
+  });
+}
+
+Response GetPolicy(App& app, Call& call) { return Response::Json(200, PolicyJson(app.env.pack)); }
+
+Response Healthz(App&, Call&) { return Response::Json(200, {{"status", "ok"}}); }
+
+Response Readyz(App& app, Call&) {
+  auto r = app.env.db.Read([](storage::Connection& c) { return c.QueryInt("SELECT 1", {}, 0); });
+  if (!r.ok() || *r != 1)
+    return Response::Problem(Error{ErrorCode::kUnavailable, "データベースに接続できません", {}, {}});
+  return Response::Json(200, {{"status", "ready"}});
+}
+
+Response MetricsText(App& app, Call&) {
+  std::string extra;
+  auto gauges = app.env.db.Read([&](storage::Connection& c) -> Result<std::pair<int64_t, int64_t>> {
+    MAMORI_ASSIGN(int64_t locked, storage::UserRepo(c).CountLocked(app.env.clock.NowMicros()));
+    MAMORI_ASSIGN(auto head, storage::AuditRepo(c).Head());
+    return std::make_pair(locked, head.first);
+  });
+  if (gauges.ok()) {
+    extra += "# HELP mamori_locked_accounts Accounts locked out now.\n# TYPE mamori_locked_accounts gauge\n";
+    extra += "mamori_locked_accounts " + std::to_string(gauges->first) + "\n";
+    extra += "# HELP mamori_operation_log_head_seq Sequence number of the newest operation-log entry.\n";
+    extra += "# TYPE mamori_operation_log_head_seq gauge\nmamori_operation_log_head_seq " +
+             std::to_string(gauges->second) + "\n";
+  }
+  return Response::Text(200, app.metrics.Render(extra), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace mamori::api

@@ -1,0 +1,186 @@
+#include "api/handlers.hpp"
+#include "api/views.hpp"
+#include "common/json_input.hpp"
+
+namespace mamori::api {
+namespace {
+
+nlohmann::json ListJson(nlohmann::json items, int64_t total) { return {{"items", std::move(items)}, {"total", total}}; }
+
+// An opaque id from the path: 32 hex digits, anything else is simply not found.
+bool ValidId(const std::string& id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+Response NotFound(const char* what) { return Response::Problem(Error::NotFound(what)); }
+
+}  // namespace
+
+Result<storage::Page> PageOf(const Request& req) {
+  storage::Page p;
+  auto num = [&](const char* name, int64_t def, int64_t max, int64_t& out) -> Status {
+    auto it = req.query.find(name);
+    if (it == req.query.end() || it->second.empty()) {
+      out = def;
+      return Ok();
+    }
+    const std::string& s = it->second;
+    if (s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+      return Error::Validation(name, "wrong_type");
+    out = std::stoll(s);
+    if (out < 1 || out > max) return Error::Validation(name, "out_of_range");
+    return Ok();
+  };
+  MAMORI_TRY(num("page", 1, 1000000, p.page));
+  MAMORI_TRY(num("per_page", 50, 200, p.per_page));
+  return p;
+}
+
+Response ListOrgUnits(App& app, Call& call) {
+  return Answer(app.directory.ListOrgUnits(call.actor()), [](const std::vector<storage::OrgUnitRecord>& units) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& u : units) items.push_back(OrgUnitJson(u));
+    return Response::Json(200, ListJson(items, static_cast<int64_t>(units.size())));
+  });
+}
+
+Response CreateOrgUnit(App& app, Call& call) {
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  domain::NewOrgUnit u;
+  auto code = in->String("code", true, {1, 32});
+  auto name = in->String("name", true, {1, 100});
+  auto kind = in->Enum("kind", true, {"bureau", "department", "section"});
+  auto parent = in->String("parent_id", true, {1, 64});
+  in->RejectUnknown({"code", "name", "kind", "parent_id"});
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  u = {*code, *name, *kind, *parent};
+  return Answer(app.directory.CreateOrgUnit(call.actor(), u),
+                [](const storage::OrgUnitRecord& r) { return Response::Json(201, OrgUnitJson(r)); });
+}
+
+Response ListUsers(App& app, Call& call) {
+  auto page = PageOf(call.req);
+  if (!page.ok()) return Response::Problem(page.error());
+  domain::UserQuery q;
+  q.page = *page;
+  auto get = [&](const char* k) {
+    auto it = call.req.query.find(k);
+    return it == call.req.query.end() ? std::string() : it->second;
+  };
+  q.org_unit_id = get("org_unit_id");
+  q.status = get("status");
+  q.role = get("role");
+  q.q = get("q");
+  if (!q.status.empty() && q.status != "active" && q.status != "locked" && q.status != "suspended" &&
+      q.status != "expired" && q.status != "deleted")
+    return Response::Problem(Error::Validation("status", "not_allowed"));
+  if (!CheckString(q.q, {0, 100}).empty()) return Response::Problem(Error::Validation("q", "invalid"));
+  if (const std::string d = get("inactive_days"); !d.empty()) {
+    if (d.size() > 5 || d.find_first_not_of("0123456789") != std::string::npos)
+      return Response::Problem(Error::Validation("inactive_days", "wrong_type"));
+    q.inactive_days = std::stoll(d);
+    if (q.inactive_days < 1 || q.inactive_days > 36500)
+      return Response::Problem(Error::Validation("inactive_days", "out_of_range"));
+  }
+  const int64_t now = app.env.clock.NowMicros();
+  const std::string today = app.env.Today();
+  return Answer(app.directory.ListUsers(call.actor(), q), [&](const auto& listed) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& u : listed.first) items.push_back(UserJson(u, now, today));
+    return Response::Json(200, ListJson(items, listed.second));
+  });
+}
+
+Response CreateUser(App& app, Call& call) {
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  auto login_id = in->String("login_id", true, {3, 64});
+  auto name = in->String("name", true, {1, 100});
+  auto org = in->String("org_unit_id", true, {1, 64});
+  auto type = in->Enum("employment_type", true,
+                       {"regular", "reappointed", "fixed_term", "fiscal_year", "dispatched", "contractor"});
+  auto expires = in->Date("expires_on", false);
+  in->RejectUnknown({"login_id", "name", "org_unit_id", "employment_type", "expires_on"});
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  domain::NewUser u{*login_id, *name, *org, *type, expires.value_or("")};
+  const int64_t now = app.env.clock.NowMicros();
+  return Answer(app.directory.CreateUser(call.actor(), u), [&](const domain::CreatedUser& c) {
+    nlohmann::json body = UserJson(c.user, now, app.env.Today());
+    body["temporary_password"] = c.temporary_password;
+    return Response::Json(201, body);
+  });
+}
+
+Response GetUser(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  const int64_t now = app.env.clock.NowMicros();
+  return Answer(app.directory.GetUser(call.actor(), id), [&](const storage::UserRecord& u) {
+    return Response::Json(200, UserJson(u, now, app.env.Today()));
+  });
+}
+
+Response SuspendUser(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  return AnswerStatus(app.directory.Suspend(call.actor(), id));
+}
+
+Response ResumeUser(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  return AnswerStatus(app.directory.Resume(call.actor(), id));
+}
+
+Response ResetUserPassword(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  return Answer(app.directory.ResetPassword(call.actor(), id), [](const std::string& pw) {
+    return Response::Json(200, {{"temporary_password", pw}});
+  });
+}
+
+Response DeleteUser(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  return AnswerStatus(app.directory.Delete(call.actor(), id));
+}
+
+Response ListRoleAssignments(App& app, Call& call) {
+  auto it = call.req.query.find("user_id");
+  const std::string user_id = it == call.req.query.end() ? "" : it->second;
+  if (!user_id.empty() && !ValidId(user_id)) return Response::Problem(Error::Validation("user_id", "invalid"));
+  return Answer(app.directory.ListRoles(call.actor(), user_id), [&](const auto& roles) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : roles) items.push_back(RoleJson(r, app.env.pack));
+    return Response::Json(200, ListJson(items, static_cast<int64_t>(roles.size())));
+  });
+}
+
+Response CreateRoleAssignment(App& app, Call& call) {
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  auto user_id = in->String("user_id", true, {1, 64});
+  auto role = in->String("role", true, {1, 64});
+  auto scope_type = in->Enum("scope_type", true, {"city", "org_unit", "system"});
+  auto scope_id = in->String("scope_id", false, {0, 64});
+  auto from = in->Date("valid_from", false);
+  auto to = in->Date("valid_to", false);
+  auto delegate = in->String("delegate_of", false, {0, 64});
+  in->RejectUnknown({"user_id", "role", "scope_type", "scope_id", "valid_from", "valid_to", "delegate_of"});
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  domain::NewRoleAssignment a{*user_id,          *role,           *scope_type,          scope_id.value_or(""),
+                              from.value_or(""), to.value_or(""), delegate.value_or("")};
+  return Answer(app.directory.AssignRole(call.actor(), a), [&](const storage::RoleAssignmentRecord& r) {
+    return Response::Json(201, RoleJson(r, app.env.pack));
+  });
+}
+
+Response DeleteRoleAssignment(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("役割の割当て");
+  return AnswerStatus(app.directory.RevokeRole(call.actor(), id));
+}
+
+}  // namespace mamori::api

@@ -1,0 +1,45 @@
+// Every API v1 handler. Each parses and validates its input, calls one service, and maps the
+// Result to a response; none touches SQL or Beast. Routes are bound in http/routes.cpp.
+#pragma once
+
+#include "api/app.hpp"
+
+namespace mamori::api {
+
+using Handler = Response (*)(App&, Call&);
+
+// session_handlers.cpp
+Response Login(App&, Call&);
+Response Mfa(App&, Call&);
+Response GetSession(App&, Call&);
+Response Logout(App&, Call&);
+Response ChangePassword(App&, Call&);
+Response StartTotp(App&, Call&);
+Response ConfirmTotp(App&, Call&);
+
+// directory_handlers.cpp
+Response ListOrgUnits(App&, Call&);
+Response CreateOrgUnit(App&, Call&);
+Response ListUsers(App&, Call&);
+Response CreateUser(App&, Call&);
+Response GetUser(App&, Call&);
+Response SuspendUser(App&, Call&);
+Response ResumeUser(App&, Call&);
+Response ResetUserPassword(App&, Call&);
+Response DeleteUser(App&, Call&);
+Response ListRoleAssignments(App&, Call&);
+Response CreateRoleAssignment(App&, Call&);
+Response DeleteRoleAssignment(App&, Call&);
+
+// audit_handlers.cpp
+Response ListAuditLog(App&, Call&);
+Response VerifyAuditLog(App&, Call&);
+Response ExportAuditLog(App&, Call&);
+Response GetPolicy(App&, Call&);
+
+// audit_handlers.cpp (operations)
+Response Healthz(App&, Call&);
+Response Readyz(App&, Call&);
+Response MetricsText(App&, Call&);
+
+}  // namespace mamori::api

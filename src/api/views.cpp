@@ -1,0 +1,115 @@
+#include "api/views.hpp"
+
+#include "domain/access.hpp"
+
+namespace mamori::api {
+
+using nlohmann::json;
+
+json TimeOrNull(int64_t micros) { return micros ? json(FormatRfc3339(micros)) : json(nullptr); }
+
+static json StrOrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+json OrgUnitJson(const storage::OrgUnitRecord& u) {
+  return {{"id", u.id},         {"code", u.code}, {"name", u.name}, {"kind", u.kind},
+          {"parent_id", StrOrNull(u.parent_id)}, {"created_at", TimeOrNull(u.created_at)}};
+}
+
+json UserJson(const storage::UserRecord& u, int64_t now, const std::string& today) {
+  return {{"id", u.id},
+          {"login_id", u.login_id},
+          {"name", u.name},
+          {"org_unit_id", u.org_unit_id},
+          {"employment_type", u.employment_type},
+          {"status", domain::AuthService::EffectiveStatus(u, now, today)},
+          {"expires_on", StrOrNull(u.expires_on)},
+          {"last_login_at", TimeOrNull(u.last_login_at)},
+          {"last_login_address", StrOrNull(u.last_login_address)},
+          {"must_change_password", u.must_change_password},
+          {"mfa_enrolled", !u.totp_secret.empty()},
+          {"password_changed_at", TimeOrNull(u.password_changed_at)},
+          {"locked_until", u.locked_until > now ? TimeOrNull(u.locked_until) : json(nullptr)},
+          {"created_at", TimeOrNull(u.created_at)},
+          {"deleted_at", TimeOrNull(u.deleted_at)}};
+}
+
+json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack) {
+  const policy::RoleDef* def = pack.FindRole(r.role);
+  return {{"id", r.id},
+          {"user_id", r.user_id},
+          {"role", r.role},
+          {"role_title", def ? def->title : r.role},
+          {"role_title_en", def ? def->title_en : r.role},
+          {"scope_type", r.scope_type},
+          {"scope_id", StrOrNull(r.scope_id)},
+          {"valid_from", StrOrNull(r.valid_from)},
+          {"valid_to", StrOrNull(r.valid_to)},
+          {"delegate_of", StrOrNull(r.delegate_of)},
+          {"created_at", TimeOrNull(r.created_at)},
+          {"created_by", StrOrNull(r.created_by)}};
+}
+
+json LogEntryJson(const storage::LogEntryRecord& e) {
+  json detail = json::parse(e.detail, nullptr, false);
+  if (detail.is_discarded()) detail = e.detail;
+  return {{"seq", e.seq},         {"at", FormatRfc3339(e.at)}, {"actor", e.actor},
+          {"actor_login_id", e.actor_login}, {"session", e.session}, {"action", e.action},
+          {"target", e.target},   {"result", e.result},        {"address", e.address},
+          {"clause", e.clause},   {"detail", detail},          {"prev_hash", e.prev_hash},
+          {"hash", e.hash}};
+}
+
+json PolicyJson(const policy::PolicyPack& pack) {
+  json roles = json::array();
+  for (const auto& r : pack.roles)
+    roles.push_back({{"id", r.id}, {"title", r.title}, {"title_en", r.title_en}, {"clause", pack.Cite(r.clause)},
+                     {"scopes", r.scopes}, {"permissions", r.permissions}, {"privileged", r.privileged}});
+  json separation = json::array();
+  for (const auto& s : pack.separation)
+    separation.push_back({{"roles", {s.role_a, s.role_b}}, {"clause", pack.Cite(s.clause)}});
+  const auto& a = pack.auth;
+  const char* mfa = a.mfa.required_for == policy::MfaRequirement::kAll          ? "all"
+                    : a.mfa.required_for == policy::MfaRequirement::kPrivileged ? "privileged"
+                                                                               : "none";
+  return {{"pack", pack.pack},
+          {"title", pack.title},
+          {"title_en", pack.title_en},
+          {"version", pack.version},
+          {"roles", roles},
+          {"separation_of_duties", separation},
+          {"authentication",
+           {{"password",
+             {{"clause", pack.Cite(a.password.clause)}, {"min_length", a.password.min_length},
+              {"max_length", a.password.max_length}, {"classes_required", a.password.classes_required},
+              {"dictionary_check", a.password.dictionary_check}, {"reject_login_id", a.password.reject_login_id},
+              {"history", a.password.history}, {"temporary_must_change", a.password.temporary_must_change},
+              {"privileged_max_age_days", a.password.privileged_max_age_days}}},
+            {"lockout",
+             {{"clause", pack.Cite(a.lockout.clause)}, {"max_failures", a.lockout.max_failures},
+              {"lock_minutes", a.lockout.lock_minutes}}},
+            {"session",
+             {{"clause", pack.Cite(a.session.clause)}, {"idle_minutes", a.session.idle_minutes},
+              {"absolute_hours", a.session.absolute_hours}}},
+            {"mfa", {{"clause", pack.Cite(a.mfa.clause)}, {"required_for", mfa}}},
+            {"ids",
+             {{"clause", pack.Cite(a.ids.clause)}, {"inactive_days", a.ids.inactive_days},
+              {"expiry_required_for", a.ids.expiry_required_for}}}}}};
+}
+
+json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now, const std::string& today) {
+  json roles = json::array();
+  for (const auto& r : s.actor.roles) roles.push_back(RoleJson(r, pack));
+  domain::Access access(pack);
+  const auto perms = access.Permissions(s.actor);
+  return {{"user", UserJson(s.user, now, today)},
+          {"roles", roles},
+          {"permissions", json(std::vector<std::string>(perms.begin(), perms.end()))},
+          {"csrf_token", s.session.csrf_token},
+          {"must_change_password", s.must_change_password},
+          {"mfa_required", s.MfaPending() && s.mfa_enrolled},
+          {"mfa_enrollment_required", s.MfaPending() && !s.mfa_enrolled},
+          {"idle_timeout_seconds", pack.auth.session.idle_minutes * 60},
+          {"session_expires_at", FormatRfc3339(s.session.expires_at)}};
+}
+
+}  // namespace mamori::api

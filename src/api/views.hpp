@@ -1,0 +1,23 @@
+// JSON views of records for API v1 (snake_case keys, RFC 3339 UTC times). Secrets such as
+// password hashes and TOTP seeds never leave through here.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "domain/auth_service.hpp"
+#include "policy/pack.hpp"
+#include "storage/records.hpp"
+
+namespace mamori::api {
+
+nlohmann::json TimeOrNull(int64_t micros);
+nlohmann::json OrgUnitJson(const storage::OrgUnitRecord& u);
+nlohmann::json UserJson(const storage::UserRecord& u, int64_t now, const std::string& today);
+nlohmann::json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack);
+nlohmann::json LogEntryJson(const storage::LogEntryRecord& e);
+nlohmann::json PolicyJson(const policy::PolicyPack& pack);
+// The session answer of POST /session, POST /session/mfa and GET /session.
+nlohmann::json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now,
+                           const std::string& today);
+
+}  // namespace mamori::api

@@ -1,0 +1,317 @@
+#include "auth/password_rules.hpp"
+
+#include <pwquality.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+
+#include "common/crypto.hpp"
+
+namespace mamori::auth {
+namespace {
+
+// Serialises everything that touches cracklib: it opens the dictionary per call and its
+// word-mangling code is not documented as reentrant. Password checks are rare (changes and
+// user creation), so a global lock costs nothing noticeable.
+std::mutex& PwqualityMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::string& DictionaryOverride() {
+  static std::string path;  // guarded by PwqualityMutex
+  return path;
+}
+
+// Strict RFC 3629 decoding: no overlong forms, no surrogates, nothing above U+10FFFF.
+std::optional<std::u32string> DecodeUtf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      out.push_back(b0);
+      ++i;
+      continue;
+    }
+    size_t len;
+    char32_t cp;
+    char32_t min;
+    if ((b0 & 0xE0) == 0xC0) {
+      len = 2, cp = b0 & 0x1F, min = 0x80;
+    } else if ((b0 & 0xF0) == 0xE0) {
+      len = 3, cp = b0 & 0x0F, min = 0x800;
+    } else if ((b0 & 0xF8) == 0xF0) {
+      len = 4, cp = b0 & 0x07, min = 0x10000;
+    } else {
+      return std::nullopt;  // a continuation byte or 0xF8..0xFF where a lead byte belongs
+    }
+    if (s.size() - i < len) return std::nullopt;
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
+bool IsControl(char32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F); }
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// cracklib needs the .pwd and .pwi files of a dictionary (.hwm is optional).
+bool DictionaryFilesExist(const std::string& base) {
+  return !base.empty() && FileExists(base + ".pwd") && FileExists(base + ".pwi");
+}
+
+// Caller holds PwqualityMutex.
+std::string ResolveDictionaryLocked() {
+  const std::string& forced = DictionaryOverride();
+  if (!forced.empty()) return DictionaryFilesExist(forced) ? forced : std::string();
+  std::string compiled_in;
+  if (pwquality_settings_t* defaults = pwquality_default_settings()) {
+    const char* path = nullptr;
+    if (pwquality_get_str_value(defaults, PWQ_SETTING_DICT_PATH, &path) == 0 && path != nullptr) {
+      compiled_in = path;
+    }
+    pwquality_free_settings(defaults);
+  }
+  for (const std::string& candidate :
+       {compiled_in, std::string("/var/cache/cracklib/cracklib_dict"),
+        std::string("/usr/share/cracklib/pw_dict")}) {
+    if (DictionaryFilesExist(candidate)) return candidate;
+  }
+  return {};
+}
+
+// Settings that leave length and classes to our rules: libpwquality's minimum length is
+// clamped to 6 by the library and every credit and repeat limit is off. No config file is
+// read, so /etc/security/pwquality.conf cannot change mamori's verdicts.
+struct PwqSettings {
+  explicit PwqSettings(const std::string& dict_path, bool dict_check) {
+    s = pwquality_default_settings();
+    if (s == nullptr) return;
+    const std::pair<int, int> kInts[] = {
+        {PWQ_SETTING_MIN_LENGTH, 0},       {PWQ_SETTING_DIG_CREDIT, 0},
+        {PWQ_SETTING_UP_CREDIT, 0},        {PWQ_SETTING_LOW_CREDIT, 0},
+        {PWQ_SETTING_OTH_CREDIT, 0},       {PWQ_SETTING_MIN_CLASS, 0},
+        {PWQ_SETTING_MAX_REPEAT, 0},       {PWQ_SETTING_MAX_CLASS_REPEAT, 0},
+        {PWQ_SETTING_MAX_SEQUENCE, 0},     {PWQ_SETTING_GECOS_CHECK, 0},
+        {PWQ_SETTING_USER_CHECK, 0},       {PWQ_SETTING_DIFF_OK, kSimilarityEdits},
+        {PWQ_SETTING_DICT_CHECK, dict_check ? 1 : 0},
+    };
+    for (const auto& [setting, value] : kInts) {
+      if (pwquality_set_int_value(s, setting, value) != 0) {
+        pwquality_free_settings(s);
+        s = nullptr;
+        return;
+      }
+    }
+    if (dict_check && pwquality_set_str_value(s, PWQ_SETTING_DICT_PATH, dict_path.c_str()) != 0) {
+      pwquality_free_settings(s);
+      s = nullptr;
+    }
+  }
+  ~PwqSettings() {
+    if (s != nullptr) pwquality_free_settings(s);
+  }
+  PwqSettings(const PwqSettings&) = delete;
+  PwqSettings& operator=(const PwqSettings&) = delete;
+  pwquality_settings_t* s = nullptr;
+};
+
+// libpwquality refuses passwords shorter than this before it reaches cracklib (its minimum
+// for minlen), so shorter ones are not sent at all.
+constexpr size_t kPwqualityMinBytes = 6;
+// libpwquality's edit distance is cubic in the length; beyond this the similarity check
+// falls back to comparing case-insensitively, which is all that matters for such lengths.
+constexpr size_t kSimilarityMaxBytes = 256;
+
+void LogMissingDictionaryOnce() {
+  static std::atomic<bool> logged{false};
+  if (!logged.exchange(true)) {
+    spdlog::error(
+        "password dictionary check is on but no cracklib dictionary was found; install "
+        "cracklib-runtime (Debian) or turn dictionary_check off in the policy pack. Every new "
+        "password is refused with dictionary_unavailable until then.");
+  }
+}
+
+enum class DictionaryVerdict { kPass, kWord, kUnavailable };
+
+DictionaryVerdict CheckDictionary(const std::string& password) {
+  std::lock_guard<std::mutex> lock(PwqualityMutex());
+  std::string dict = ResolveDictionaryLocked();
+  if (dict.empty()) {
+    LogMissingDictionaryOnce();
+    return DictionaryVerdict::kUnavailable;
+  }
+  PwqSettings settings(dict, true);
+  if (settings.s == nullptr) return DictionaryVerdict::kUnavailable;
+  int rc = pwquality_check(settings.s, password.c_str(), nullptr, nullptr, nullptr);
+  switch (rc) {
+    case PWQ_ERROR_CRACKLIB_CHECK:
+    case PWQ_ERROR_PALINDROME:
+      return DictionaryVerdict::kWord;
+    default:
+      // A score (>= 0) passes; the remaining errors are checks we switched off or leave to
+      // our own rules (length), so they are not a dictionary verdict.
+      return DictionaryVerdict::kPass;
+  }
+}
+
+bool TooSimilar(const std::string& password, const std::string& old_password) {
+  if (password.size() > kSimilarityMaxBytes || old_password.size() > kSimilarityMaxBytes) {
+    return AsciiLower(password) == AsciiLower(old_password);
+  }
+  std::lock_guard<std::mutex> lock(PwqualityMutex());
+  PwqSettings settings({}, false);
+  if (settings.s == nullptr) return AsciiLower(password) == AsciiLower(old_password);
+  int rc = pwquality_check(settings.s, password.c_str(), old_password.c_str(), nullptr, nullptr);
+  return rc == PWQ_ERROR_SAME_PASSWORD || rc == PWQ_ERROR_TOO_SIMILAR ||
+         rc == PWQ_ERROR_CASE_CHANGES_ONLY || rc == PWQ_ERROR_ROTATED;
+}
+
+}  // namespace
+
+std::vector<FieldError> CheckPassword(const PasswordRules& rules, std::string_view password,
+                                      std::string_view login_id,
+                                      std::string_view old_password) {
+  std::vector<FieldError> errors;
+  auto add = [&errors](const char* code) { errors.push_back({kPasswordField, code}); };
+
+  std::optional<std::u32string> cps = DecodeUtf8(password);
+  if (!cps) {
+    // Without a valid encoding neither the length nor the classes mean anything.
+    add(kCodeInvalidEncoding);
+    return errors;
+  }
+
+  bool control = false;
+  bool upper = false, lower = false, digit = false, symbol = false;
+  for (char32_t cp : *cps) {
+    if (IsControl(cp)) {
+      control = true;
+    } else if (cp >= 'A' && cp <= 'Z') {
+      upper = true;
+    } else if (cp >= 'a' && cp <= 'z') {
+      lower = true;
+    } else if (cp >= '0' && cp <= '9') {
+      digit = true;
+    } else {
+      symbol = true;
+    }
+  }
+  if (control) add(kCodeControlCharacters);
+
+  const long long length = static_cast<long long>(cps->size());
+  if (length < rules.min_length) add(kCodeTooShort);
+  const bool too_long = length > rules.max_length;
+  if (too_long) add(kCodeTooLong);
+
+  int classes = int{upper} + int{lower} + int{digit} + int{symbol};
+  if (classes < std::min(rules.classes_required, 4)) add(kCodeTooFewClasses);
+
+  if (rules.reject_login_id && !login_id.empty()) {
+    auto login_cps = DecodeUtf8(login_id);
+    size_t login_length = login_cps ? login_cps->size() : login_id.size();
+    // One- and two-character ids would forbid half the alphabet.
+    if (login_length >= 3 &&
+        AsciiLower(password).find(AsciiLower(login_id)) != std::string::npos) {
+      add(kCodeContainsLoginId);
+    }
+  }
+
+  // The library checks take C strings and are costly on huge input; an over-long password
+  // is already refused.
+  if (too_long) return errors;
+  std::string pw(password);
+
+  if (rules.dictionary_check && pw.size() >= kPwqualityMinBytes) {
+    switch (CheckDictionary(pw)) {
+      case DictionaryVerdict::kWord: add(kCodeDictionaryWord); break;
+      case DictionaryVerdict::kUnavailable: add(kCodeDictionaryUnavailable); break;
+      case DictionaryVerdict::kPass: break;
+    }
+  } else if (rules.dictionary_check && CracklibDictionaryPath().empty()) {
+    LogMissingDictionaryOnce();
+    add(kCodeDictionaryUnavailable);
+  }
+
+  if (!old_password.empty()) {
+    std::string old(old_password);
+    if (TooSimilar(pw, old)) add(kCodeTooSimilar);
+    sodium_memzero(old.data(), old.size());
+  }
+
+  // These copies exist only for the C APIs; do not leave passwords in freed heap.
+  sodium_memzero(pw.data(), pw.size());
+  return errors;
+}
+
+std::string GenerateTemporaryPassword(const PasswordRules& rules, std::string_view login_id) {
+  // Look-alikes are left out because these passwords are read off a screen or paper.
+  static constexpr std::string_view kUpper = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+  static constexpr std::string_view kLower = "abcdefghijkmnpqrstuvwxyz";
+  static constexpr std::string_view kDigit = "23456789";
+  static constexpr std::string_view kSymbol = "#$%&*+-=?@";
+  static const std::string kAll =
+      std::string(kUpper) + std::string(kLower) + std::string(kDigit) + std::string(kSymbol);
+
+  int length = std::max(16, rules.min_length);
+  if (rules.max_length >= 4) length = std::min(length, rules.max_length);
+  length = std::max(length, 4);  // room for one of each class
+
+  crypto::EnsureInitialized();
+  auto pick = [](std::string_view alphabet) {
+    return alphabet[randombytes_uniform(static_cast<uint32_t>(alphabet.size()))];
+  };
+  std::string candidate;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    candidate.clear();
+    candidate.push_back(pick(kUpper));
+    candidate.push_back(pick(kLower));
+    candidate.push_back(pick(kDigit));
+    candidate.push_back(pick(kSymbol));
+    while (static_cast<int>(candidate.size()) < length) candidate.push_back(pick(kAll));
+    // Fisher-Yates, so the guaranteed characters are not always in front.
+    for (size_t i = candidate.size() - 1; i > 0; --i) {
+      std::swap(candidate[i], candidate[randombytes_uniform(static_cast<uint32_t>(i + 1))]);
+    }
+    if (CheckPassword(rules, candidate, login_id, {}).empty()) break;
+  }
+  return candidate;
+}
+
+std::string CracklibDictionaryPath() {
+  std::lock_guard<std::mutex> lock(PwqualityMutex());
+  return ResolveDictionaryLocked();
+}
+
+void SetCracklibDictionaryPath(std::string base_path) {
+  std::lock_guard<std::mutex> lock(PwqualityMutex());
+  DictionaryOverride() = std::move(base_path);
+}
+
+}  // namespace mamori::auth

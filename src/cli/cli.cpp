@@ -1,0 +1,201 @@
+#include "cli/cli.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/password_rules.hpp"
+#include "cli/demo.hpp"
+#include "cli/runtime.hpp"
+#include "common/crypto.hpp"
+#include "domain/auth_service.hpp"
+#include "http/pipeline.hpp"
+#include "http/server.hpp"
+
+#ifndef MAMORI_WEB_DIR
+#define MAMORI_WEB_DIR ""
+#endif
+
+namespace mamori::cli {
+namespace {
+
+int Fail(const Error& e) {
+  std::cerr << "mamori: " << e.detail << "\n";
+  for (const auto& f : e.fields)
+    if (e.detail.find(f.field) == std::string::npos) std::cerr << "  " << f.field << ": " << f.code << "\n";
+  return 1;
+}
+
+int RunInit(InitOptions o) {
+  auto pack = policy::LoadPackFile(o.policy_file.empty() ? DefaultPolicyPath() : o.policy_file);
+  if (!pack.ok()) return Fail(pack.error());
+  const auto rules = domain::RulesOf(pack->auth.password);
+  bool generated = false;
+  if (isatty(STDIN_FILENO)) {
+    o.admin_password = auth::GenerateTemporaryPassword(rules, o.admin_login);
+    generated = true;
+  } else {
+    std::getline(std::cin, o.admin_password);
+    if (!o.admin_password.empty() && o.admin_password.back() == '\r') o.admin_password.pop_back();
+    // Even a temporary password meets the pack's rules (kobe:8.2.6ウ).
+    auto broken = auth::CheckPassword(rules, o.admin_password, o.admin_login, "");
+    if (!broken.empty()) {
+      Error e{ErrorCode::kPasswordRejected, "標準入力のパスワードが規則を満たしていません", {}, broken};
+      return Fail(e);
+    }
+  }
+  if (auto st = Init(o); !st.ok()) return Fail(st.error());
+  std::cout << "initialised " << std::filesystem::absolute(o.data_dir).lexically_normal().string() << "\n"
+            << "administrator: " << o.admin_login << " (infrastructure_manager, security_manager)\n";
+  if (generated) std::cout << "temporary password: " << o.admin_password << "  (change it at first login)\n";
+  return 0;
+}
+
+int RunServe(const std::string& data_dir, const std::string& db, std::string listen, std::string web_dir) {
+  auto rt = OpenRuntime(data_dir, db);
+  if (!rt.ok()) return Fail(rt.error());
+  Runtime& r = **rt;
+  if (listen.empty()) listen = r.cfg.listen;
+  auto hp = config::ParseListen(listen);
+  if (!hp.ok()) return Fail(hp.error());
+  if (web_dir.empty()) web_dir = MAMORI_WEB_DIR;
+  if (!web_dir.empty() && std::filesystem::exists(web_dir + "/index.html")) {
+    r.app->web_dir = web_dir;
+  } else {
+    spdlog::warn("no built front end at '{}': serving the API only", web_dir);
+  }
+  http::Pipeline pipeline(*r.app, http::ApiRoutes());
+  http::ServerOptions opts;
+  opts.host = hp->first;
+  opts.port = hp->second;
+  opts.cert_file = r.cfg.TlsCert();
+  opts.key_file = r.cfg.TlsKey();
+  opts.threads = r.cfg.threads;
+  opts.max_body_bytes = static_cast<size_t>(r.cfg.max_body_kib) * 1024;
+  http::Server server(opts, [&](api::Request& req) { return pipeline.Handle(req); });
+
+  // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.error());
+  std::cout << "mamori serving " << r.pack.title << " (" << r.pack.pack << " " << r.pack.version << ") at https://"
+            << (opts.host.find(':') != std::string::npos ? "[" + opts.host + "]" : opts.host) << ":" << *port << "/"
+            << std::endl;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("signal {}: stopping", sig);
+    server.Stop();
+  });
+  server.Run();
+  // Seal the log head so the last entries are covered by a signature.
+  (void)r.db->Write([&](storage::Connection& c) { return r.log->Checkpoint(c); });
+  if (waiter.joinable()) {
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  }
+  return 0;
+}
+
+int RunDemo(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir + "/mamori.yaml")) {
+    InitOptions o;
+    o.data_dir = data_dir;
+    o.admin_login = "admin";
+    auto pack = policy::LoadPackFile(DefaultPolicyPath());
+    if (!pack.ok()) return Fail(pack.error());
+    o.admin_password = auth::GenerateTemporaryPassword(domain::RulesOf(pack->auth.password), "admin");
+    if (auto st = Init(o); !st.ok()) return Fail(st.error());
+    std::cout << "initialised " << data_dir << "\n  admin  初期管理者  infrastructure_manager+security_manager  "
+              << o.admin_password << "\n";
+  }
+  auto rt = OpenRuntime(data_dir, "");
+  if (!rt.ok()) return Fail(rt.error());
+  auto logins = BuildDemoCity(**rt);
+  if (!logins.ok()) return Fail(logins.error());
+  std::cout << "demo city created. Sign in with these IDs and temporary passwords; each must be changed at\n"
+               "first login, and every account enrols an authenticator app (TOTP), as the pack requires.\n";
+  for (const auto& l : *logins)
+    std::cout << "  " << l.login_id << "  " << l.name << "  " << l.role << "  " << l.temporary_password << "\n";
+  return 0;
+}
+
+int RunVerify(const std::string& data_dir, const std::string& db) {
+  auto rt = OpenRuntime(data_dir, db);
+  if (!rt.ok()) return Fail(rt.error());
+  auto rep = (*rt)->db->Read([&](storage::Connection& c) { return (*rt)->log->Verify(c); });
+  if (!rep.ok()) return Fail(rep.error());
+  if (rep->ok) {
+    std::cout << "ok: " << rep->entries << " entries, " << rep->checkpoints << " signed checkpoints, head "
+              << rep->head << "\n";
+    return 0;
+  }
+  std::cout << "TAMPERED: first bad seq " << rep->first_bad_seq << " (" << rep->reason << ")\n";
+  return 1;
+}
+
+int RunPolicyCheck(const std::string& file) {
+  auto pack = policy::LoadPackFile(file);
+  if (!pack.ok()) {
+    std::cerr << pack.error().detail << "\n";
+    return 1;
+  }
+  std::cout << file << ": ok (" << pack->pack << " " << pack->version << ", " << pack->roles.size() << " roles)\n";
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  crypto::EnsureInitialized();
+  CLI::App app{"mamori — 情報セキュリティポリシー運用基盤"};
+  app.require_subcommand(1);
+  std::string data_dir, db, admin, policy_file, listen, web_dir, file;
+
+  auto* init = app.add_subcommand("init", "create the database, keys, certificate and first administrator");
+  init->add_option("--data", data_dir, "data directory")->required();
+  init->add_option("--admin", admin, "login ID of the first administrator")->required();
+  init->add_option("--db", db, "sqlite:PATH or postgresql:// URL (default: SQLite under --data)");
+  init->add_option("--policy", policy_file, "policy pack (default: policy/kobe.yaml)");
+
+  auto* serve = app.add_subcommand("serve", "serve the API and web UI over HTTPS");
+  serve->add_option("--data", data_dir, "data directory")->required();
+  serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8443)");
+  serve->add_option("--db", db, "override the configured database URL");
+  serve->add_option("--web", web_dir, "built front end directory (default: web/dist of the source tree)");
+
+  auto* demo = app.add_subcommand("demo", "create a fictional city with people in every role");
+  demo->add_option("--data", data_dir, "data directory")->required();
+
+  auto* log = app.add_subcommand("log", "operation log tools");
+  log->require_subcommand(1);
+  auto* verify = log->add_subcommand("verify", "verify the hash chain and signed checkpoints");
+  verify->add_option("--data", data_dir, "data directory")->required();
+  verify->add_option("--db", db, "override the configured database URL");
+
+  auto* pol = app.add_subcommand("policy", "policy pack tools");
+  pol->require_subcommand(1);
+  auto* check = pol->add_subcommand("check", "validate a policy pack");
+  check->add_option("FILE", file, "pack file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::info);
+  if (*init) return RunInit({data_dir, admin, db, policy_file, ""});
+  if (*serve) return RunServe(data_dir, db, listen, web_dir);
+  if (*demo) return RunDemo(data_dir);
+  if (*verify) return RunVerify(data_dir, db);
+  if (*check) return RunPolicyCheck(file);
+  return 2;
+}
+
+}  // namespace mamori::cli

@@ -1,0 +1,104 @@
+// `mamori demo`: a fictional city with bureaus, sections and someone in every role, so a new
+// reader can sign in as each kind of user at once.
+#include "cli/demo.hpp"
+
+#include <iostream>
+
+#include "auth/password_rules.hpp"
+#include "domain/auth_service.hpp"
+#include "domain/directory_service.hpp"
+#include "storage/repos.hpp"
+
+namespace mamori::cli {
+namespace {
+
+struct DemoUnit {
+  const char* code;
+  const char* name;
+  const char* kind;
+  const char* parent;  // code; "city" for the root
+};
+
+// A fictional organisation; names are generic, not any real city's.
+constexpr DemoUnit kUnits[] = {
+    {"plan", "企画調整局", "bureau", "city"},
+    {"plan-digital", "デジタル戦略部", "department", "plan"},
+    {"plan-digital-sec", "情報セキュリティ課", "section", "plan-digital"},
+    {"plan-digital-infra", "情報基盤課", "section", "plan-digital"},
+    {"welfare", "福祉局", "bureau", "city"},
+    {"welfare-pension", "保険年金課", "section", "welfare"},
+    {"welfare-care", "介護保険課", "section", "welfare"},
+    {"ward-chuo", "中央区", "bureau", "city"},
+    {"ward-chuo-citizen", "市民課", "section", "ward-chuo"},
+    {"audit", "監査事務局", "bureau", "city"},
+    {"audit-sec", "監査課", "section", "audit"},
+};
+
+struct DemoPerson {
+  const char* login;
+  const char* name;
+  const char* unit;
+  const char* employment;
+  const char* role;
+  const char* scope_type;
+  const char* scope_unit;  // code, "" for city scope
+};
+
+constexpr DemoPerson kPeople[] = {
+    {"ciso", "山田 太郎", "plan", "regular", "ciso", "city", ""},
+    {"director", "佐藤 花子", "plan-digital", "regular", "security_director", "city", ""},
+    {"secmgr", "鈴木 一郎", "plan-digital-sec", "regular", "security_manager", "city", ""},
+    {"infra", "高橋 次郎", "plan-digital-infra", "regular", "infrastructure_manager", "city", ""},
+    {"officer", "田中 三郎", "welfare", "regular", "information_officer", "org_unit", "welfare"},
+    {"manager", "伊藤 恵子", "welfare-pension", "regular", "information_manager", "org_unit", "welfare-pension"},
+    {"sysowner", "渡辺 健", "welfare-pension", "regular", "system_owner", "org_unit", "welfare-pension"},
+    {"sysadmin", "中村 誠", "plan-digital-infra", "regular", "system_admin", "org_unit", "plan-digital-infra"},
+    {"auditdir", "小林 美穂", "audit", "regular", "audit_director", "city", ""},
+    {"csirt", "加藤 翔", "plan-digital-sec", "regular", "csirt", "city", ""},
+    {"auditor", "吉田 彩", "audit-sec", "regular", "auditor", "city", ""},
+    {"staff", "山本 優", "welfare-pension", "fiscal_year", "staff", "org_unit", "welfare-pension"},
+    {"staff2", "松本 陽菜", "ward-chuo-citizen", "regular", "staff", "org_unit", "ward-chuo-citizen"},
+    {"vendor", "井上 大輔", "plan-digital-infra", "contractor", "contractor", "org_unit", "plan-digital-infra"},
+};
+
+}  // namespace
+
+Result<std::vector<DemoLogin>> BuildDemoCity(Runtime& rt) {
+  domain::DirectoryService dir(*rt.env);
+  const auto rules = domain::RulesOf(rt.pack.auth.password);
+  std::vector<DemoLogin> logins;
+  MAMORI_TRY(rt.db->Write([&](storage::Connection& c) -> Status {
+    storage::MetaRepo meta(c);
+    MAMORI_ASSIGN(auto done, meta.Get("demo"));
+    if (done) return Error::Conflict("デモの市は既に作成されています");
+    storage::OrgRepo orgs(c);
+    std::map<std::string, std::string> ids;
+    MAMORI_ASSIGN(auto city, orgs.FindByCode("city"));
+    if (!city) return Error::Internal("city root missing");
+    ids["city"] = city->id;
+    for (const DemoUnit& u : kUnits) {
+      storage::OrgUnitRecord r{domain::NewId(), u.code, u.name, u.kind, ids[u.parent], "", "", rt.env->clock.NowMicros()};
+      MAMORI_TRY(orgs.Insert(r));
+      audit::Event e;
+      e.actor = e.actor_login = "system";
+      e.action = "org.create";
+      e.target = "org_unit:" + r.id;
+      e.detail = {{"code", r.code}, {"name", r.name}, {"kind", r.kind}};
+      MAMORI_TRY(rt.log->Record(c, e));
+      ids[u.code] = r.id;
+    }
+    const std::string expiry = FormatDate(JstDate(rt.env->clock.NowMicros() + 365 * kMicrosPerDay));
+    for (const DemoPerson& p : kPeople) {
+      const std::string password = auth::GenerateTemporaryPassword(rules, p.login);
+      const bool limited = std::string(p.employment) == "contractor";
+      MAMORI_ASSIGN(auto created, dir.CreateUserAsSystem(
+                                      c, {p.login, p.name, ids[p.unit], p.employment, limited ? expiry : ""}, password));
+      MAMORI_TRY(AssignAsSystem(c, rt, created.user.id, p.role, p.scope_type, p.scope_unit[0] ? ids[p.scope_unit] : ""));
+      logins.push_back({p.login, p.name, p.role, password});
+    }
+    return meta.Set("demo", "1");
+  }));
+  return logins;
+}
+
+}  // namespace mamori::cli

@@ -1,0 +1,132 @@
+#include "cli/runtime.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/crypto.hpp"
+#include "domain/directory_service.hpp"
+#include "storage/migrations.hpp"
+#include "storage/repos.hpp"
+
+#ifndef MAMORI_SOURCE_DIR
+#define MAMORI_SOURCE_DIR "."
+#endif
+
+namespace mamori::cli {
+namespace fs = std::filesystem;
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::Internal("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Secrets are written owner-only before any byte lands in them.
+Status WriteSecret(const std::string& path, const std::string& data) {
+  const mode_t old = umask(077);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  umask(old);
+  if (!out) return Error::Internal("cannot write " + path);
+  out << data;
+  out.close();
+  if (!out) return Error::Internal("cannot write " + path);
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  return Ok();
+}
+
+}  // namespace
+
+std::string DefaultPolicyPath() { return std::string(MAMORI_SOURCE_DIR) + "/policy/kobe.yaml"; }
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override) {
+  auto rt = std::make_unique<Runtime>();
+  MAMORI_ASSIGN(rt->cfg, config::Load(data_dir));
+  if (!db_override.empty()) rt->cfg.db_url = db_override;
+  MAMORI_ASSIGN(rt->pack, policy::LoadPackFile(rt->cfg.policy_file));
+  MAMORI_ASSIGN(std::string data_key_b64, ReadFile(rt->cfg.KeyDir() + "/data.key"));
+  auto data_key = crypto::Base64Decode(data_key_b64);
+  if (!data_key || data_key->size() != 32) return Error::Internal("keys/data.key is damaged");
+  audit::SigningKey key;
+  MAMORI_ASSIGN(key.private_pem, ReadFile(rt->cfg.KeyDir() + "/log_signing.pem"));
+  MAMORI_ASSIGN(key.public_pem, ReadFile(rt->cfg.KeyDir() + "/log_signing.pub.pem"));
+  key.key_id = audit::KeyIdOf(key.public_pem);
+  MAMORI_ASSIGN(rt->db, storage::Database::Open(rt->cfg.db_url, 32));
+  MAMORI_TRY(storage::Migrate(*rt->db));
+  rt->log = std::make_unique<audit::OperationLog>(SystemClock::Instance(), std::move(key), rt->cfg.checkpoint_every);
+  rt->env = std::make_unique<domain::Env>(
+      domain::Env{*rt->db, rt->pack, *rt->log, SystemClock::Instance(), std::move(*data_key)});
+  rt->app = std::make_unique<api::App>(*rt->env);
+  return rt;
+}
+
+Status AssignAsSystem(storage::Connection& c, Runtime& rt, const std::string& user_id, const std::string& role,
+                      const std::string& scope_type, const std::string& scope_id) {
+  storage::RoleAssignmentRecord r{domain::NewId(), user_id, role, scope_type, scope_id, "", "", "",
+                                  rt.env->clock.NowMicros(), "system", 0, ""};
+  MAMORI_TRY(storage::RoleRepo(c).Insert(r));
+  audit::Event e;
+  e.actor = "system";
+  e.actor_login = "system";
+  e.action = "role.assign";
+  e.target = "user:" + user_id;
+  e.detail = {{"assignment_id", r.id}, {"role", role}, {"scope_type", scope_type}, {"scope_id", scope_id}};
+  return rt.log->Record(c, e);
+}
+
+Status Init(const InitOptions& o) {
+  config::Config cfg;
+  cfg.data_dir = fs::absolute(o.data_dir).lexically_normal().string();
+  if (fs::exists(cfg.ConfigPath()))
+    return Error::Conflict(cfg.data_dir + " は既に初期化されています");
+  const std::string policy_src = o.policy_file.empty() ? DefaultPolicyPath() : o.policy_file;
+  MAMORI_ASSIGN(policy::PolicyPack pack, policy::LoadPackFile(policy_src));
+  std::error_code ec;
+  fs::create_directories(cfg.data_dir + "/keys", ec);
+  fs::create_directories(cfg.data_dir + "/tls", ec);
+  if (ec) return Error::Internal("cannot create " + cfg.data_dir + ": " + ec.message());
+  fs::permissions(cfg.data_dir + "/keys", fs::perms::owner_all, ec);
+  cfg.policy_file = cfg.data_dir + "/policy.yaml";
+  cfg.db_url = o.db_url.empty() ? "sqlite:" + cfg.data_dir + "/mamori.db" : o.db_url;
+  fs::copy_file(policy_src, cfg.policy_file, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Error::Internal("cannot copy the policy pack: " + ec.message());
+
+  MAMORI_TRY(WriteSecret(cfg.KeyDir() + "/data.key", crypto::Base64Encode(crypto::RandomBytes(32))));
+  MAMORI_ASSIGN(auto kp, crypto::GenerateEcP256());
+  MAMORI_TRY(WriteSecret(cfg.KeyDir() + "/log_signing.pem", kp.private_pem));
+  {
+    std::ofstream pub(cfg.KeyDir() + "/log_signing.pub.pem");
+    pub << kp.public_pem;
+  }
+  MAMORI_TRY(crypto::WriteSelfSignedCertificate(cfg.TlsKey(), cfg.TlsCert(), "localhost", 825));
+  MAMORI_TRY(config::Save(cfg));
+
+  MAMORI_ASSIGN(auto rt, OpenRuntime(cfg.data_dir, ""));
+  domain::DirectoryService dir(*rt->env);
+  return rt->db->Write([&](storage::Connection& c) -> Status {
+    MAMORI_ASSIGN(auto existing, storage::OrgRepo(c).FindByCode("city"));
+    if (existing) return Error::Conflict("このデータベースは既に初期化されています");
+    const int64_t now = rt->env->clock.NowMicros();
+    storage::OrgUnitRecord city{domain::NewId(), "city", pack.municipality, "city", "", "", "", now};
+    MAMORI_TRY(storage::OrgRepo(c).Insert(city));
+    audit::Event e;
+    e.actor = "system";
+    e.actor_login = "system";
+    e.action = "system.init";
+    e.target = "org_unit:" + city.id;
+    e.detail = {{"pack", pack.pack}, {"pack_version", pack.version}, {"key_id", rt->log->key().key_id}};
+    MAMORI_TRY(rt->log->Record(c, e));
+    MAMORI_ASSIGN(auto admin, dir.CreateUserAsSystem(c, {o.admin_login, "初期管理者", city.id, "regular", ""},
+                                                     o.admin_password));
+    for (const char* role : {"infrastructure_manager", "security_manager"})
+      MAMORI_TRY(AssignAsSystem(c, *rt, admin.user.id, role, "city", ""));
+    return Ok();
+  });
+}
+
+}  // namespace mamori::cli

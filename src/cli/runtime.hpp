@@ -1,0 +1,47 @@
+// Opening a data directory: config, policy pack, keys, database (migrated) and the services.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/app.hpp"
+#include "audit/operation_log.hpp"
+#include "config/config.hpp"
+#include "domain/env.hpp"
+#include "policy/pack.hpp"
+#include "storage/db.hpp"
+
+namespace mamori::cli {
+
+struct Runtime {
+  config::Config cfg;
+  policy::PolicyPack pack;
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<audit::OperationLog> log;
+  std::unique_ptr<domain::Env> env;
+  std::unique_ptr<api::App> app;
+};
+
+// `db_override` replaces the configured URL when not empty.
+Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override);
+
+struct InitOptions {
+  std::string data_dir;
+  std::string admin_login;
+  std::string db_url;       // "" = SQLite under data_dir
+  std::string policy_file;  // "" = policy/kobe.yaml of the source tree
+  std::string admin_password;
+};
+
+// Creates keys, the TLS certificate, config, database and the city root and the first
+// administrator. Refuses a directory that is already initialised.
+Status Init(const InitOptions& o);
+
+// Assigns a role on behalf of the CLI (init, demo), logged as actor "system".
+Status AssignAsSystem(storage::Connection& c, Runtime& rt, const std::string& user_id, const std::string& role,
+                      const std::string& scope_type, const std::string& scope_id);
+
+// The default pack shipped with the source tree.
+std::string DefaultPolicyPath();
+
+}  // namespace mamori::cli

@@ -1,0 +1,70 @@
+#include "config/config.hpp"
+
+#include <fstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace mamori::config {
+
+Result<Config> Load(const std::string& data_dir) {
+  Config c;
+  c.data_dir = data_dir;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(c.ConfigPath());
+  } catch (const YAML::BadFile&) {
+    return Error::Validation("data", "not_initialized",
+                             data_dir + " は初期化されていません（mamori init --data " + data_dir + " を実行してください）");
+  } catch (const YAML::Exception& e) {
+    return Error::Validation("config", "invalid", c.ConfigPath() + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>("");
+    try {
+      if (key == "db") c.db_url = kv.second.as<std::string>();
+      else if (key == "policy") c.policy_file = kv.second.as<std::string>();
+      else if (key == "listen") c.listen = kv.second.as<std::string>();
+      else if (key == "threads") c.threads = kv.second.as<int>();
+      else if (key == "max_body_kib") c.max_body_kib = kv.second.as<int>();
+      else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
+      else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
+    } catch (const YAML::Exception&) {
+      return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
+    }
+  }
+  if (c.threads < 0 || c.threads > 256) return Error::Validation("threads", "out_of_range");
+  if (c.max_body_kib < 1 || c.max_body_kib > 65536) return Error::Validation("max_body_kib", "out_of_range");
+  if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
+  if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
+  if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
+  return c;
+}
+
+Status Save(const Config& c) {
+  std::ofstream out(c.ConfigPath());
+  if (!out) return Error::Internal("cannot write " + c.ConfigPath());
+  out << "# mamori data directory configuration; see src/config/config.example.yaml\n";
+  YAML::Emitter e;
+  e << YAML::BeginMap << YAML::Key << "db" << YAML::Value << c.db_url << YAML::Key << "policy" << YAML::Value
+    << c.policy_file << YAML::Key << "listen" << YAML::Value << c.listen << YAML::Key << "threads" << YAML::Value
+    << c.threads << YAML::Key << "max_body_kib" << YAML::Value << c.max_body_kib << YAML::Key << "checkpoint_every"
+    << YAML::Value << c.checkpoint_every << YAML::EndMap;
+  out << e.c_str() << "\n";
+  if (!out) return Error::Internal("cannot write " + c.ConfigPath());
+  return Ok();
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Error::Validation("listen", "invalid", "--listen は HOST:PORT です");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return Error::Validation("listen", "invalid_port", "ポート番号が不正です");
+  const int p = std::stoi(port);
+  if (p > 65535) return Error::Validation("listen", "invalid_port", "ポート番号が不正です");
+  return std::make_pair(host, static_cast<uint16_t>(p));
+}
+
+}  // namespace mamori::config

@@ -1,0 +1,31 @@
+// Typed configuration of one data directory (DIR/mamori.yaml); see src/config/config.example.yaml.
+#pragma once
+
+#include <string>
+
+#include "common/result.hpp"
+
+namespace mamori::config {
+
+struct Config {
+  std::string data_dir;
+  std::string db_url;        // "sqlite:DIR/mamori.db" unless init was given --db
+  std::string policy_file;   // DIR/policy.yaml: the pack copied in at init
+  std::string listen = "127.0.0.1:8443";
+  int threads = 0;           // 0 = one per core, at least two
+  int max_body_kib = 1024;
+  int checkpoint_every = 256;  // operation-log entries between signed checkpoints
+
+  std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
+  std::string KeyDir() const { return data_dir + "/keys"; }
+  std::string TlsCert() const { return data_dir + "/tls/cert.pem"; }
+  std::string TlsKey() const { return data_dir + "/tls/key.pem"; }
+};
+
+// Reads DIR/mamori.yaml; unknown keys and bad values are errors naming the key.
+Result<Config> Load(const std::string& data_dir);
+Status Save(const Config& c);
+// Splits "HOST:PORT" ("[::1]:8443" for IPv6).
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
+
+}  // namespace mamori::config

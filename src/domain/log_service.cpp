@@ -1,0 +1,52 @@
+#include "domain/log_service.hpp"
+
+namespace mamori::domain {
+
+Result<std::pair<std::vector<storage::LogEntryRecord>, int64_t>> LogService::List(const Actor& a,
+                                                                                  storage::LogFilter f,
+                                                                                  const storage::Page& page,
+                                                                                  bool for_export) {
+  if (!access_.Has(a, "audit.read")) return Error::Forbidden();
+  MAMORI_ASSIGN(auto listed, env_.db.Read([&](storage::Connection& c)
+                                              -> Result<std::pair<std::vector<storage::LogEntryRecord>, int64_t>> {
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    const UnitScope scope = access_.Units(a, "audit.read", tree);
+    if (!scope.all) {
+      storage::UserFilter uf;
+      uf.restrict_units = true;
+      uf.org_unit_ids.assign(scope.units.begin(), scope.units.end());
+      MAMORI_ASSIGN(auto users, storage::UserRepo(c).List(uf, {1, 1000000}));
+      f.restrict_actors = true;
+      for (const auto& u : users) f.actor_ids.push_back(u.id);
+    }
+    storage::AuditRepo repo(c);
+    MAMORI_ASSIGN(auto items, repo.List(f, page));
+    MAMORI_ASSIGN(int64_t total, repo.Count(f));
+    return std::make_pair(std::move(items), total);
+  }));
+  if (for_export) {
+    // Taking the log out of the system is recorded (kobe:8.1.7).
+    MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
+      audit::Event e = a.Event("audit.export", "audit_log");
+      e.clause = env_.pack.Cite("8.1.7");
+      e.detail = {{"rows", listed.first.size()}, {"action", f.action}, {"actor", f.actor}};
+      return env_.log.Record(c, e);
+    }));
+  }
+  return listed;
+}
+
+Result<audit::VerifyReport> LogService::Verify(const Actor& a) {
+  if (!access_.Has(a, "audit.verify")) return Error::Forbidden();
+  MAMORI_ASSIGN(auto report, env_.db.Read([&](storage::Connection& c) { return env_.log.Verify(c); }));
+  MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
+    audit::Event e = a.Event("audit.verify", "audit_log");
+    e.clause = env_.pack.Cite("8.1.7");
+    e.result = report.ok ? "success" : "failure";
+    e.detail = {{"ok", report.ok}, {"entries", report.entries}, {"first_bad_seq", report.first_bad_seq}};
+    return env_.log.Record(c, e);
+  }));
+  return report;
+}
+
+}  // namespace mamori::domain

@@ -1,0 +1,140 @@
+#include "http/pipeline.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.hpp"
+
+namespace mamori::http {
+namespace {
+
+api::Response Problem(ErrorCode code, std::string detail) {
+  return api::Response::Problem(Error{code, std::move(detail), {}, {}});
+}
+
+bool IsApi(const std::string& path) {
+  return path.rfind("/api/", 0) == 0 || path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
+
+const char* ContentType(const std::string& ext) {
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".json") return "application/json";
+  if (ext == ".woff2") return "font/woff2";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+void AddSecurityHeaders(api::Response& r, bool api) {
+  r.SetHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  r.SetHeader("Content-Security-Policy",
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  r.SetHeader("X-Content-Type-Options", "nosniff");
+  r.SetHeader("X-Frame-Options", "DENY");
+  r.SetHeader("Referrer-Policy", "no-referrer");
+  r.SetHeader("Cross-Origin-Opener-Policy", "same-origin");
+  // Personal data must not linger in caches; hashed static assets may.
+  if (api || r.GetHeader("Cache-Control").empty()) r.SetHeader("Cache-Control", "no-store");
+}
+
+api::Response Pipeline::Handle(api::Request& req) {
+  // 1. Timing starts first so the latency histogram covers every later stage.
+  const auto start = std::chrono::steady_clock::now();
+  std::string route_label = "unmatched";
+  api::Response resp;
+  try {
+    // 2-6. Routing, session, CSRF, owed steps, handler (see Dispatch).
+    resp = Dispatch(req, route_label);
+  } catch (const std::exception& e) {
+    // 7. Nothing thrown below reaches the client as text.
+    spdlog::error("handler {} {}: {}", req.method, req.path, e.what());
+    resp = Problem(ErrorCode::kInternal, "内部エラーが発生しました");
+  }
+  // 8. Security headers on everything, no-store on the API.
+  AddSecurityHeaders(resp, IsApi(req.path));
+  // 9. Metrics last, with the final status.
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  app_.metrics.Observe(route_label, req.method, resp.status, secs);
+  return resp;
+}
+
+api::Response Pipeline::Dispatch(api::Request& req, std::string& route_label) {
+  // 2. Routing: API paths by the table; any other GET is the front end.
+  if (!IsApi(req.path)) {
+    if (req.method != "GET" && req.method != "HEAD") return Problem(ErrorCode::kMethodNotAllowed, "許可されていないメソッドです");
+    route_label = "static";
+    return StaticFile(req);
+  }
+  Match m = router_.Find(req);
+  if (!m.route) {
+    if (m.path_known) return Problem(ErrorCode::kMethodNotAllowed, "このパスではそのメソッドを使えません");
+    return Problem(ErrorCode::kNotFound, "そのAPIはありません");
+  }
+  const Route& route = *m.route;
+  route_label = route.pattern;
+  api::Call call{req, std::nullopt};
+  if (route.access != Access::kPublic) {
+    // 3. Session: the cookie names a live session or the request is unauthenticated.
+    auto s = app_.auth.Authenticate(req.Cookie(api::kSessionCookie), req.remote_address);
+    if (!s.ok()) return api::Response::Problem(s.error());
+    call.session = std::move(s).value();
+    // 4. CSRF: every state-changing request carries the session's token in a header that a
+    //    cross-site form cannot set.
+    if (req.method != "GET" && req.method != "HEAD" &&
+        !crypto::ConstantTimeEqual(req.Header("x-csrf-token"), call.session->session.csrf_token))
+      return Problem(ErrorCode::kCsrfFailed, "CSRFトークンが一致しません。画面を再読み込みしてください");
+    // 5. Owed steps: a temporary or expired password must be changed, and MFA passed, before
+    //    anything else (kobe:7.4.3キ, kobe:6.4.2ア).
+    const bool partial = route.access == Access::kSessionPartial;
+    if (call.session->must_change_password && !(partial && route.allow_before_password_change)) {
+      Error e{ErrorCode::kPasswordChangeRequired, "パスワードを変更してください",
+              app_.env.pack.Cite(app_.env.pack.auth.password.clause), {}};
+      return api::Response::Problem(e);
+    }
+    if (call.session->MfaPending() && !(partial && route.allow_before_mfa)) {
+      Error e{ErrorCode::kMfaRequired,
+              call.session->mfa_enrolled ? "確認コードを入力してください" : "多要素認証を登録してください",
+              app_.env.pack.Cite(app_.env.pack.auth.mfa.clause), {}};
+      return api::Response::Problem(e);
+    }
+  }
+  // 6. The handler: parse, call one service, map the result.
+  return route.handler(app_, call);
+}
+
+api::Response Pipeline::StaticFile(const api::Request& req) {
+  namespace fs = std::filesystem;
+  if (app_.web_dir.empty()) return Problem(ErrorCode::kNotFound, "画面が組み込まれていません");
+  std::string rel = req.path;
+  if (rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos)
+    return Problem(ErrorCode::kNotFound, "見つかりません");
+  fs::path file = fs::path(app_.web_dir) / rel.substr(1);
+  std::error_code ec;
+  bool asset = rel.rfind("/assets/", 0) == 0;
+  if (rel == "/" || !fs::is_regular_file(file, ec)) {
+    // History fallback: client-side routes all load the app shell; missing assets are 404.
+    if (asset || fs::path(rel).has_extension()) return Problem(ErrorCode::kNotFound, "見つかりません");
+    file = fs::path(app_.web_dir) / "index.html";
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Problem(ErrorCode::kNotFound, "見つかりません");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  api::Response r = api::Response::Text(200, ss.str(), ContentType(file.extension().string()));
+  // Vite names assets by content hash, so they never change under a name.
+  if (asset) r.SetHeader("Cache-Control", "public, max-age=31536000, immutable");
+  if (req.method == "HEAD") r.body.clear();
+  return r;
+}
+
+}  // namespace mamori::http

@@ -1,0 +1,45 @@
+// The API v1 route table, in one place so the whole surface and its access rules read at once.
+#include "http/router.hpp"
+
+namespace mamori::http {
+
+Router ApiRoutes() {
+  using namespace api;
+  Router r;
+  const auto pub = Access::kPublic;
+  const auto full = Access::kSession;
+  const auto partial = Access::kSessionPartial;
+  // Sign-in and the session (the steps that settle an owed password change or MFA are partial).
+  r.Add({"POST", "/api/v1/session", Login, pub});
+  r.Add({"POST", "/api/v1/session/mfa", Mfa, partial, false, true});
+  r.Add({"GET", "/api/v1/session", GetSession, partial, true, true});
+  r.Add({"DELETE", "/api/v1/session", Logout, partial, true, true});
+  r.Add({"PUT", "/api/v1/me/password", ChangePassword, partial, true, false});
+  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, partial, false, true});
+  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, partial, false, true});
+  r.Add({"GET", "/api/v1/policy", GetPolicy, partial, true, true});
+  // Organisation, people and roles.
+  r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full});
+  r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full});
+  r.Add({"GET", "/api/v1/users", ListUsers, full});
+  r.Add({"POST", "/api/v1/users", CreateUser, full});
+  r.Add({"GET", "/api/v1/users/{id}", GetUser, full});
+  r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full});
+  r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full});
+  r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full});
+  r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full});
+  r.Add({"GET", "/api/v1/role-assignments", ListRoleAssignments, full});
+  r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full});
+  r.Add({"DELETE", "/api/v1/role-assignments/{id}", DeleteRoleAssignment, full});
+  // Operation log.
+  r.Add({"GET", "/api/v1/audit-log", ListAuditLog, full});
+  r.Add({"GET", "/api/v1/audit-log/verify", VerifyAuditLog, full});
+  r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full});
+  // Operations.
+  r.Add({"GET", "/healthz", Healthz, pub});
+  r.Add({"GET", "/readyz", Readyz, pub});
+  r.Add({"GET", "/metrics", MetricsText, pub});
+  return r;
+}
+
+}  // namespace mamori::http
