@@ -13,7 +13,7 @@ class OperationLogTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     tdb_ = std::make_unique<storage::TestDatabase>(GetParam());
-    if (!tdb_->db()) GTEST_SKIP() << "no PostgreSQL (MAMORI_TEST_PG_URL unset)";
+    ASSERT_NE(tdb_->db(), nullptr) << "no " << GetParam() << " test database (MAMORI_TEST_PG_URL unset?)";
     auto kp = crypto::GenerateEcP256();
     ASSERT_TRUE(kp.ok());
     key_ = SigningKey{"", kp->private_pem, kp->public_pem};

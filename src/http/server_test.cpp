@@ -438,6 +438,30 @@ TEST_F(ServerTest, ResponseHeadersAndNoContent) {
   EXPECT_TRUE(empty.body.empty());
 }
 
+TEST_F(ServerTest, ConcurrentClientsAllGetTheirOwnAnswer) {
+  // A handler that blocks (as database work does) must not stall the other connections.
+  StartServer(Options(), [](api::Request& req) {
+    std::this_thread::sleep_for(2ms);
+    return Echo(req);
+  });
+  std::vector<std::future<int>> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.push_back(std::async(std::launch::async, [this, c] {
+      Curl curl;
+      int good = 0;
+      for (int i = 0; i < 20; ++i) {
+        const std::string path = "/c" + std::to_string(c) + "/" + std::to_string(i);
+        auto r = curl.Do(Url(path), "body" + std::to_string(i));
+        if (r.code == CURLE_OK && r.status == 200 && Parse(r.body)["path"] == path &&
+            Parse(r.body)["body"] == "body" + std::to_string(i))
+          ++good;
+      }
+      return good;
+    }));
+  }
+  for (auto& client : clients) EXPECT_EQ(client.get(), 20);
+}
+
 TEST_F(ServerTest, MalformedRequestGets400Problem) {
   StartServer(Options());
   RawTls client(port_);

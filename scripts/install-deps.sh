@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package mamori needs to build, run and test, skipping the apt step
+# when everything is already present. Used by scripts/run.sh and scripts/test.sh.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libboost-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev nlohmann-json3-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libpwquality-dev cracklib-runtime
+  libqrencode-dev libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev
+)
+if [ "${1:-}" = "--test" ]; then
+  # The test command also runs PostgreSQL, Chromium for the browser tests, and the bench tools.
+  packages+=(postgresql chromium)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js and npm build the web front end; Debian's are used only when none is installed.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds everything with tests, starts
+# a private PostgreSQL, and runs every test (unit, storage on both engines, API integration
+# against the real server, browser) through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+scripts/build.sh -DMAMORI_BUILD_TESTS=ON
+if [ -f tests/e2e/package.json ]; then
+  (cd tests/e2e && { [ -d node_modules ] || npm ci --no-audit --no-fund; })
+fi
+pgdir=$(mktemp -d /tmp/mamori-pg.XXXXXX)
+port=$(( 20000 + RANDOM % 20000 ))
+export MAMORI_TEST_PG_URL=$(scripts/pg-test-server.sh start "$pgdir" "$port")
+trap 'scripts/pg-test-server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+echo "PostgreSQL for tests: $MAMORI_TEST_PG_URL"
+cd build
+ctest --output-on-failure -j "$(nproc)" --timeout 900
