@@ -88,14 +88,20 @@ const nlohmann::json* JsonInput::Field(const char* name, bool required) {
   return &*it;
 }
 
-std::optional<std::string> JsonInput::String(const char* name, bool required, StringRule rule) {
+const std::string* JsonInput::StringField(const char* name, bool required) {
   const nlohmann::json* v = Field(name, required);
-  if (!v) return std::nullopt;
+  if (!v) return nullptr;
   if (!v->is_string()) {
     errors_.push_back({Name(name), "wrong_type"});
-    return std::nullopt;
+    return nullptr;
   }
-  const auto& s = v->get_ref<const std::string&>();
+  return &v->get_ref<const std::string&>();
+}
+
+std::optional<std::string> JsonInput::String(const char* name, bool required, StringRule rule) {
+  const std::string* sp = StringField(name, required);
+  if (!sp) return std::nullopt;
+  const std::string& s = *sp;
   if (required && rule.min_length == 0) rule.min_length = 1;
   std::string code = CheckString(s, rule);
   if (!code.empty()) {
@@ -107,13 +113,9 @@ std::optional<std::string> JsonInput::String(const char* name, bool required, St
 
 std::optional<std::string> JsonInput::Enum(const char* name, bool required,
                                            std::initializer_list<const char*> allowed) {
-  const nlohmann::json* v = Field(name, required);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) {
-    errors_.push_back({Name(name), "wrong_type"});
-    return std::nullopt;
-  }
-  const auto& s = v->get_ref<const std::string&>();
+  const std::string* sp = StringField(name, required);
+  if (!sp) return std::nullopt;
+  const std::string& s = *sp;
   for (const char* a : allowed)
     if (s == a) return s;
   errors_.push_back({Name(name), "not_allowed"});
@@ -151,13 +153,9 @@ std::optional<bool> JsonInput::Bool(const char* name, bool required) {
 }
 
 std::optional<std::string> JsonInput::Date(const char* name, bool required) {
-  const nlohmann::json* v = Field(name, required);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) {
-    errors_.push_back({Name(name), "wrong_type"});
-    return std::nullopt;
-  }
-  const auto& s = v->get_ref<const std::string&>();
+  const std::string* sp = StringField(name, required);
+  if (!sp) return std::nullopt;
+  const std::string& s = *sp;
   if (!ParseDate(s)) {
     errors_.push_back({Name(name), "invalid_date"});
     return std::nullopt;

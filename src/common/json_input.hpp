@@ -55,6 +55,8 @@ class JsonInput {
 
  private:
   const nlohmann::json* Field(const char* name, bool required);
+  // The field's string, or null (absent, or wrong_type recorded).
+  const std::string* StringField(const char* name, bool required);
   std::string Name(const char* name) const { return prefix_ + name; }
 
   nlohmann::json object_;

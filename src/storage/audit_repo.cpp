@@ -1,3 +1,4 @@
+#include "storage/query_util.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::storage {
@@ -50,18 +51,7 @@ void AppendFilter(const LogFilter& f, std::string& sql, Params& p) {
     sql += " AND at < ?";
     p.push_back(f.to);
   }
-  if (f.restrict_actors) {
-    if (f.actor_ids.empty()) {
-      sql += " AND 1 = 0";
-    } else {
-      sql += " AND actor IN (";
-      for (size_t i = 0; i < f.actor_ids.size(); ++i) {
-        sql += i ? ", ?" : "?";
-        p.push_back(f.actor_ids[i]);
-      }
-      sql += ")";
-    }
-  }
+  if (f.restrict_actors) AppendIn(sql, p, "actor", f.actor_ids);
 }
 
 }  // namespace
@@ -94,12 +84,7 @@ Result<std::vector<LogEntryRecord>> AuditRepo::List(const LogFilter& f, const Pa
   std::string sql(kListHead);
   Params p;
   AppendFilter(f, sql, p);
-  sql += " ORDER BY seq DESC LIMIT ? OFFSET ?";
-  p.push_back(page.per_page);
-  p.push_back(page.Offset());
-  std::vector<LogEntryRecord> out;
-  MAMORI_TRY(c_.Query(sql, p, [&](const Row& r) { out.push_back(ReadEntry(r)); }));
-  return out;
+  return QueryPage<LogEntryRecord>(c_, std::move(sql), std::move(p), "seq DESC", page, ReadEntry);
 }
 
 Result<int64_t> AuditRepo::Count(const LogFilter& f) {

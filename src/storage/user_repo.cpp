@@ -1,3 +1,4 @@
+#include "storage/query_util.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::storage {
@@ -63,18 +64,7 @@ std::string LikePattern(const std::string& q, bool lower) {
 
 // Appends the WHERE conditions of a filter; every value is a bind parameter.
 void AppendFilter(const UserFilter& f, std::string& sql, Params& p) {
-  if (f.restrict_units) {
-    if (f.org_unit_ids.empty()) {
-      sql += " AND 1 = 0";
-    } else {
-      sql += " AND u.org_unit_id IN (";
-      for (size_t i = 0; i < f.org_unit_ids.size(); ++i) {
-        sql += i ? ", ?" : "?";
-        p.push_back(f.org_unit_ids[i]);
-      }
-      sql += ")";
-    }
-  }
+  if (f.restrict_units) AppendIn(sql, p, "u.org_unit_id", f.org_unit_ids);
   if (!f.org_unit_id.empty()) {
     sql += " AND u.org_unit_id = ?";
     p.push_back(f.org_unit_id);
@@ -154,12 +144,7 @@ Result<std::vector<UserRecord>> UserRepo::List(const UserFilter& f, const Page& 
   std::string sql(kListHead);
   Params p;
   AppendFilter(f, sql, p);
-  sql += " ORDER BY u.login_id LIMIT ? OFFSET ?";
-  p.push_back(page.per_page);
-  p.push_back(page.Offset());
-  std::vector<UserRecord> out;
-  MAMORI_TRY(c_.Query(sql, p, [&](const Row& r) { out.push_back(ReadUser(r)); }));
-  return out;
+  return QueryPage<UserRecord>(c_, std::move(sql), std::move(p), "u.login_id", page, ReadUser);
 }
 
 Result<int64_t> UserRepo::Count(const UserFilter& f) {
