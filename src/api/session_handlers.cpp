@@ -13,7 +13,8 @@ std::string SessionCookie(const std::string& token, int max_age) {
 
 nlohmann::json Session(App& app, const domain::SessionState& s) {
   const int64_t now = app.env.clock.NowMicros();
-  return SessionJson(s, app.env.pack, now, app.env.Today());
+  auto names = app.directory.UnitNames();
+  return SessionJson(s, app.env.pack, now, app.env.Today(), names.ok() ? *names : UnitNames{});
 }
 
 // A six-digit code, or a validation error naming the field.
@@ -40,12 +41,7 @@ Response Login(App& app, Call& call) {
     if (r.error().code == ErrorCode::kInvalidCredentials) app.metrics.LoginFailure();
     return Response::Problem(r.error());
   }
-  nlohmann::json body = Session(app, r->state);
-  body["previous_login"] = r->previous_login_at
-                               ? nlohmann::json{{"at", FormatRfc3339(r->previous_login_at)},
-                                                {"address", r->previous_login_address}}
-                               : nlohmann::json(nullptr);
-  Response resp = Response::Json(200, body);
+  Response resp = Response::Json(200, Session(app, r->state));
   resp.SetHeader("Set-Cookie", SessionCookie(r->token, app.env.pack.auth.session.absolute_hours * 3600));
   return resp;
 }
@@ -58,9 +54,7 @@ Response Mfa(App& app, Call& call) {
     if (r.error().code == ErrorCode::kInvalidCredentials) app.metrics.LoginFailure();
     return Response::Problem(r.error());
   }
-  nlohmann::json body = Session(app, *r);
-  body["previous_login"] = nullptr;
-  return Response::Json(200, body);
+  return Response::Json(200, Session(app, *r));
 }
 
 Response GetSession(App& app, Call& call) { return Response::Json(200, Session(app, *call.session)); }

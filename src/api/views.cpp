@@ -33,8 +33,9 @@ json UserJson(const storage::UserRecord& u, int64_t now, const std::string& toda
           {"deleted_at", TimeOrNull(u.deleted_at)}};
 }
 
-json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack) {
+json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack, const UnitNames& names) {
   const policy::RoleDef* def = pack.FindRole(r.role);
+  auto name = names.find(r.scope_id);
   return {{"id", r.id},
           {"user_id", r.user_id},
           {"role", r.role},
@@ -42,6 +43,7 @@ json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& 
           {"role_title_en", def ? def->title_en : r.role},
           {"scope_type", r.scope_type},
           {"scope_id", StrOrNull(r.scope_id)},
+          {"scope_name", name == names.end() ? json(nullptr) : json(name->second)},
           {"valid_from", StrOrNull(r.valid_from)},
           {"valid_to", StrOrNull(r.valid_to)},
           {"delegate_of", StrOrNull(r.delegate_of)},
@@ -96,9 +98,10 @@ json PolicyJson(const policy::PolicyPack& pack) {
               {"expiry_required_for", a.ids.expiry_required_for}}}}}};
 }
 
-json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now, const std::string& today) {
+json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now, const std::string& today,
+                 const UnitNames& names) {
   json roles = json::array();
-  for (const auto& r : s.actor.roles) roles.push_back(RoleJson(r, pack));
+  for (const auto& r : s.actor.roles) roles.push_back(RoleJson(r, pack, names));
   domain::Access access(pack);
   const auto perms = access.Permissions(s.actor);
   return {{"user", UserJson(s.user, now, today)},
@@ -109,6 +112,10 @@ json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, 
           {"mfa_required", s.MfaPending() && s.mfa_enrolled},
           {"mfa_enrollment_required", s.MfaPending() && !s.mfa_enrolled},
           {"idle_timeout_seconds", pack.auth.session.idle_minutes * 60},
+          {"previous_login", s.session.prev_login_at
+                                 ? json{{"at", FormatRfc3339(s.session.prev_login_at)},
+                                        {"address", s.session.prev_login_address}}
+                                 : json(nullptr)},
           {"session_expires_at", FormatRfc3339(s.session.expires_at)}};
 }
 

@@ -2,6 +2,9 @@
 // password hashes and TOTP seeds never leave through here.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "domain/auth_service.hpp"
@@ -13,11 +16,13 @@ namespace mamori::api {
 nlohmann::json TimeOrNull(int64_t micros);
 nlohmann::json OrgUnitJson(const storage::OrgUnitRecord& u);
 nlohmann::json UserJson(const storage::UserRecord& u, int64_t now, const std::string& today);
-nlohmann::json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack);
+// Org unit id → name, to label role scopes.
+using UnitNames = std::map<std::string, std::string>;
+nlohmann::json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack, const UnitNames& names);
 nlohmann::json LogEntryJson(const storage::LogEntryRecord& e);
 nlohmann::json PolicyJson(const policy::PolicyPack& pack);
 // The session answer of POST /session, POST /session/mfa and GET /session.
 nlohmann::json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now,
-                           const std::string& today);
+                           const std::string& today, const UnitNames& names);
 
 }  // namespace mamori::api

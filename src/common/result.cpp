@@ -28,7 +28,7 @@ const char* ErrorCodeName(ErrorCode code) {
 int ErrorCodeStatus(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidCredentials: return 401;
-    case ErrorCode::kMfaRequired: return 401;
+    case ErrorCode::kMfaRequired: return 403;
     case ErrorCode::kPasswordChangeRequired: return 403;
     case ErrorCode::kPasswordRejected: return 422;
     case ErrorCode::kCsrfFailed: return 403;

@@ -142,8 +142,6 @@ Result<LoginResult> AuthService::Login(const std::string& login_id, const std::s
         EffectiveStatus(*fresh, now, env_.Today()) != "active")
       return InvalidCredentials();
     storage::UserRecord u = *fresh;
-    out.previous_login_at = u.last_login_at;
-    out.previous_login_address = u.last_login_address;
     u.failed_attempts = 0;
     u.locked_until = 0;
     u.last_login_at = now;
@@ -160,6 +158,8 @@ Result<LoginResult> AuthService::Login(const std::string& login_id, const std::s
     s.last_seen_at = now;
     s.expires_at = now + env_.pack.auth.session.absolute_hours * kMicrosPerHour;
     s.address = address;
+    s.prev_login_at = fresh->last_login_at;
+    s.prev_login_address = fresh->last_login_address;
     MAMORI_ASSIGN(SessionState st, Build(c, s, u));
     st.session.mfa_passed = !st.mfa_needed;
     MAMORI_TRY(storage::SessionRepo(c).Insert(st.session));

@@ -24,9 +24,7 @@ struct SessionState {
 
 struct LoginResult {
   std::string token;  // the cookie value; only its SHA-256 is stored
-  SessionState state;
-  int64_t previous_login_at = 0;  // 0 = first login
-  std::string previous_login_address;
+  SessionState state;  // state.session carries the previous sign-in (0 = first login)
 };
 
 struct TotpEnrollment {

@@ -74,12 +74,12 @@ TEST_F(AuthServiceTest, PreviousLoginIsReported) {
   t_.AddUser("taro", t_.section_a, kPw);
   auto first = auth_.Login("taro", kPw, "10.0.0.1");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->previous_login_at, 0);
+  EXPECT_EQ(first->state.session.prev_login_at, 0);
   t_.clock.Advance(kMicrosPerHour);
   auto second = auth_.Login("taro", kPw, "10.0.0.2");
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->previous_login_address, "10.0.0.1");
-  EXPECT_EQ(second->previous_login_at, t_.clock.NowMicros() - kMicrosPerHour);
+  EXPECT_EQ(second->state.session.prev_login_address, "10.0.0.1");
+  EXPECT_EQ(second->state.session.prev_login_at, t_.clock.NowMicros() - kMicrosPerHour);
 }
 
 TEST_F(AuthServiceTest, IdleAndAbsoluteTimeouts) {

@@ -30,6 +30,13 @@ Result<std::vector<storage::OrgUnitRecord>> DirectoryService::ListOrgUnits(const
   return env_.db.Read([](storage::Connection& c) { return storage::OrgRepo(c).ListAll(); });
 }
 
+Result<std::map<std::string, std::string>> DirectoryService::UnitNames() {
+  MAMORI_ASSIGN(auto units, env_.db.Read([](storage::Connection& c) { return storage::OrgRepo(c).ListAll(); }));
+  std::map<std::string, std::string> out;
+  for (auto& u : units) out.emplace(std::move(u.id), std::move(u.name));
+  return out;
+}
+
 Result<storage::OrgUnitRecord> DirectoryService::CreateOrgUnit(const Actor& a, const NewOrgUnit& in) {
   if (!access_.HasCityWide(a, "org.manage")) return Denied();
   if (!std::regex_match(in.code, kOrgCodePattern)) return Error::Validation("code", "invalid_format");
@@ -90,7 +97,7 @@ Result<CreatedUser> DirectoryService::InsertUser(storage::Connection& c, const A
   u.created_at = now;
   MAMORI_TRY(users.Insert(u));
   audit::Event e = a.Event("user.create", "user:" + u.id);
-  e.clause = env_.pack.Cite("8.2.1イ(2)");
+  e.clause = env_.pack.CiteFor("id_lifecycle");
   e.detail = {{"login_id", u.login_id}, {"org_unit_id", u.org_unit_id}, {"employment_type", u.employment_type}};
   if (!u.expires_on.empty()) e.detail["expires_on"] = u.expires_on;
   MAMORI_TRY(env_.log.Record(c, e));
@@ -170,7 +177,7 @@ Status DirectoryService::Suspend(const Actor& a, const std::string& id) {
     // Access stops at once, not at the next timeout (kobe:7.4.1ウ).
     MAMORI_ASSIGN(int64_t ended, storage::SessionRepo(c).EndAllForUser(u.id, env_.clock.NowMicros(), "suspended"));
     audit::Event e = a.Event("user.suspend", "user:" + u.id);
-    e.clause = env_.pack.Cite("7.4.1ウ");
+    e.clause = env_.pack.CiteFor("id_suspension");
     e.detail = {{"login_id", u.login_id}, {"sessions_ended", ended}};
     return env_.log.Record(c, e);
   });
@@ -206,7 +213,7 @@ Result<std::string> DirectoryService::ResetPassword(const Actor& a, const std::s
     MAMORI_TRY(storage::UserRepo(c).Update(u));
     MAMORI_ASSIGN(int64_t ended, storage::SessionRepo(c).EndAllForUser(u.id, now, "password_reset"));
     audit::Event e = a.Event("user.reset_password", "user:" + u.id);
-    e.clause = env_.pack.Cite("8.2.6イ");
+    e.clause = env_.pack.CiteFor("password_reset");
     e.detail = {{"login_id", u.login_id}, {"sessions_ended", ended}};
     MAMORI_TRY(env_.log.Record(c, e));
     return password;
@@ -231,7 +238,7 @@ Status DirectoryService::Delete(const Actor& a, const std::string& id) {
     MAMORI_ASSIGN(auto held, roles.ListForUser(u.id));
     for (const auto& r : held) MAMORI_TRY(roles.Revoke(r.id, a.user_id, now));
     audit::Event e = a.Event("user.delete", "user:" + u.id);
-    e.clause = env_.pack.Cite("8.2.1イ(2)");
+    e.clause = env_.pack.CiteFor("id_lifecycle");
     e.detail = {{"login_id", u.login_id}, {"sessions_ended", ended}, {"roles_revoked", held.size()}};
     return env_.log.Record(c, e);
   });

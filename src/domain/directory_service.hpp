@@ -41,6 +41,8 @@ class DirectoryService {
   explicit DirectoryService(Env& env) : env_(env), access_(env.pack) {}
 
   Result<std::vector<storage::OrgUnitRecord>> ListOrgUnits(const Actor& a);
+  // Org unit id → name, for labelling scopes the caller may already see (no permission check).
+  Result<std::map<std::string, std::string>> UnitNames();
   Result<storage::OrgUnitRecord> CreateOrgUnit(const Actor& a, const NewOrgUnit& in);
 
   Result<CreatedUser> CreateUser(const Actor& a, const NewUser& in);

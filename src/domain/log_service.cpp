@@ -28,7 +28,7 @@ Result<std::pair<std::vector<storage::LogEntryRecord>, int64_t>> LogService::Lis
     // Taking the log out of the system is recorded (kobe:8.1.7).
     MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
       audit::Event e = a.Event("audit.export", "audit_log");
-      e.clause = env_.pack.Cite("8.1.7");
+      e.clause = env_.pack.CiteFor("operation_log");
       e.detail = {{"rows", listed.first.size()}, {"action", f.action}, {"actor", f.actor}};
       return env_.log.Record(c, e);
     }));
@@ -41,7 +41,7 @@ Result<audit::VerifyReport> LogService::Verify(const Actor& a) {
   MAMORI_ASSIGN(auto report, env_.db.Read([&](storage::Connection& c) { return env_.log.Verify(c); }));
   MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
     audit::Event e = a.Event("audit.verify", "audit_log");
-    e.clause = env_.pack.Cite("8.1.7");
+    e.clause = env_.pack.CiteFor("operation_log");
     e.result = report.ok ? "success" : "failure";
     e.detail = {{"ok", report.ok}, {"entries", report.entries}, {"first_bad_seq", report.first_bad_seq}};
     return env_.log.Record(c, e);

@@ -85,27 +85,35 @@ api::Response Pipeline::Dispatch(api::Request& req, std::string& route_label) {
   api::Call call{req, std::nullopt};
   if (route.access != Access::kPublic) {
     // 3. Session: the cookie names a live session or the request is unauthenticated.
-    auto s = app_.auth.Authenticate(req.Cookie(api::kSessionCookie), req.remote_address);
-    if (!s.ok()) return api::Response::Problem(s.error());
-    call.session = std::move(s).value();
+    auto authenticated = app_.auth.Authenticate(req.Cookie(api::kSessionCookie), req.remote_address);
+    if (!authenticated.ok()) return api::Response::Problem(authenticated.error());
+    call.session = std::move(authenticated).value();
     // 4. CSRF: every state-changing request carries the session's token in a header that a
     //    cross-site form cannot set.
     if (req.method != "GET" && req.method != "HEAD" &&
         !crypto::ConstantTimeEqual(req.Header("x-csrf-token"), call.session->session.csrf_token))
       return Problem(ErrorCode::kCsrfFailed, "CSRFトークンが一致しません。画面を再読み込みしてください");
-    // 5. Owed steps: a temporary or expired password must be changed, and MFA passed, before
-    //    anything else (kobe:7.4.3キ, kobe:6.4.2ア).
-    const bool partial = route.access == Access::kSessionPartial;
-    if (call.session->must_change_password && !(partial && route.allow_before_password_change)) {
-      Error e{ErrorCode::kPasswordChangeRequired, "パスワードを変更してください",
-              app_.env.pack.Cite(app_.env.pack.auth.password.clause), {}};
-      return api::Response::Problem(e);
-    }
-    if (call.session->MfaPending() && !(partial && route.allow_before_mfa)) {
-      Error e{ErrorCode::kMfaRequired,
-              call.session->mfa_enrolled ? "確認コードを入力してください" : "多要素認証を登録してください",
-              app_.env.pack.Cite(app_.env.pack.auth.mfa.clause), {}};
-      return api::Response::Problem(e);
+    // 5. Owed steps, settled in order: the MFA code of someone enrolled first (a password
+    //    alone must not unlock a password change), then a temporary or expired password
+    //    (kobe:7.4.3キ, 8.2.6エ), then TOTP enrolment (kobe:6.4.2ア). Until then a session
+    //    reaches only the routes that settle the step it owes.
+    const domain::SessionState& s = *call.session;
+    const auto& pack = app_.env.pack;
+    if (s.MfaPending() && s.mfa_enrolled) {
+      if (!(route.owed & kMfaCode))
+        return api::Response::Problem(
+            {ErrorCode::kMfaRequired, "確認コードを入力してください", pack.Cite(pack.auth.mfa.clause), {}});
+    } else if (s.must_change_password) {
+      if (!(route.owed & kPasswordChange))
+        return api::Response::Problem(
+            {ErrorCode::kPasswordChangeRequired, "パスワードを変更してください", pack.CiteFor("temporary_password"), {}});
+    } else if (s.MfaPending()) {
+      if (!(route.owed & kMfaEnrolment))
+        return api::Response::Problem(
+            {ErrorCode::kMfaRequired, "多要素認証を登録してください", pack.Cite(pack.auth.mfa.clause), {}});
+    } else if (route.owed == kMfaCode) {
+      // Nothing owed: the MFA step has nothing to settle.
+      return api::Response::Problem({ErrorCode::kConflict, "多要素認証は完了しています", {}, {}});
     }
   }
   // 6. The handler: parse, call one service, map the result.

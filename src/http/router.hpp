@@ -10,9 +10,19 @@ namespace mamori::http {
 
 // What a route requires of the caller before its handler runs.
 enum class Access {
-  kPublic,          // no session (login, health)
-  kSession,         // a fully signed-in session: password changed, MFA passed
-  kSessionPartial,  // a session still owing a password change or MFA (the steps that settle them)
+  kPublic,   // no session (login, health)
+  kSession,  // a session; unless `owed` says otherwise, one with nothing owed
+};
+
+// Steps a fresh session may still owe, in the order they must be settled: an MFA code (for
+// someone enrolled), then a password change, then TOTP enrolment. A route lists the owed
+// steps it may run during.
+enum Owed : unsigned {
+  kNothing = 0,
+  kMfaCode = 1,
+  kPasswordChange = 2,
+  kMfaEnrolment = 4,
+  kAnyStep = kMfaCode | kPasswordChange | kMfaEnrolment,
 };
 
 struct Route {
@@ -20,8 +30,7 @@ struct Route {
   std::string pattern;
   api::Handler handler;
   Access access = Access::kSession;
-  bool allow_before_password_change = false;  // kSessionPartial: allowed while a change is owed
-  bool allow_before_mfa = false;              // kSessionPartial: allowed while MFA is owed
+  unsigned owed = kNothing;  // owed steps this route may run during (Owed bits)
 };
 
 struct Match {

@@ -8,16 +8,16 @@ Router ApiRoutes() {
   Router r;
   const auto pub = Access::kPublic;
   const auto full = Access::kSession;
-  const auto partial = Access::kSessionPartial;
-  // Sign-in and the session (the steps that settle an owed password change or MFA are partial).
+  // Sign-in and the session. The steps that settle what a new session owes run while it is owed;
+  // reading the session and the rules, and logging out, run at any step.
   r.Add({"POST", "/api/v1/session", Login, pub});
-  r.Add({"POST", "/api/v1/session/mfa", Mfa, partial, false, true});
-  r.Add({"GET", "/api/v1/session", GetSession, partial, true, true});
-  r.Add({"DELETE", "/api/v1/session", Logout, partial, true, true});
-  r.Add({"PUT", "/api/v1/me/password", ChangePassword, partial, true, false});
-  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, partial, false, true});
-  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, partial, false, true});
-  r.Add({"GET", "/api/v1/policy", GetPolicy, partial, true, true});
+  r.Add({"POST", "/api/v1/session/mfa", Mfa, full, kMfaCode});
+  r.Add({"GET", "/api/v1/session", GetSession, full, kAnyStep});
+  r.Add({"DELETE", "/api/v1/session", Logout, full, kAnyStep});
+  r.Add({"PUT", "/api/v1/me/password", ChangePassword, full, kPasswordChange});
+  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, full, kMfaEnrolment});
+  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, full, kMfaEnrolment});
+  r.Add({"GET", "/api/v1/policy", GetPolicy, full, kAnyStep});
   // Organisation, people and roles.
   r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full});
   r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full});

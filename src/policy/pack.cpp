@@ -19,6 +19,11 @@ std::string PolicyPack::Cite(const std::string& clause) const {
   return clause.empty() ? std::string() : pack + ":" + clause;
 }
 
+std::string PolicyPack::CiteFor(const std::string& key) const {
+  auto it = clauses.find(key);
+  return it == clauses.end() ? std::string() : Cite(it->second);
+}
+
 namespace {
 
 // Walks the YAML tree, recording each problem with the node's position.
@@ -254,7 +259,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "roles", "separation_of_duties", "authentication"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "clauses", "roles", "separation_of_duties", "authentication"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -270,6 +275,13 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   ParseRoles(c, root["roles"], pack);
   ParseSeparation(c, root["separation_of_duties"], pack);
   ParseAuthentication(c, root["authentication"], pack.auth);
+  if (const YAML::Node cl = root["clauses"]; cl && c.Map(cl, "clauses")) {
+    c.Keys(cl, {"temporary_password", "id_lifecycle", "id_suspension", "password_reset", "operation_log"}, "clauses");
+    for (const char* key : kClauseKeys) {
+      const std::string v = c.Str(cl, key, false, "clauses");
+      if (!v.empty()) pack.clauses[key] = v;
+    }
+  }
   // Roles that the server itself relies on at init time must exist.
   for (const char* needed : {"infrastructure_manager", "security_manager"})
     if (!pack.FindRole(needed))

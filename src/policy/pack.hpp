@@ -17,6 +17,15 @@ inline constexpr const char* kPermissions[] = {
     "audit.read", "audit.verify", "policy.read",
 };
 
+// The decision points whose governing clause a pack names in its `clauses` section.
+inline constexpr const char* kClauseKeys[] = {
+    "temporary_password",  // a temporary password must be changed at first use
+    "id_lifecycle",        // IDs are registered, changed and deleted by the ID administrators
+    "id_suspension",       // access stops at once when an ID is suspended
+    "password_reset",      // an administrator issues a new temporary password
+    "operation_log",       // logs are kept, checked and protected
+};
+
 inline constexpr const char* kScopeTypes[] = {"city", "org_unit", "system"};
 
 struct RoleDef {
@@ -95,10 +104,13 @@ struct PolicyPack {
   std::vector<RoleDef> roles;
   std::vector<SeparationRule> separation;
   AuthenticationPolicy auth;
+  std::map<std::string, std::string> clauses;  // kClauseKeys → clause number
 
   const RoleDef* FindRole(const std::string& id) const;
   // "kobe:8.2.5" for clause "8.2.5"; "" for an empty clause.
   std::string Cite(const std::string& clause) const;
+  // The citation for a decision point of kClauseKeys ("" when the pack names none).
+  std::string CiteFor(const std::string& key) const;
 };
 
 // One problem found in a pack, with its 1-based line and column.

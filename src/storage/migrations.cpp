@@ -81,6 +81,8 @@ CREATE TABLE sessions (
   expires_at   BIGINT NOT NULL,
   address      TEXT,
   mfa_passed   INTEGER NOT NULL,
+  prev_login_at      BIGINT,
+  prev_login_address TEXT,
   ended_at     BIGINT,
   end_reason   TEXT
 );

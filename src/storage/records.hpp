@@ -64,6 +64,8 @@ struct SessionRecord {
   int64_t expires_at = 0;  // absolute limit
   std::string address;
   bool mfa_passed = false;
+  int64_t prev_login_at = 0;  // the user's previous sign-in, shown to them (kobe:8.2.5)
+  std::string prev_login_address;
   int64_t ended_at = 0;
   std::string end_reason;
 };

@@ -180,7 +180,7 @@ TEST_P(StorageTest, SessionsEndIndividuallyAndPerUser) {
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
     SessionRepo s(c);
     for (const char* id : {"a", "b", "c"})
-      MAMORI_TRY(s.Insert({id, "u1", "csrf", 1, 1, 100, "127.0.0.1", false, 0, ""}));
+      MAMORI_TRY(s.Insert({id, "u1", "csrf", 1, 1, 100, "127.0.0.1", false, 7, "10.0.0.7", 0, ""}));
     MAMORI_TRY(s.SetMfaPassed("a"));
     MAMORI_TRY(s.Touch("a", 50));
     MAMORI_TRY(s.End("b", 60, "logout"));
@@ -191,6 +191,8 @@ TEST_P(StorageTest, SessionsEndIndividuallyAndPerUser) {
   EXPECT_TRUE((*a)->mfa_passed);
   EXPECT_EQ((*a)->last_seen_at, 50);
   EXPECT_EQ((*a)->ended_at, 0);
+  EXPECT_EQ((*a)->prev_login_at, 7);
+  EXPECT_EQ((*a)->prev_login_address, "10.0.0.7");
   auto b = db_->Read([&](Connection& c) { return SessionRepo(c).Get("b"); });
   EXPECT_EQ((*b)->end_reason, "logout");
   auto cc = db_->Read([&](Connection& c) { return SessionRepo(c).Get("c"); });

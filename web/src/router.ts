@@ -1,0 +1,101 @@
+// Routes and the guard that sends each person where the server's state says
+// they must go: login, then the MFA code, the forced password change and the
+// TOTP enrolment, then the pages their permissions allow.
+
+import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
+import type { Permission } from './api/types'
+import { can, pendingStep, refresh, session, type Step } from './session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key of the page title */
+    title: string
+    /** reachable without a session */
+    public?: boolean
+    /** a sign-in step page */
+    step?: Step
+    /** the step page may also be used when the step is not pending */
+    voluntary?: boolean
+    permission?: Permission
+  }
+}
+
+const stepRoutes: Record<Step, string> = {
+  mfa: 'mfa',
+  password: 'password',
+  'mfa-enroll': 'mfa-enroll',
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: 'login.title', public: true } },
+    { path: '/mfa', name: 'mfa', component: () => import('./views/MfaVerifyView.vue'), meta: { title: 'mfa.verify_title', step: 'mfa' } },
+    {
+      path: '/password',
+      name: 'password',
+      component: () => import('./views/PasswordChangeView.vue'),
+      meta: { title: 'password.title', step: 'password', voluntary: true },
+    },
+    {
+      path: '/mfa/enroll',
+      name: 'mfa-enroll',
+      component: () => import('./views/MfaEnrollView.vue'),
+      meta: { title: 'mfa.enroll_title', step: 'mfa-enroll' },
+    },
+    { path: '/', name: 'home', component: () => import('./views/HomeView.vue'), meta: { title: 'home.title' } },
+    { path: '/org', name: 'org', component: () => import('./views/OrgView.vue'), meta: { title: 'org.title', permission: 'org.read' } },
+    { path: '/users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: 'users.title', permission: 'users.read' } },
+    {
+      path: '/users/:id',
+      name: 'user',
+      component: () => import('./views/UserDetailView.vue'),
+      meta: { title: 'user.title', permission: 'users.read' },
+    },
+    {
+      path: '/audit-log',
+      name: 'audit',
+      component: () => import('./views/AuditLogView.vue'),
+      meta: { title: 'audit.title', permission: 'audit.read' },
+    },
+    { path: '/policy', name: 'policy', component: () => import('./views/PolicyView.vue'), meta: { title: 'policy.title', permission: 'policy.read' } },
+    { path: '/forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue'), meta: { title: 'forbidden.title' } },
+    { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'not_found.title', public: true } },
+  ],
+})
+
+/** Where a signed-in person goes next: the pending step, or where they were headed. */
+export function nextAfterSignIn(): RouteLocationRaw {
+  const step = pendingStep()
+  if (step) return { name: stepRoutes[step] }
+  const to = session.returnTo
+  session.returnTo = null
+  return to && to.startsWith('/') && !to.startsWith('//') ? to : { name: 'home' }
+}
+
+router.beforeEach(async (to) => {
+  if (session.status === 'unknown') {
+    try {
+      await refresh()
+    } catch {
+      /* server unreachable: treated as signed out; the login page will show the error */
+    }
+  }
+  const authenticated = session.status === 'authenticated'
+
+  if (to.meta.public) {
+    if (to.name === 'login' && authenticated) return nextAfterSignIn()
+    return true
+  }
+  if (!authenticated) {
+    session.returnTo = to.fullPath === '/' ? null : to.fullPath
+    return { name: 'login' }
+  }
+  const step = pendingStep()
+  if (step) {
+    return to.name === stepRoutes[step] ? true : { name: stepRoutes[step] }
+  }
+  if (to.meta.step && !to.meta.voluntary) return { name: 'home' }
+  if (to.meta.permission && !can(to.meta.permission)) return { name: 'forbidden' }
+  return true
+})
