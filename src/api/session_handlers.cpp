@@ -33,7 +33,7 @@ Response Login(App& app, Call& call) {
   if (!in.ok()) return Response::Problem(in.error());
   // Passwords are not limited to "clean" text here: the rules decide, after the check.
   auto login_id = in->String("login_id", true, {1, 64});
-  auto password = in->String("password", true, {1, 1024});
+  auto password = in->String("password", true, {.min_length = 1, .max_length = 4096, .verbatim = true});
   in->RejectUnknown({"login_id", "password"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   auto r = app.auth.Login(*login_id, *password, call.req.remote_address);
@@ -68,16 +68,24 @@ Response Logout(App& app, Call& call) {
 Response ChangePassword(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
+  // New passwords never hold control characters, so a current one with them is bad input.
   auto current = in->String("current_password", true, {1, 1024});
   // Control characters and bad encodings are reported as password rules, by the rule check.
-  auto next = in->String("new_password", true, {1, 4096, true});
+  auto next = in->String("new_password", true, {.min_length = 1, .max_length = 4096, .verbatim = true});
   in->RejectUnknown({"current_password", "new_password"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   return AnswerStatus(app.auth.ChangePassword(*call.session, *current, *next));
 }
 
 Response StartTotp(App& app, Call& call) {
-  if (!call.req.body.empty() && call.req.body != "{}") {
+  // Replacing an authenticator that is already registered takes a current code from it, so a
+  // stolen password alone cannot move someone's second factor.
+  if (call.session->mfa_enrolled) {
+    auto code = CodeOf(call.req);
+    if (!code.ok()) return Response::Problem(code.error());
+    auto verified = app.auth.VerifyMfa(*call.session, *code);
+    if (!verified.ok()) return Response::Problem(verified.error());
+  } else if (!call.req.body.empty()) {
     auto in = JsonInput::Parse(call.req.body);
     if (!in.ok()) return Response::Problem(in.error());
     in->RejectUnknown({});

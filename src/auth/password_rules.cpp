@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/crypto.hpp"
+#include "common/json_input.hpp"
 
 namespace mamori::auth {
 namespace {
@@ -66,14 +67,6 @@ std::optional<std::u32string> DecodeUtf8(std::string_view s) {
 }
 
 bool IsControl(char32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F); }
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool FileExists(const std::string& path) {
   struct stat st {};
@@ -181,6 +174,59 @@ DictionaryVerdict CheckDictionary(const std::string& password) {
   }
 }
 
+// Base words that lead breached-password lists. cracklib misses them once they are dressed up
+// with capitals, look-alike symbols and a number ("P@ssw0rd", "Welcome@123"), so the check
+// below strips that dressing and looks again.
+constexpr std::string_view kCommonBases[] = {
+    "password", "passwd", "pass", "admin", "administrator", "welcome", "qwerty", "qwertyuiop", "asdfgh",
+    "letmein", "iloveyou", "monkey", "dragon", "master", "login", "abc", "abcd", "abcdef", "test",
+    "guest", "root", "user", "secret", "sunshine", "princess", "football", "baseball", "shadow",
+    "superman", "trustno", "hello", "freedom", "whatever", "starwars", "summer", "winter", "spring",
+    "autumn", "changeme", "default", "japan", "tokyo", "sakura", "nippon", "mamori",
+};
+
+// The password with appended or prepended digits and symbols removed and look-alike
+// characters read as letters: "Password123!" and "P@ssw0rd" both become "password".
+std::string BreachCore(const std::string& password) {
+  std::string lower = AsciiLower(password);
+  auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };
+  auto is_leet = [](char c) { return std::string_view("@4310!$57+").find(c) != std::string_view::npos; };
+  size_t b = 0, e = lower.size();
+  // Trailing and leading runs of digits/symbols are dressing, unless they end in a letter's look-alike
+  // that sits inside the word ("passw0rd" keeps its 0).
+  // Only ASCII digits and symbols count as dressing; other scripts are part of the password.
+  auto is_dressing = [&](char c) { return static_cast<unsigned char>(c) < 0x80 && !is_letter(c); };
+  while (e > b && is_dressing(lower[e - 1])) --e;
+  while (b < e && is_dressing(lower[b]) && !is_leet(lower[b])) ++b;
+  std::string core;
+  for (size_t i = b; i < e; ++i) {
+    char c = lower[i];
+    switch (c) {
+      case '@': case '4': c = 'a'; break;
+      case '3': c = 'e'; break;
+      case '1': case '!': c = 'i'; break;
+      case '0': c = 'o'; break;
+      case '$': case '5': c = 's'; break;
+      case '7': case '+': c = 't'; break;
+      default: break;
+    }
+    core.push_back(c);
+  }
+  return core;
+}
+
+bool LooksBreached(const std::string& password, bool dictionary_available) {
+  const std::string core = BreachCore(password);
+  if (core.empty() || core == AsciiLower(password)) return false;  // nothing stripped: already checked
+  for (std::string_view base : kCommonBases)
+    if (core == base) return true;
+  // A core that is one plain word is looked up; anything with other characters left is not a
+  // dressed-up word.
+  const bool one_word = std::all_of(core.begin(), core.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  return dictionary_available && one_word && core.size() >= kPwqualityMinBytes &&
+         CheckDictionary(core) == DictionaryVerdict::kWord;
+}
+
 bool TooSimilar(const std::string& password, const std::string& old_password) {
   if (password.size() > kSimilarityMaxBytes || old_password.size() > kSimilarityMaxBytes) {
     return AsciiLower(password) == AsciiLower(old_password);
@@ -252,7 +298,9 @@ std::vector<FieldError> CheckPassword(const PasswordRules& rules, std::string_vi
     switch (CheckDictionary(pw)) {
       case DictionaryVerdict::kWord: add(kCodeDictionaryWord); break;
       case DictionaryVerdict::kUnavailable: add(kCodeDictionaryUnavailable); break;
-      case DictionaryVerdict::kPass: break;
+      case DictionaryVerdict::kPass:
+        if (LooksBreached(pw, true)) add(kCodeDictionaryWord);
+        break;
     }
   } else if (rules.dictionary_check && CracklibDictionaryPath().empty()) {
     LogMissingDictionaryOnce();

@@ -182,3 +182,22 @@ TEST(PasswordRules, TemporaryPasswordFollowsLengthLimits) {
 
 }  // namespace
 }  // namespace mamori::auth
+
+namespace mamori::auth {
+namespace {
+
+TEST(PasswordRulesBreached, DressedUpCommonPasswordsAreDictionaryWords) {
+  PasswordRules rules;
+  for (const char* pw : {"P@ssw0rd", "Password123!", "Admin@123", "Welcome@123", "Qwerty!2024", "Sunshine#1"}) {
+    auto errors = CheckPassword(rules, pw, "someone", "");
+    bool dictionary = false;
+    for (const auto& e : errors) dictionary |= e.code == "dictionary_word";
+    EXPECT_TRUE(dictionary) << pw;
+  }
+  // Unrelated strong passwords stay acceptable.
+  for (const char* pw : {"Gr33n-Tea!Kyoto", "Blue#Mountain-42", "Tr0ub4dor&3x"})
+    EXPECT_TRUE(CheckPassword(rules, pw, "someone", "").empty()) << pw;
+}
+
+}  // namespace
+}  // namespace mamori::auth

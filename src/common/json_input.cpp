@@ -49,7 +49,18 @@ size_t Utf8Length(std::string_view s) {
   }));
 }
 
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 std::string CheckString(std::string_view value, const StringRule& rule) {
+  if (rule.verbatim) {
+    if (value.size() < rule.min_length) return value.empty() ? "required" : "too_short";
+    return value.size() > rule.max_length ? "too_long" : "";
+  }
   if (!IsValidUtf8(value)) return "invalid_encoding";
   for (char ch : value) {
     const unsigned char c = static_cast<unsigned char>(ch);

@@ -24,6 +24,9 @@ struct StringRule {
   size_t min_length = 0;    // code points
   size_t max_length = 200;  // code points
   bool multiline = false;   // allow \n and \t
+  // Only the type and the length in bytes are checked: the caller judges the content (a new
+  // password's encoding and control characters are password rules, reported as such).
+  bool verbatim = false;
 };
 
 class JsonInput {
@@ -63,6 +66,9 @@ class JsonInput {
   std::string prefix_;
   std::vector<FieldError> errors_;
 };
+
+// ASCII letters folded to lower case; other bytes (UTF-8 included) unchanged.
+std::string AsciiLower(std::string_view s);
 
 // Validates a single string value against a rule; returns the error code or "".
 std::string CheckString(std::string_view value, const StringRule& rule);

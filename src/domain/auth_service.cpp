@@ -2,6 +2,7 @@
 
 #include "auth/totp.hpp"
 #include "common/crypto.hpp"
+#include "common/json_input.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::domain {
@@ -112,8 +113,10 @@ Status AuthService::RecordFailure(storage::UserRecord user, const std::string& l
 
 Result<LoginResult> AuthService::Login(const std::string& login_id, const std::string& password,
                                        const std::string& address) {
-  // The slow hash runs outside any transaction so logins proceed in parallel.
-  MAMORI_ASSIGN(auto found, env_.db.Read([&](storage::Connection& c) { return storage::UserRepo(c).FindByLogin(login_id); }));
+  // Login IDs are case-insensitive (stored lower-case). The slow hash runs outside any
+  // transaction so logins proceed in parallel.
+  const std::string key = AsciiLower(login_id);
+  MAMORI_ASSIGN(auto found, env_.db.Read([&](storage::Connection& c) { return storage::UserRepo(c).FindByLogin(key); }));
   if (!found || found->password_hash.empty()) {
     (void)auth::VerifyPassword(dummy_hash_, password);
     MAMORI_TRY(RecordFailure({}, login_id, address, found ? "deleted" : "unknown_id", "auth.login"));

@@ -6,6 +6,7 @@
 #include "auth/password_hash.hpp"
 #include "auth/password_rules.hpp"
 #include "domain/auth_service.hpp"
+#include "common/json_input.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -57,8 +58,11 @@ Result<storage::OrgUnitRecord> DirectoryService::CreateOrgUnit(const Actor& a, c
   });
 }
 
-Result<CreatedUser> DirectoryService::InsertUser(storage::Connection& c, const Actor& a, const NewUser& in,
+Result<CreatedUser> DirectoryService::InsertUser(storage::Connection& c, const Actor& a, const NewUser& given,
                                                  const std::string& password) {
+  // Login IDs are case-insensitive: "Taro" and "taro" are one ID.
+  NewUser in = given;
+  in.login_id = AsciiLower(in.login_id);
   if (!std::regex_match(in.login_id, kLoginIdPattern))
     return Error::Validation("login_id", "invalid_format", "ログインIDは英数字と . _ - の3〜64文字です");
   const auto& ids = env_.pack.auth.ids;

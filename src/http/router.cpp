@@ -28,11 +28,13 @@ bool MatchPattern(const std::string& pattern, const std::string& path, std::map<
 
 Match Router::Find(api::Request& req) const {
   Match m;
+  // HEAD is GET without the body (the server drops it).
+  const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
   for (const Route& r : routes_) {
     std::map<std::string, std::string> params;
     if (!MatchPattern(r.pattern, req.path, params)) continue;
     m.path_known = true;
-    if (r.method == req.method) {
+    if (r.method == method) {
       req.params = std::move(params);
       m.route = &r;
       return m;
