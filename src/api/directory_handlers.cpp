@@ -151,9 +151,9 @@ Response ListRoleAssignments(App& app, Call& call) {
   auto it = call.req.query.find("user_id");
   const std::string user_id = it == call.req.query.end() ? "" : it->second;
   if (!user_id.empty() && !ValidId(user_id)) return Response::Problem(Error::Validation("user_id", "invalid"));
-  auto names = app.directory.UnitNames();
-  if (!names.ok()) return Response::Problem(names.error());
   return Answer(app.directory.ListRoles(call.actor(), user_id), [&](const auto& roles) {
+    auto names = app.directory.ScopeNames(roles);
+    if (!names.ok()) return Response::Problem(names.error());
     nlohmann::json items = nlohmann::json::array();
     for (const auto& r : roles) items.push_back(RoleJson(r, app.env.pack, *names));
     return Response::Json(200, ListJson(items, static_cast<int64_t>(roles.size())));
@@ -175,7 +175,7 @@ Response CreateRoleAssignment(App& app, Call& call) {
   domain::NewRoleAssignment a{*user_id,          *role,           *scope_type,          scope_id.value_or(""),
                               from.value_or(""), to.value_or(""), delegate.value_or("")};
   return Answer(app.directory.AssignRole(call.actor(), a), [&](const storage::RoleAssignmentRecord& r) {
-    auto names = app.directory.UnitNames();
+    auto names = app.directory.ScopeNames({r});
     return Response::Json(201, RoleJson(r, app.env.pack, names.ok() ? *names : UnitNames{}));
   });
 }

@@ -13,7 +13,7 @@ std::string SessionCookie(const std::string& token, int max_age) {
 
 nlohmann::json Session(App& app, const domain::SessionState& s) {
   const int64_t now = app.env.clock.NowMicros();
-  auto names = app.directory.UnitNames();
+  auto names = app.directory.ScopeNames(s.actor.roles);
   return SessionJson(s, app.env.pack, now, app.env.Today(), names.ok() ? *names : UnitNames{});
 }
 

@@ -1,5 +1,7 @@
 #include "audit/operation_log.hpp"
 
+#include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "common/crypto.hpp"
@@ -18,12 +20,16 @@ void PutField(std::string& out, std::string_view v) {
 
 }  // namespace
 
-std::string CanonicalEncoding(const storage::LogEntryRecord& e) {
-  std::string out;
-  out.reserve(64 + e.actor.size() + e.actor_login.size() + e.action.size() + e.target.size() + e.detail.size() +
-              e.session.size() + e.address.size() + e.clause.size() + e.result.size());
-  PutField(out, std::to_string(e.seq));
-  PutField(out, std::to_string(e.at));
+namespace {
+
+void AppendCanonical(std::string& out, const storage::LogEntryRecord& e) {
+  char num[24];
+  auto put_int = [&](int64_t v) {
+    const int n = std::snprintf(num, sizeof num, "%lld", static_cast<long long>(v));
+    PutField(out, std::string_view(num, static_cast<size_t>(n)));
+  };
+  put_int(e.seq);
+  put_int(e.at);
   PutField(out, e.actor);
   PutField(out, e.actor_login);
   PutField(out, e.session);
@@ -33,15 +39,53 @@ std::string CanonicalEncoding(const storage::LogEntryRecord& e) {
   PutField(out, e.result);
   PutField(out, e.clause);
   PutField(out, e.detail);
+}
+
+// 64 hex digits to 32 bytes; anything else becomes zeros (and then cannot match).
+void PrevRaw(std::string_view hex, unsigned char out[32]) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::memset(out, 0, 32);
+  if (hex.size() != 64) return;
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      std::memset(out, 0, 32);
+      return;
+    }
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+}
+
+}  // namespace
+
+std::string CanonicalEncoding(const storage::LogEntryRecord& e) {
+  std::string out;
+  AppendCanonical(out, e);
   return out;
 }
 
 std::string EntryHash(const storage::LogEntryRecord& e) {
+  // The verifier hashes every entry: one reused buffer and hasher per thread, no temporaries.
   thread_local crypto::Sha256Hasher hasher;
-  auto prev = crypto::HexDecode(e.prev_hash);
-  hasher.Update(prev ? *prev : std::string(32, '\0'));
-  hasher.Update(CanonicalEncoding(e));
-  return crypto::HexEncode(hasher.Final());
+  thread_local std::string buf;
+  unsigned char prev[32];
+  PrevRaw(e.prev_hash, prev);
+  buf.assign(reinterpret_cast<const char*>(prev), 32);
+  AppendCanonical(buf, e);
+  hasher.Update(buf);
+  unsigned char digest[32];
+  hasher.Final(digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(64, '0');
+  for (size_t i = 0; i < 32; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return hex;
 }
 
 std::string CheckpointMessage(int64_t seq, const std::string& hash) {
@@ -53,6 +97,11 @@ std::string KeyIdOf(const std::string& public_pem) { return crypto::Sha256Hex(pu
 OperationLog::OperationLog(const Clock& clock, SigningKey key, int64_t checkpoint_every)
     : clock_(clock), key_(std::move(key)), checkpoint_every_(checkpoint_every) {
   if (key_.key_id.empty() && !key_.public_pem.empty()) key_.key_id = KeyIdOf(key_.public_pem);
+  // A key that does not parse leaves the parsed form empty: signing then fails loudly and
+  // verification reports every checkpoint as bad, rather than passing silently.
+  if (!key_.private_pem.empty())
+    if (auto k = crypto::EcKey::FromPrivatePem(key_.private_pem); k.ok()) signer_ = *k;
+  if (auto k = crypto::EcKey::FromPublicPem(key_.public_pem); k.ok()) verifier_ = *k;
 }
 
 Result<int64_t> OperationLog::Append(storage::Connection& c, const Event& ev) {
@@ -86,7 +135,7 @@ Status OperationLog::Record(storage::Connection& c, const Event& e) {
 
 Status OperationLog::WriteCheckpoint(storage::Connection& c, int64_t seq, const std::string& hash) {
   if (key_.private_pem.empty()) return Ok();
-  MAMORI_ASSIGN(std::string sig, crypto::SignEcdsaSha256(key_.private_pem, CheckpointMessage(seq, hash)));
+  MAMORI_ASSIGN(std::string sig, signer_.Sign(CheckpointMessage(seq, hash)));
   storage::CheckpointRecord cp{seq, hash, clock_.NowMicros(), key_.key_id, crypto::Base64Encode(sig)};
   return storage::AuditRepo(c).InsertCheckpoint(cp);
 }
@@ -118,7 +167,7 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
     // A bad signature means the checkpoint itself was forged or altered.
     auto sig = crypto::Base64Decode(cp.signature);
     if (cp.key_id != key_.key_id || !sig ||
-        !crypto::VerifyEcdsaSha256(key_.public_pem, CheckpointMessage(cp.seq, cp.hash), *sig)) {
+        !verifier_.Verify(CheckpointMessage(cp.seq, cp.hash), *sig)) {
       fail(prev_cp + 1, "checkpoint " + std::to_string(cp.seq) + " has an invalid signature");
     }
     by_seq[cp.seq] = &cp;

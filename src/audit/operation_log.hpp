@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/crypto.hpp"
 #include "common/result.hpp"
 #include "common/time.hpp"
 #include "storage/db.hpp"
@@ -77,6 +78,8 @@ class OperationLog {
 
   const Clock& clock_;
   SigningKey key_;
+  crypto::EcKey signer_;    // parsed once from key_.private_pem (empty when read-only)
+  crypto::EcKey verifier_;  // parsed once from key_.public_pem
   int64_t checkpoint_every_;
 };
 

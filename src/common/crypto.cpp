@@ -436,14 +436,30 @@ Result<EcKeyPair> GenerateEcP256() {
   return pair;
 }
 
-Result<std::string> SignEcdsaSha256(std::string_view private_pem, std::string_view data) {
-  PkeyPtr pkey = ReadPrivateKey(private_pem);
+Result<EcKey> EcKey::FromPrivatePem(std::string_view pem) {
+  PkeyPtr pkey = ReadPrivateKey(pem);
   if (!pkey) return OpensslError("reading EC private key");
   if (!IsP256(pkey.get())) return Error::Internal("signing key is not an EC P-256 key");
+  EcKey k;
+  k.key_ = std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free);
+  return k;
+}
+
+Result<EcKey> EcKey::FromPublicPem(std::string_view pem) {
+  PkeyPtr pkey = ReadPublicKey(pem);
+  ERR_clear_error();
+  if (!pkey || !IsP256(pkey.get())) return Error::Internal("not an EC P-256 public key");
+  EcKey k;
+  k.key_ = std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free);
+  return k;
+}
+
+Result<std::string> EcKey::Sign(std::string_view data) const {
+  if (!key_) return Error::Internal("no signing key");
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t sig_len = 0;
   if (!ctx ||
-      !EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, pkey.get(), nullptr) ||
+      !EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key_.get(), nullptr) ||
       !EVP_DigestSign(ctx.get(), nullptr, &sig_len, Bytes(data), data.size())) {
     return OpensslError("ECDSA sign init");
   }
@@ -456,18 +472,27 @@ Result<std::string> SignEcdsaSha256(std::string_view private_pem, std::string_vi
   return sig;
 }
 
-bool VerifyEcdsaSha256(std::string_view public_pem, std::string_view data,
-                       std::string_view der_sig) {
-  PkeyPtr pkey = ReadPublicKey(public_pem);
+bool EcKey::Verify(std::string_view data, std::string_view der_sig) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = pkey && IsP256(pkey.get()) && ctx && !der_sig.empty() &&
-            EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, pkey.get(),
+  bool ok = key_ && ctx && !der_sig.empty() &&
+            EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key_.get(),
                                     nullptr) == 1 &&
             EVP_DigestVerify(ctx.get(), Bytes(der_sig), der_sig.size(), Bytes(data),
                              data.size()) == 1;
   // A rejected signature leaves entries on the error queue; they are not errors of ours.
   ERR_clear_error();
   return ok;
+}
+
+Result<std::string> SignEcdsaSha256(std::string_view private_pem, std::string_view data) {
+  MAMORI_ASSIGN(EcKey key, EcKey::FromPrivatePem(private_pem));
+  return key.Sign(data);
+}
+
+bool VerifyEcdsaSha256(std::string_view public_pem, std::string_view data,
+                       std::string_view der_sig) {
+  auto key = EcKey::FromPublicPem(public_pem);
+  return key.ok() && key->Verify(data, der_sig);
 }
 
 // --- TLS ---

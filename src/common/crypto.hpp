@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 // OpenSSL's context type, declared here so this header does not pull in <openssl/evp.h>.
 struct evp_md_ctx_st;
+struct evp_pkey_st;
 
 namespace mamori::crypto {
 
@@ -109,6 +111,24 @@ struct EcKeyPair {
 };
 
 Result<EcKeyPair> GenerateEcP256();
+
+// A parsed EC P-256 key kept for many signatures: parsing PEM costs more than an ECDSA
+// operation, so the operation log parses its keys once. Cheap to copy; thread-safe to use.
+class EcKey {
+ public:
+  EcKey() = default;
+  static Result<EcKey> FromPrivatePem(std::string_view pem);
+  static Result<EcKey> FromPublicPem(std::string_view pem);
+  bool valid() const { return key_ != nullptr; }
+  // DER-encoded ECDSA-Sig-Value over SHA-256(data); needs a private key.
+  Result<std::string> Sign(std::string_view data) const;
+  // False on a bad or malformed signature.
+  bool Verify(std::string_view data, std::string_view der_sig) const;
+
+ private:
+  std::shared_ptr<evp_pkey_st> key_;
+};
+
 // DER-encoded ECDSA-Sig-Value over SHA-256(data). Fails unless the key is a P-256 key.
 Result<std::string> SignEcdsaSha256(std::string_view private_pem, std::string_view data);
 // False on a bad signature, a malformed key or signature, or a key that is not P-256.

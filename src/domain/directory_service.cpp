@@ -31,11 +31,14 @@ Result<std::vector<storage::OrgUnitRecord>> DirectoryService::ListOrgUnits(const
   return env_.db.Read([](storage::Connection& c) { return storage::OrgRepo(c).ListAll(); });
 }
 
-Result<std::map<std::string, std::string>> DirectoryService::UnitNames() {
-  MAMORI_ASSIGN(auto units, env_.db.Read([](storage::Connection& c) { return storage::OrgRepo(c).ListAll(); }));
-  std::map<std::string, std::string> out;
-  for (auto& u : units) out.emplace(std::move(u.id), std::move(u.name));
-  return out;
+Result<std::map<std::string, std::string>> DirectoryService::ScopeNames(
+    const std::vector<storage::RoleAssignmentRecord>& roles) {
+  std::vector<std::string> ids;
+  for (const auto& r : roles)
+    if (r.scope_type == "org_unit" && std::find(ids.begin(), ids.end(), r.scope_id) == ids.end())
+      ids.push_back(r.scope_id);
+  if (ids.empty()) return std::map<std::string, std::string>{};
+  return env_.db.Read([&](storage::Connection& c) { return storage::OrgRepo(c).NamesOf(ids); });
 }
 
 Result<storage::OrgUnitRecord> DirectoryService::CreateOrgUnit(const Actor& a, const NewOrgUnit& in) {

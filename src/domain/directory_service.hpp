@@ -41,8 +41,9 @@ class DirectoryService {
   explicit DirectoryService(Env& env) : env_(env), access_(env.pack) {}
 
   Result<std::vector<storage::OrgUnitRecord>> ListOrgUnits(const Actor& a);
-  // Org unit id → name, for labelling scopes the caller may already see (no permission check).
-  Result<std::map<std::string, std::string>> UnitNames();
+  // Org unit id → name of the scopes of these assignments, to label what the caller already
+  // sees (no permission check: only names of units the assignments name).
+  Result<std::map<std::string, std::string>> ScopeNames(const std::vector<storage::RoleAssignmentRecord>& roles);
   Result<storage::OrgUnitRecord> CreateOrgUnit(const Actor& a, const NewOrgUnit& in);
 
   Result<CreatedUser> CreateUser(const Actor& a, const NewUser& in);

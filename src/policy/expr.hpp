@@ -21,7 +21,7 @@ namespace mamori::policy {
 // Limits that keep a hostile or mistaken pack from exhausting the stack or memory at load:
 // the parser recurses once per nesting level, so depth is bounded before the recursion happens.
 inline constexpr std::size_t kMaxExprBytes = 4096;
-inline constexpr int kMaxExprDepth = 32;  // '(' , 'not'/'!' and '[' each open one level
+inline constexpr int kMaxExprDepth = 32;  // '(', 'not'/'!' and '[' each open a level
 inline constexpr std::size_t kMaxExprListItems = 256;
 
 // The alternatives of Value, in the order of its variant (kind() is the variant index).
@@ -105,6 +105,10 @@ struct ExprNode;  // defined in expr.cpp; the AST is not part of the interface
 
 // A parsed condition. Immutable once built: copies share the AST through a shared_ptr, and
 // Evaluate may run from any number of threads at once.
+//
+// Precedence, tightest first: not, comparisons, and, or. A comparison straight after a negated
+// operand (`not a == b`) is refused: people read it as not (a == b), the precedence says
+// (not a) == b, so the author must write the parentheses.
 //
 // Semantics:
 // - a missing field is null; `has(p)` is true when p resolves to a non-null value;

@@ -88,7 +88,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE TABLE audit_log (
-  seq         BIGINT PRIMARY KEY,
+  seq         SEQ_PRIMARY_KEY,
   at          BIGINT NOT NULL,
   actor       TEXT NOT NULL,
   actor_login TEXT NOT NULL,
@@ -112,7 +112,7 @@ CREATE TABLE log_head (
 );
 INSERT INTO log_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 CREATE TABLE log_checkpoints (
-  seq       BIGINT PRIMARY KEY,
+  seq       SEQ_PRIMARY_KEY,
   hash      TEXT NOT NULL,
   at        BIGINT NOT NULL,
   key_id    TEXT NOT NULL,
@@ -120,6 +120,17 @@ CREATE TABLE log_checkpoints (
 );
 )SQL"},
 };
+
+// The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when
+// declared INTEGER PRIMARY KEY (so a scan in seq order reads the table itself, not an index),
+// and a BIGINT in PostgreSQL.
+std::string ForDialect(std::string sql, Dialect d) {
+  const std::string token = "SEQ_PRIMARY_KEY";
+  const std::string type = d == Dialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGINT PRIMARY KEY";
+  for (size_t pos = sql.find(token); pos != std::string::npos; pos = sql.find(token, pos + type.size()))
+    sql.replace(pos, token.size(), type);
+  return sql;
+}
 
 }  // namespace
 
@@ -134,7 +145,7 @@ Status Migrate(Database& db) {
   for (const Migration& m : kMigrations) {
     if (m.version <= current) continue;
     MAMORI_TRY(conn->Begin());
-    Status st = conn->ExecScript(m.sql);
+    Status st = conn->ExecScript(ForDialect(m.sql, db.dialect()));
     if (st.ok()) {
       auto r = conn->Execute(
           "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

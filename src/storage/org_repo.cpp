@@ -1,3 +1,4 @@
+#include "storage/query_util.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::storage {
@@ -55,6 +56,16 @@ Result<std::optional<OrgUnitRecord>> OrgRepo::FindByCode(const std::string& code
 Result<std::vector<OrgUnitRecord>> OrgRepo::ListAll() {
   std::vector<OrgUnitRecord> out;
   MAMORI_TRY(c_.Query(kOrgAll, {}, [&](const Row& r) { out.push_back(ReadOrg(r)); }));
+  return out;
+}
+
+Result<std::map<std::string, std::string>> OrgRepo::NamesOf(const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  if (ids.empty()) return out;
+  std::string sql = "SELECT id, name FROM org_units WHERE 1 = 1";
+  Params p;
+  AppendIn(sql, p, "id", ids);
+  MAMORI_TRY(c_.Query(sql, p, [&](const Row& r) { out.emplace(r.Str(0), r.Str(1)); }));
   return out;
 }
 

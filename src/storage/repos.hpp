@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ class OrgRepo {
   Result<std::optional<OrgUnitRecord>> Get(const std::string& id);
   Result<std::optional<OrgUnitRecord>> FindByCode(const std::string& code);
   Result<std::vector<OrgUnitRecord>> ListAll();
+  // id → name of the given units (unknown ids are left out).
+  Result<std::map<std::string, std::string>> NamesOf(const std::vector<std::string>& ids);
 
  private:
   Connection& c_;
