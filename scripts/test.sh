@@ -3,7 +3,8 @@
 # a private PostgreSQL, and runs every test (unit, storage on both engines, API integration
 # against the real server, browser) through ctest.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
 scripts/install-deps.sh --test
 scripts/build.sh -DMAMORI_BUILD_TESTS=ON
 if [ -f tests/e2e/package.json ]; then
@@ -12,7 +13,10 @@ fi
 pgdir=$(mktemp -d /tmp/mamori-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
 export MAMORI_TEST_PG_URL=$(scripts/pg-test-server.sh start "$pgdir" "$port")
-trap 'scripts/pg-test-server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+trap '"$root/scripts/pg-test-server.sh" stop "$pgdir"; rm -rf "$pgdir"' EXIT
 echo "PostgreSQL for tests: $MAMORI_TEST_PG_URL"
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 900
+cd "$root/build"
+status=0
+ctest --output-on-failure -j "$(nproc)" --timeout 900 || status=$?
+"$root/scripts/pg-test-server.sh" stop "$pgdir"
+exit $status
