@@ -7,19 +7,26 @@
 
 #include "api/metrics.hpp"
 #include "api/request.hpp"
+#include "domain/asset_service.hpp"
 #include "domain/auth_service.hpp"
 #include "domain/directory_service.hpp"
 #include "domain/env.hpp"
 #include "domain/log_service.hpp"
+#include "domain/request_service.hpp"
+#include "domain/system_service.hpp"
 
 namespace mamori::api {
 
 struct App {
-  explicit App(domain::Env& e) : env(e), auth(e), directory(e), logs(e) {}
+  explicit App(domain::Env& e)
+      : env(e), auth(e), directory(e), logs(e), assets(e), systems(e), requests(e, assets) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::DirectoryService directory;
   domain::LogService logs;
+  domain::AssetService assets;
+  domain::SystemService systems;
+  domain::RequestService requests;
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
 };

@@ -42,4 +42,26 @@ Response Healthz(App&, Call&);
 Response Readyz(App&, Call&);
 Response MetricsText(App&, Call&);
 
+// asset_handlers.cpp: the asset register and the information system ledger
+Response ListAssets(App&, Call&);
+Response CreateAsset(App&, Call&);
+Response GetAsset(App&, Call&);
+Response UpdateAsset(App&, Call&);
+Response GetAssetHistory(App&, Call&);
+Response ListSystems(App&, Call&);
+Response CreateSystem(App&, Call&);
+Response GetSystem(App&, Call&);
+Response UpdateSystem(App&, Call&);
+
+// request_handlers.cpp
+Response ListRequests(App&, Call&);
+Response CreateRequest(App&, Call&);
+Response GetRequest(App&, Call&);
+Response SubmitRequest(App&, Call&);
+Response ApproveRequest(App&, Call&);
+Response RejectRequest(App&, Call&);
+Response WithdrawRequest(App&, Call&);
+Response CompleteRequest(App&, Call&);
+Response ReportRequest(App&, Call&);
+
 }  // namespace mamori::api

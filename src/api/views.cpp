@@ -73,7 +73,56 @@ json PolicyJson(const policy::PolicyPack& pack) {
   const char* mfa = a.mfa.required_for == policy::MfaRequirement::kAll          ? "all"
                     : a.mfa.required_for == policy::MfaRequirement::kPrivileged ? "privileged"
                                                                                : "none";
+  auto field_json = [](const policy::FieldDef& f) {
+    static const char* kTypes[] = {"text", "long_text", "date", "int", "bool", "choice"};
+    json j = {{"id", f.id}, {"label", f.label}, {"label_en", f.label_en},
+              {"type", kTypes[static_cast<int>(f.type)]}, {"required", f.required}};
+    if (f.type == policy::FieldType::kText || f.type == policy::FieldType::kLongText) j["max_length"] = f.max_length;
+    if (f.type == policy::FieldType::kInt) {
+      j["min"] = f.min;
+      j["max"] = f.max;
+    }
+    if (f.type == policy::FieldType::kChoice) j["choices"] = f.choices;
+    return j;
+  };
+  json types = json::array();
+  for (const auto& t : pack.request_types) {
+    json fields = json::array(), completion = json::array(), deny = json::array();
+    for (const auto& f : t.fields) fields.push_back(field_json(f));
+    for (const auto& f : t.completion) completion.push_back(field_json(f));
+    for (const auto& d : t.deny)
+      deny.push_back({{"when", d.when.ToString()}, {"clause", pack.Cite(d.clause)}, {"message", d.message},
+                      {"message_en", d.message_en}});
+    types.push_back({{"id", t.id},
+                     {"title", t.title},
+                     {"title_en", t.title_en},
+                     {"clause", pack.Cite(t.clause)},
+                     {"assets", t.assets},
+                     {"max_assets", t.max_assets},
+                     {"applies_when", t.applies_when.empty() ? json(nullptr) : json(t.applies_when.ToString())},
+                     {"approver", {{"role", t.approver.role}, {"scope", t.approver.scope}}},
+                     {"fields", fields},
+                     {"completion", completion},
+                     {"deny", deny},
+                     {"state_in_effect", t.state_in_effect},
+                     {"state_on_complete", t.state_on_complete},
+                     {"report_after", t.report_after},
+                     {"report_within_hours", t.report_within_hours},
+                     {"expires_field", t.expires_field},
+                     {"retention_years", t.retention_years}});
+  }
+  json dims = json::array();
+  for (const auto& d : pack.classification.dimensions)
+    dims.push_back({{"id", d.id}, {"label", d.label}, {"label_en", d.label_en}, {"levels", d.levels}});
   return {{"pack", pack.pack},
+          {"classification",
+           {{"clause", pack.Cite(pack.classification.clause)},
+            {"dimensions", dims},
+            {"in_scope_when", pack.classification.in_scope_when.empty()
+                                  ? json(nullptr)
+                                  : json(pack.classification.in_scope_when.ToString())},
+            {"restricted_confidentiality", pack.classification.restricted_confidentiality}}},
+          {"request_types", types},
           {"title", pack.title},
           {"title_en", pack.title_en},
           {"version", pack.version},

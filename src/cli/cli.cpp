@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <iostream>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -97,7 +99,25 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
     spdlog::info("signal {}: stopping", sig);
     server.Stop();
   });
+  // Approved requests past their date expire; checked at start and every ten minutes.
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  bool stopping = false;
+  std::thread sweeper([&] {
+    std::unique_lock lock(sweep_mu);
+    do {
+      lock.unlock();
+      if (auto n = r.app->requests.ExpireDue(); n.ok() && *n > 0) spdlog::info("{} requests expired", *n);
+      lock.lock();
+    } while (!sweep_cv.wait_for(lock, std::chrono::minutes(10), [&] { return stopping; }));
+  });
   server.Run();
+  {
+    std::lock_guard lock(sweep_mu);
+    stopping = true;
+  }
+  sweep_cv.notify_all();
+  sweeper.join();
   // Seal the log head so the last entries are covered by a signature.
   (void)r.db->Write([&](storage::Connection& c) { return r.log->Checkpoint(c); });
   if (waiter.joinable()) {

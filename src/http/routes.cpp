@@ -35,6 +35,26 @@ Router ApiRoutes() {
   r.Add({"GET", "/api/v1/audit-log", ListAuditLog, full});
   r.Add({"GET", "/api/v1/audit-log/verify", VerifyAuditLog, full});
   r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full});
+  // Assets and systems.
+  r.Add({"GET", "/api/v1/assets", ListAssets, full});
+  r.Add({"POST", "/api/v1/assets", CreateAsset, full});
+  r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full});
+  r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full});
+  r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full});
+  r.Add({"GET", "/api/v1/systems", ListSystems, full});
+  r.Add({"POST", "/api/v1/systems", CreateSystem, full});
+  r.Add({"GET", "/api/v1/systems/{id}", GetSystem, full});
+  r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full});
+  // Requests (申請) and their decisions.
+  r.Add({"GET", "/api/v1/requests", ListRequests, full});
+  r.Add({"POST", "/api/v1/requests", CreateRequest, full});
+  r.Add({"GET", "/api/v1/requests/{id}", GetRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/submit", SubmitRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/approve", ApproveRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/reject", RejectRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/withdraw", WithdrawRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/complete", CompleteRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/report", ReportRequest, full});
   // Operations.
   r.Add({"GET", "/healthz", Healthz, pub});
   r.Add({"GET", "/readyz", Readyz, pub});

@@ -15,6 +15,28 @@ const RoleDef* PolicyPack::FindRole(const std::string& id) const {
   return nullptr;
 }
 
+const RequestType* PolicyPack::FindRequestType(const std::string& id) const {
+  for (const auto& t : request_types)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+const Dimension* Classification::Find(const std::string& id) const {
+  for (const auto& d : dimensions)
+    if (d.id == id) return &d;
+  return nullptr;
+}
+
+std::string Classification::Label(int c, int i, int a, bool english) const {
+  std::string out;
+  const int values[] = {c, i, a};
+  for (size_t k = 0; k < dimensions.size() && k < 3; ++k) {
+    if (!out.empty()) out += english ? " / " : "・";
+    out += (english ? dimensions[k].label_en + " " : dimensions[k].label) + std::to_string(values[k]);
+  }
+  return out;
+}
+
 std::string PolicyPack::Cite(const std::string& clause) const {
   return clause.empty() ? std::string() : pack + ":" + clause;
 }
@@ -244,6 +266,192 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
   }
 }
 
+// Parses a condition; an error names the line of the node and the column inside the text.
+Expr Condition(Checker& c, const YAML::Node& node, const std::string& where,
+               const std::vector<std::string>& roots) {
+  if (!node) return {};
+  if (!node.IsScalar()) {
+    c.Fail(node, where + " must be a condition (text)");
+    return {};
+  }
+  auto parsed = Expr::ParseDetailed(node.Scalar());
+  if (auto* err = std::get_if<ParseError>(&parsed)) {
+    c.Fail(node, where + ": column " + std::to_string(err->column) + ": " + err->message);
+    return {};
+  }
+  Expr e = std::get<Expr>(parsed);
+  // Every field a condition reads must be one the request can supply: a typo would
+  // otherwise read null and silently never match.
+  for (const auto& f : e.Fields()) {
+    bool ok = false;
+    for (const auto& r : roots) ok |= f == r || f.rfind(r + ".", 0) == 0;
+    if (!ok) c.Fail(node, where + ": unknown field '" + f + "'");
+  }
+  return e;
+}
+
+const std::vector<std::string> kAssetFields = {"asset.confidentiality", "asset.integrity", "asset.availability",
+                                               "asset.kind", "asset.state", "asset.handling",
+                                               "asset.system.network_zone", "asset.system.hosting"};
+
+void ParseClassification(Checker& c, const YAML::Node& node, Classification& cl) {
+  if (!node) {
+    c.Fail(node, "classification is required");
+    return;
+  }
+  if (!c.Map(node, "classification")) return;
+  c.Keys(node, {"clause", "confidentiality", "integrity", "availability", "in_scope_when", "restricted"},
+         "classification");
+  cl.clause = c.Str(node, "clause", false, "classification");
+  for (const char* dim : {"confidentiality", "integrity", "availability"}) {
+    const std::string w = std::string("classification.") + dim;
+    const YAML::Node d = node[dim];
+    Dimension out;
+    out.id = dim;
+    if (!d) {
+      c.Fail(node, w + " is required");
+    } else if (c.Map(d, w)) {
+      c.Keys(d, {"label", "label_en", "levels"}, w);
+      out.label = c.Str(d, "label", true, w);
+      out.label_en = c.Str(d, "label_en", false, w);
+      if (out.label_en.empty()) out.label_en = dim;
+      for (const auto& lv : c.List(d, "levels", w)) {
+        int v = 0;
+        try {
+          v = std::stoi(lv);
+        } catch (...) {
+          c.Fail(d["levels"], w + ".levels must be integers");
+          continue;
+        }
+        if (!out.levels.empty() && v != out.levels.back() + 1)
+          c.Fail(d["levels"], w + ".levels must rise by one");
+        out.levels.push_back(v);
+      }
+      if (out.levels.empty() || out.levels.front() != 1) c.Fail(d, w + ".levels must start at 1");
+    }
+    cl.dimensions.push_back(std::move(out));
+  }
+  std::vector<std::string> roots(kAssetFields.begin(), kAssetFields.end());
+  cl.in_scope_when = Condition(c, node["in_scope_when"], "classification.in_scope_when", roots);
+  if (const YAML::Node r = node["restricted"]; r && c.Map(r, "classification.restricted")) {
+    c.Keys(r, {"confidentiality", "clause"}, "classification.restricted");
+    cl.restricted_confidentiality = c.Int(r, "confidentiality", 0, 0, cl.dimensions[0].Max(), "classification.restricted");
+    cl.restricted_clause = c.Str(r, "clause", false, "classification.restricted");
+  }
+}
+
+std::vector<FieldDef> ParseFields(Checker& c, const YAML::Node& node, const std::string& where) {
+  std::vector<FieldDef> out;
+  if (!node) return out;
+  if (!c.Map(node, where)) return out;
+  for (const auto& kv : node) {
+    FieldDef f;
+    f.id = kv.first.as<std::string>("");
+    const std::string w = where + "." + f.id;
+    const YAML::Node d = kv.second;
+    if (!c.Map(d, w)) continue;
+    c.Keys(d, {"label", "label_en", "type", "required", "max_length", "min", "max", "choices"}, w);
+    f.label = c.Str(d, "label", true, w);
+    f.label_en = c.Str(d, "label_en", false, w);
+    if (f.label_en.empty()) f.label_en = f.id;
+    const std::string type = c.Str(d, "type", false, w);
+    if (type.empty() || type == "text") f.type = FieldType::kText;
+    else if (type == "long_text") f.type = FieldType::kLongText, f.max_length = 4000;
+    else if (type == "date") f.type = FieldType::kDate;
+    else if (type == "int") f.type = FieldType::kInt;
+    else if (type == "bool") f.type = FieldType::kBool;
+    else if (type == "choice") f.type = FieldType::kChoice;
+    else c.Fail(d["type"], w + ".type must be text, long_text, date, int, bool or choice");
+    f.required = c.Bool(d, "required", true, w);
+    f.max_length = c.Int(d, "max_length", f.max_length, 1, 100000, w);
+    f.min = c.Int(d, "min", INT_MIN, INT_MIN, INT_MAX, w);
+    f.max = c.Int(d, "max", INT_MAX, INT_MIN, INT_MAX, w);
+    f.choices = c.List(d, "choices", w);
+    if (f.type == FieldType::kChoice && f.choices.empty()) c.Fail(d, w + ": a choice field needs choices");
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node) return;
+  if (!c.Map(node, "request_types")) return;
+  for (const auto& kv : node) {
+    RequestType t;
+    t.id = kv.first.as<std::string>("");
+    const std::string w = "request_types." + t.id;
+    const YAML::Node d = kv.second;
+    if (!c.Map(d, w)) continue;
+    c.Keys(d, {"title", "title_en", "clause", "assets", "max_assets", "applies_when", "approver", "fields", "deny",
+               "completion", "state_in_effect", "state_on_complete", "report_after", "report_within_hours",
+               "expires_field", "retention_years"},
+           w);
+    t.title = c.Str(d, "title", true, w);
+    t.title_en = c.Str(d, "title_en", false, w);
+    t.clause = c.Str(d, "clause", true, w);
+    t.assets = c.Str(d, "assets", false, w);
+    if (t.assets.empty()) t.assets = "required";
+    if (t.assets != "required" && t.assets != "optional" && t.assets != "none")
+      c.Fail(d["assets"], w + ".assets must be required, optional or none");
+    t.max_assets = c.Int(d, "max_assets", 20, 1, 1000, w);
+    t.fields = ParseFields(c, d["fields"], w + ".fields");
+    t.completion = ParseFields(c, d["completion"], w + ".completion");
+    std::vector<std::string> roots(kAssetFields.begin(), kAssetFields.end());
+    for (const auto& f : t.fields) roots.push_back("fields." + f.id);
+    for (const char* r : {"requester.employment_type", "requester.roles", "requester.org_unit_id"}) roots.push_back(r);
+    t.applies_when = Condition(c, d["applies_when"], w + ".applies_when", roots);
+    if (const YAML::Node a = d["approver"]; a && c.Map(a, w + ".approver")) {
+      c.Keys(a, {"role", "scope"}, w + ".approver");
+      t.approver.role = c.Str(a, "role", true, w + ".approver");
+      if (!t.approver.role.empty() && !pack.FindRole(t.approver.role))
+        c.Fail(a["role"], w + ".approver: unknown role '" + t.approver.role + "'");
+      const std::string scope = c.Str(a, "scope", false, w + ".approver");
+      if (!scope.empty()) t.approver.scope = scope;
+      if (t.approver.scope != "asset_owner" && t.approver.scope != "requester_unit" && t.approver.scope != "city")
+        c.Fail(a, w + ".approver.scope must be asset_owner, requester_unit or city");
+      if (t.approver.scope == "asset_owner" && t.assets == "none")
+        c.Fail(a, w + ".approver.scope asset_owner needs assets");
+    } else if (!a) {
+      c.Fail(d, w + ".approver is required");
+    }
+    if (const YAML::Node deny = d["deny"]; deny) {
+      if (!deny.IsSequence()) {
+        c.Fail(deny, w + ".deny must be a list");
+      } else {
+        for (const auto& item : deny) {
+          if (!c.Map(item, w + ".deny item")) continue;
+          c.Keys(item, {"when", "clause", "message", "message_en"}, w + ".deny");
+          DenyRule r;
+          r.when = Condition(c, item["when"], w + ".deny.when", roots);
+          if (!item["when"]) c.Fail(item, w + ".deny.when is required");
+          r.clause = c.Str(item, "clause", true, w + ".deny");
+          r.message = c.Str(item, "message", true, w + ".deny");
+          r.message_en = c.Str(item, "message_en", false, w + ".deny");
+          t.deny.push_back(std::move(r));
+        }
+      }
+    }
+    static const std::vector<std::string> kStates = {"in_use", "taken_out", "provided", "disposed"};
+    t.state_in_effect = c.Str(d, "state_in_effect", false, w);
+    t.state_on_complete = c.Str(d, "state_on_complete", false, w);
+    for (const auto* st : {&t.state_in_effect, &t.state_on_complete})
+      if (!st->empty() && std::find(kStates.begin(), kStates.end(), *st) == kStates.end())
+        c.Fail(d, w + ": unknown asset state '" + *st + "'");
+    t.report_after = c.Bool(d, "report_after", false, w);
+    t.report_within_hours = c.Int(d, "report_within_hours", 0, 0, 8760, w);
+    if (t.report_after && t.report_within_hours == 0) c.Fail(d, w + ": report_after needs report_within_hours");
+    t.expires_field = c.Str(d, "expires_field", false, w);
+    if (!t.expires_field.empty()) {
+      auto it = std::find_if(t.fields.begin(), t.fields.end(), [&](const FieldDef& f) { return f.id == t.expires_field; });
+      if (it == t.fields.end() || it->type != FieldType::kDate)
+        c.Fail(d["expires_field"], w + ".expires_field must name a date field");
+    }
+    t.retention_years = c.Int(d, "retention_years", 5, 1, 100, w);
+    if (pack.FindRequestType(t.id)) c.Fail(kv.first, w + " is defined twice");
+    pack.request_types.push_back(std::move(t));
+  }
+}
+
 }  // namespace
 
 std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackError>& errors) {
@@ -259,7 +467,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "clauses", "roles", "separation_of_duties", "authentication"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "clauses", "classification", "request_types", "roles", "separation_of_duties", "authentication"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -275,8 +483,12 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   ParseRoles(c, root["roles"], pack);
   ParseSeparation(c, root["separation_of_duties"], pack);
   ParseAuthentication(c, root["authentication"], pack.auth);
+  ParseClassification(c, root["classification"], pack.classification);
+  ParseRequestTypes(c, root["request_types"], pack);
   if (const YAML::Node cl = root["clauses"]; cl && c.Map(cl, "clauses")) {
-    c.Keys(cl, {"temporary_password", "id_lifecycle", "id_suspension", "password_reset", "operation_log"}, "clauses");
+    c.Keys(cl, {"temporary_password", "id_lifecycle", "id_suspension", "password_reset", "operation_log",
+               "requester_approver"},
+           "clauses");
     for (const char* key : kClauseKeys) {
       const std::string v = c.Str(cl, key, false, "clauses");
       if (!v.empty()) pack.clauses[key] = v;

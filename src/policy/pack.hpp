@@ -2,19 +2,23 @@
 // rules) loaded from YAML, validated once, then read-only for the life of the process.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
+#include "policy/expr.hpp"
 
 namespace mamori::policy {
 
 // The permissions mamori's code checks. A pack grants them to roles; it cannot invent new ones.
 inline constexpr const char* kPermissions[] = {
-    "org.read", "org.manage", "users.read", "users.manage", "roles.manage",
-    "audit.read", "audit.verify", "policy.read",
+    "org.read",    "org.manage",   "users.read",      "users.manage",   "roles.manage",
+    "audit.read",  "audit.verify", "policy.read",     "assets.read",    "assets.manage",
+    "assets.read_restricted",      "systems.read",    "systems.manage", "requests.create",
+    "requests.read",
 };
 
 // The decision points whose governing clause a pack names in its `clauses` section.
@@ -24,6 +28,7 @@ inline constexpr const char* kClauseKeys[] = {
     "id_suspension",       // access stops at once when an ID is suspended
     "password_reset",      // an administrator issues a new temporary password
     "operation_log",       // logs are kept, checked and protected
+    "requester_approver",  // whoever requests may not approve the same request
 };
 
 inline constexpr const char* kScopeTypes[] = {"city", "org_unit", "system"};
@@ -95,6 +100,78 @@ struct AuthenticationPolicy {
   IdPolicy ids;
 };
 
+// One axis of the classification scheme (kobe:4.1): its levels, lowest first.
+struct Dimension {
+  std::string id;  // confidentiality | integrity | availability
+  std::string label;     // 機密性
+  std::string label_en;  // Confidentiality
+  std::vector<int> levels;
+  int Max() const { return levels.empty() ? 0 : levels.back(); }
+};
+
+struct Classification {
+  std::string clause;
+  std::vector<Dimension> dimensions;  // always confidentiality, integrity, availability
+  Expr in_scope_when;                 // over asset.*: the standard applies (kobe:4.1.4ア)
+  // Assets at or above this confidentiality are seen only with assets.read_restricted, or by
+  // people of the owner section (kobe:4.2オ(2)); 0 = no restriction.
+  int restricted_confidentiality = 0;
+  std::string restricted_clause;
+  const Dimension* Find(const std::string& id) const;
+  // "機密性3・完全性2・可用性2" (or the English labels).
+  std::string Label(int c, int i, int a, bool english = false) const;
+};
+
+// A field of a request form or of its completion record.
+enum class FieldType { kText, kLongText, kDate, kInt, kBool, kChoice };
+
+struct FieldDef {
+  std::string id;
+  std::string label;
+  std::string label_en;
+  FieldType type = FieldType::kText;
+  bool required = true;
+  int max_length = 200;      // text
+  int64_t min = INT64_MIN;   // int
+  int64_t max = INT64_MAX;
+  std::vector<std::string> choices;  // choice
+};
+
+struct DenyRule {
+  Expr when;
+  std::string clause;
+  std::string message;
+  std::string message_en;
+};
+
+// Who approves: a role, over the scope taken from the request.
+struct ApproverRule {
+  std::string role;
+  // asset_owner: the owner section of the (first) asset; requester_unit: the requester's unit;
+  // city: a city-wide holder.
+  std::string scope = "asset_owner";
+};
+
+struct RequestType {
+  std::string id;
+  std::string title;
+  std::string title_en;
+  std::string clause;
+  std::string assets = "required";  // required | optional | none
+  int max_assets = 20;
+  Expr applies_when;  // when set and false for an asset, no permission is needed: 422 not_required
+  ApproverRule approver;
+  std::vector<FieldDef> fields;
+  std::vector<DenyRule> deny;
+  std::vector<FieldDef> completion;
+  std::string state_in_effect;    // asset state while approved and not completed ("" = unchanged)
+  std::string state_on_complete;  // asset state after completion ("" = back to in_use)
+  bool report_after = false;      // emergency exception: executed first, reported afterwards
+  int report_within_hours = 0;
+  std::string expires_field;      // a date field; past it an approved request expires
+  int retention_years = 5;
+};
+
 struct PolicyPack {
   std::string pack;  // short id used in clause citations ("kobe")
   std::string title;
@@ -105,6 +182,9 @@ struct PolicyPack {
   std::vector<SeparationRule> separation;
   AuthenticationPolicy auth;
   std::map<std::string, std::string> clauses;  // kClauseKeys → clause number
+  Classification classification;
+  std::vector<RequestType> request_types;
+  const RequestType* FindRequestType(const std::string& id) const;
 
   const RoleDef* FindRole(const std::string& id) const;
   // "kobe:8.2.5" for clause "8.2.5"; "" for an empty clause.

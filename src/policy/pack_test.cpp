@@ -42,6 +42,10 @@ authentication:
   lockout: {clause: "2", max_failures: 3, lock_minutes: 1}
   session: {idle_minutes: 5, absolute_hours: 1}
   mfa: {required_for: none}
+classification:
+  confidentiality: {label: C, levels: [1, 2, 3]}
+  integrity: {label: I, levels: [1, 2]}
+  availability: {label: A, levels: [1, 2]}
 )";
 
 TEST(PackTest, ValuesComeFromThePack) {
@@ -62,7 +66,7 @@ TEST(PackTest, BrokenPackNamesLineAndReason) {
   EXPECT_FALSE(ParsePack(text, errors));
   ASSERT_EQ(errors.size(), 2u);
   // Unknown top-level keys are reported first, then the sections in order.
-  EXPECT_EQ(errors[0].line, 13);
+  EXPECT_EQ(errors[0].line, 17);
   EXPECT_NE(errors[0].message.find("unknown_section"), std::string::npos);
   EXPECT_EQ(errors[1].line, 9);
   EXPECT_NE(errors[1].message.find("min_length"), std::string::npos);

@@ -52,6 +52,10 @@ void AppendFilter(const LogFilter& f, std::string& sql, Params& p) {
     p.push_back(f.to);
   }
   if (f.restrict_actors) AppendIn(sql, p, "actor", f.actor_ids);
+  if (!f.target.empty()) {
+    sql += " AND target = ?";
+    p.push_back(f.target);
+  }
 }
 
 }  // namespace

@@ -119,6 +119,84 @@ CREATE TABLE log_checkpoints (
   signature TEXT NOT NULL
 );
 )SQL"},
+    {2, "assets and systems", R"SQL(
+CREATE TABLE information_systems (
+  id                   TEXT PRIMARY KEY,
+  name                 TEXT NOT NULL,
+  owner_org_unit_id    TEXT NOT NULL REFERENCES org_units(id),
+  network_zone         TEXT NOT NULL,
+  hosting              TEXT NOT NULL,
+  sla_availability     TEXT,
+  rto_minutes          BIGINT,
+  rpo_minutes          BIGINT,
+  system_owner_user_id TEXT REFERENCES users(id),
+  system_admin_user_id TEXT REFERENCES users(id),
+  notes                TEXT,
+  created_by           TEXT NOT NULL,
+  created_at           BIGINT NOT NULL,
+  updated_at           BIGINT NOT NULL,
+  version              BIGINT NOT NULL
+);
+CREATE INDEX information_systems_owner ON information_systems(owner_org_unit_id);
+CREATE INDEX information_systems_name ON information_systems(name, id);
+CREATE TABLE assets (
+  id                TEXT PRIMARY KEY,
+  name              TEXT NOT NULL,
+  kind              TEXT NOT NULL,
+  owner_org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+  confidentiality   INTEGER NOT NULL,
+  integrity         INTEGER NOT NULL,
+  availability      INTEGER NOT NULL,
+  handling          TEXT NOT NULL,
+  location          TEXT,
+  system_id         TEXT REFERENCES information_systems(id),
+  state             TEXT NOT NULL,
+  created_by        TEXT NOT NULL,
+  created_at        BIGINT NOT NULL,
+  updated_at        BIGINT NOT NULL,
+  version           BIGINT NOT NULL
+);
+CREATE INDEX assets_name ON assets(name, id);
+CREATE INDEX assets_owner ON assets(owner_org_unit_id, name, id);
+CREATE INDEX assets_state ON assets(state, name, id);
+CREATE INDEX assets_confidentiality ON assets(confidentiality);
+CREATE INDEX assets_system ON assets(system_id);
+CREATE INDEX audit_log_target ON audit_log(target, seq);
+)SQL"},
+    {3, "requests", R"SQL(
+CREATE TABLE requests (
+  id                    TEXT PRIMARY KEY,
+  type                  TEXT NOT NULL,
+  requester_id          TEXT NOT NULL REFERENCES users(id),
+  requester_org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+  state                 TEXT NOT NULL,
+  fields                TEXT NOT NULL,
+  completion            TEXT NOT NULL,
+  approver_role         TEXT NOT NULL,
+  approver_scope_type   TEXT NOT NULL,
+  approver_scope_id     TEXT,
+  decided_by            TEXT,
+  decided_at            BIGINT,
+  decision_note         TEXT,
+  clause                TEXT NOT NULL,
+  expires_on            TEXT,
+  report_due_at         BIGINT,
+  created_at            BIGINT NOT NULL,
+  updated_at            BIGINT NOT NULL,
+  version               BIGINT NOT NULL
+);
+CREATE INDEX requests_requester ON requests(requester_id, created_at);
+CREATE INDEX requests_inbox ON requests(state, approver_role, approver_scope_id);
+CREATE INDEX requests_unit ON requests(requester_org_unit_id, created_at);
+CREATE INDEX requests_expiry ON requests(state, expires_on);
+CREATE TABLE request_assets (
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  asset_id   TEXT NOT NULL REFERENCES assets(id),
+  position   INTEGER NOT NULL,
+  PRIMARY KEY (request_id, asset_id)
+);
+CREATE INDEX request_assets_asset ON request_assets(asset_id);
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

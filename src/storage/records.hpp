@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mamori::storage {
 
@@ -92,6 +93,44 @@ struct CheckpointRecord {
   int64_t at = 0;
   std::string key_id;
   std::string signature;  // base64 DER ECDSA
+};
+
+// An entry of the information system ledger (kobe:8.3.1ウ).
+struct SystemRecord {
+  std::string id;
+  std::string name;
+  std::string owner_org_unit_id;
+  std::string network_zone;      // mynumber | lgwan | internet | other
+  std::string hosting;           // on_premises | cloud | external_service
+  std::string sla_availability;  // percent as text ("99.9"), "" when not agreed
+  std::optional<int64_t> rto_minutes;
+  std::optional<int64_t> rpo_minutes;
+  std::string system_owner_user_id;  // "" when not named
+  std::string system_admin_user_id;
+  std::string notes;
+  std::string created_by;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t version = 1;  // optimistic locking: every update adds one
+};
+
+// An information asset of the register (kobe:4.1, 4.2).
+struct AssetRecord {
+  std::string id;
+  std::string name;
+  std::string kind;  // electronic_data | paper_document | removable_medium | terminal | ...
+  std::string owner_org_unit_id;
+  int64_t confidentiality = 0;
+  int64_t integrity = 0;
+  int64_t availability = 0;
+  std::vector<std::string> handling;  // 取扱制限, stored as a JSON array
+  std::string location;
+  std::string system_id;  // "" when none
+  std::string state;      // in_use | taken_out | provided | disposed
+  std::string created_by;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  int64_t version = 1;
 };
 
 }  // namespace mamori::storage

@@ -117,6 +117,7 @@ struct LogFilter {
   int64_t to = 0;      // at < to (0 = open)
   bool restrict_actors = false;
   std::vector<std::string> actor_ids;  // scope restriction when restrict_actors
+  std::string target;  // exact target ("asset:<id>"), "" = any
 };
 
 class AuditRepo {
@@ -131,6 +132,68 @@ class AuditRepo {
   Status Scan(int64_t from_seq, int64_t limit, const std::function<void(const LogEntryRecord&)>& fn);
   Status InsertCheckpoint(const CheckpointRecord& c);
   Result<std::vector<CheckpointRecord>> Checkpoints();
+
+ private:
+  Connection& c_;
+};
+
+struct SystemFilter {
+  // Scope: systems whose owner unit is in org_unit_ids, or whose id is in system_ids (roles
+  // scoped to one system). Ignored unless `restrict`; then empty sets match nothing.
+  bool restrict = false;
+  std::vector<std::string> org_unit_ids;
+  std::vector<std::string> system_ids;
+  std::string owner_org_unit_id;
+  std::string network_zone;
+  std::string hosting;
+  std::string q;  // substring of the name, LIKE wildcards literal
+};
+
+class SystemRepo {
+ public:
+  explicit SystemRepo(Connection& c) : c_(c) {}
+  Status Insert(const SystemRecord& r);
+  // Writes every mutable column of `r` and sets version = r.version + 1, but only while the
+  // stored version is still r.version: a stale version is a conflict.
+  Status Update(const SystemRecord& r);
+  Result<std::optional<SystemRecord>> Get(const std::string& id);
+  // Ordered by name, then id.
+  Result<std::vector<SystemRecord>> List(const SystemFilter& f, const Page& page);
+  Result<int64_t> Count(const SystemFilter& f);
+
+ private:
+  Connection& c_;
+};
+
+struct AssetFilter {
+  // Scope: owner unit in owner_units (ignored unless restrict_owners; then an empty set
+  // matches nothing).
+  bool restrict_owners = false;
+  std::vector<std::string> owner_units;
+  // kobe:4.2オ(2): assets with confidentiality >= restricted_from (when > 0) only where the
+  // owner unit is in restricted_units (ignored when restricted_all).
+  int64_t restricted_from = 0;
+  bool restricted_all = false;
+  std::vector<std::string> restricted_units;
+  std::string owner_org_unit_id;
+  int64_t min_confidentiality = 0;
+  std::string state;
+  std::string kind;
+  std::string system_id;
+  std::string q;  // substring of the name, LIKE wildcards literal, ASCII case folded
+};
+
+class AssetRepo {
+ public:
+  explicit AssetRepo(Connection& c) : c_(c) {}
+  Status Insert(const AssetRecord& r);
+  // Writes every mutable column (state included) and sets version = r.version + 1, but only
+  // while the stored version is still r.version: a stale version is a conflict.
+  Status Update(const AssetRecord& r);
+  Result<std::optional<AssetRecord>> Get(const std::string& id);
+  // Ordered by name, then id (the index assets_name serves the order).
+  Result<std::vector<AssetRecord>> List(const AssetFilter& f, const Page& page);
+  Result<int64_t> Count(const AssetFilter& f);
 
  private:
   Connection& c_;

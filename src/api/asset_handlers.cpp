@@ -1,0 +1,331 @@
+// The asset register (/api/v1/assets) and the information system ledger (/api/v1/systems).
+#include <algorithm>
+
+#include "api/asset_views.hpp"
+#include "api/handlers.hpp"
+#include "api/views.hpp"
+#include "common/json_input.hpp"
+#include "domain/system_service.hpp"
+
+namespace mamori::api {
+namespace {
+
+using nlohmann::json;
+
+json ListJson(json items, int64_t total) { return {{"items", std::move(items)}, {"total", total}}; }
+
+// An opaque id from the path: 32 hex digits, anything else is simply not found.
+bool ValidId(const std::string& id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string QueryParam(const Request& req, const char* name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+// A field that may be null to clear it: absent → nullopt, null → "", text → checked.
+std::optional<std::string> ClearableString(JsonInput& in, const char* name, StringRule rule) {
+  auto it = in.Raw().find(name);
+  if (it == in.Raw().end()) return std::nullopt;
+  if (it->is_null()) return std::string();
+  return in.String(name, false, rule);
+}
+
+// An integer that may be null to clear it: absent → nullopt, null → an empty optional.
+std::optional<std::optional<int64_t>> ClearableInt(JsonInput& in, const char* name, int64_t min, int64_t max) {
+  auto it = in.Raw().find(name);
+  if (it == in.Raw().end()) return std::nullopt;
+  if (it->is_null()) return std::optional<int64_t>{};
+  auto v = in.Int(name, false, min, max);
+  if (!v) return std::nullopt;
+  return std::optional<int64_t>{*v};
+}
+
+// Fields the server sets: sending one is an error naming it, not a silent no-op.
+void RejectReadOnly(JsonInput& in, std::initializer_list<const char*> fields) {
+  for (const char* f : fields)
+    if (in.Raw().contains(f)) in.AddError(f, "read_only");
+}
+
+// A classification level: an integer that must be one of the pack's levels.
+std::optional<int64_t> Level(JsonInput& in, const domain::AssetService& assets, const char* axis, bool required) {
+  auto v = in.Int(axis, required, INT64_MIN, INT64_MAX);
+  if (!v) return std::nullopt;
+  if (std::string code = assets.LevelError(axis, *v); !code.empty()) {
+    in.AddError(axis, code);
+    return std::nullopt;
+  }
+  return v;
+}
+
+const StringRule kIdRule{1, 64};
+const StringRule kAssetName{1, domain::kAssetNameMax};
+const StringRule kLocation{0, domain::kAssetLocationMax};
+const StringRule kHandlingItem{1, domain::kHandlingItemMax};
+const StringRule kSystemName{1, domain::kSystemNameMax};
+const StringRule kNotes{0, domain::kSystemNotesMax, /*multiline=*/true};
+
+bool OneOf(const auto& allowed, const std::string& v) {
+  return std::find(std::begin(allowed), std::end(allowed), v) != std::end(allowed);
+}
+
+// A text field that must be one of `allowed` (the domain's fixed sets).
+std::optional<std::string> Choice(JsonInput& in, const char* name, bool required, const auto& allowed) {
+  auto v = in.String(name, required, {1, 1000});
+  if (v && !OneOf(allowed, *v)) {
+    in.AddError(name, "not_allowed");
+    return std::nullopt;
+  }
+  return v;
+}
+
+// In a PATCH, null for a field that cannot be empty is an error, not "leave it".
+void RejectNull(JsonInput& in, std::initializer_list<const char*> fields) {
+  for (const char* f : fields) {
+    auto it = in.Raw().find(f);
+    if (it != in.Raw().end() && it->is_null()) in.AddError(f, "required");
+  }
+}
+
+// The asset's JSON with its owner unit's name looked up.
+Response OneAsset(App& app, int status, const storage::AssetRecord& r) {
+  auto names = app.assets.UnitNames({r.owner_org_unit_id});
+  return Response::Json(status, AssetJson(r, app.assets, names.ok() ? *names : OwnerNames{}));
+}
+
+Response OneSystem(App& app, int status, const storage::SystemRecord& r) {
+  auto names = app.systems.UnitNames({r.owner_org_unit_id});
+  return Response::Json(status, SystemJson(r, names.ok() ? *names : OwnerNames{}));
+}
+
+}  // namespace
+
+// ---- assets --------------------------------------------------------------------------------
+
+Response ListAssets(App& app, Call& call) {
+  auto page = PageOf(call.req);
+  if (!page.ok()) return Response::Problem(page.error());
+  domain::AssetQuery q;
+  q.page = *page;
+  q.owner_org_unit_id = QueryParam(call.req, "owner_org_unit_id");
+  q.state = QueryParam(call.req, "state");
+  q.kind = QueryParam(call.req, "kind");
+  q.q = QueryParam(call.req, "q");
+  if (!CheckString(q.owner_org_unit_id, {0, 64}).empty())
+    return Response::Problem(Error::Validation("owner_org_unit_id", "invalid"));
+  if (!q.state.empty() && !OneOf(domain::kAssetStates, q.state))
+    return Response::Problem(Error::Validation("state", "not_allowed"));
+  if (!q.kind.empty() && !OneOf(domain::kAssetKinds, q.kind))
+    return Response::Problem(Error::Validation("kind", "not_allowed"));
+  if (std::string code = CheckString(q.q, {0, 100}); !code.empty())
+    return Response::Problem(Error::Validation("q", code));
+  if (const std::string m = QueryParam(call.req, "min_confidentiality"); !m.empty()) {
+    if (m.size() > 4 || m.find_first_not_of("0123456789") != std::string::npos)
+      return Response::Problem(Error::Validation("min_confidentiality", "wrong_type"));
+    q.min_confidentiality = std::stoll(m);
+  }
+  return Answer(app.assets.List(call.actor(), q), [&](const domain::AssetList& listed) {
+    json items = json::array();
+    for (const auto& r : listed.items) items.push_back(AssetJson(r, app.assets, listed.unit_names));
+    return Response::Json(200, ListJson(std::move(items), listed.total));
+  });
+}
+
+Response CreateAsset(App& app, Call& call) {
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  auto name = in->String("name", true, kAssetName);
+  auto kind = Choice(*in, "kind", true, domain::kAssetKinds);
+  auto owner = in->String("owner_org_unit_id", true, kIdRule);
+  auto c = Level(*in, app.assets, "confidentiality", true);
+  auto i = Level(*in, app.assets, "integrity", true);
+  auto a = Level(*in, app.assets, "availability", true);
+  auto handling = in->StringArray("handling", false, domain::kHandlingItemsMax, kHandlingItem);
+  auto location = ClearableString(*in, "location", kLocation);
+  auto system_id = ClearableString(*in, "system_id", kIdRule);
+  RejectReadOnly(*in, {"id", "state", "label", "label_en", "in_scope", "owner_org_unit_name", "created_by",
+                       "created_at", "updated_at", "version"});
+  in->RejectUnknown({"name", "kind", "owner_org_unit_id", "confidentiality", "integrity", "availability", "handling",
+                     "location", "system_id", "id", "state", "label", "label_en", "in_scope", "owner_org_unit_name",
+                     "created_by", "created_at", "updated_at", "version"});
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  domain::NewAsset n;
+  n.name = *name;
+  n.kind = *kind;
+  n.owner_org_unit_id = *owner;
+  n.confidentiality = *c;
+  n.integrity = *i;
+  n.availability = *a;
+  n.handling = handling.value_or(std::vector<std::string>{});
+  n.location = location.value_or("");
+  n.system_id = system_id.value_or("");
+  return Answer(app.assets.Create(call.actor(), n),
+                [&](const storage::AssetRecord& r) { return OneAsset(app, 201, r); });
+}
+
+Response GetAsset(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報資産"));
+  return Answer(app.assets.Get(call.actor(), id),
+                [&](const storage::AssetRecord& r) { return OneAsset(app, 200, r); });
+}
+
+Response UpdateAsset(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報資産"));
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  domain::AssetChanges ch;
+  auto version = in->Int("version", true, 1, INT64_MAX);
+  RejectNull(*in, {"name", "kind", "owner_org_unit_id", "confidentiality", "integrity", "availability"});
+  ch.name = in->String("name", false, kAssetName);
+  ch.kind = Choice(*in, "kind", false, domain::kAssetKinds);
+  ch.owner_org_unit_id = in->String("owner_org_unit_id", false, kIdRule);
+  ch.confidentiality = Level(*in, app.assets, "confidentiality", false);
+  ch.integrity = Level(*in, app.assets, "integrity", false);
+  ch.availability = Level(*in, app.assets, "availability", false);
+  // null clears the handling restrictions, as an empty list does.
+  if (in->Raw().contains("handling") && in->Raw()["handling"].is_null()) ch.handling = std::vector<std::string>{};
+  else ch.handling = in->StringArray("handling", false, domain::kHandlingItemsMax, kHandlingItem);
+  ch.location = ClearableString(*in, "location", kLocation);
+  ch.system_id = ClearableString(*in, "system_id", kIdRule);
+  // The state follows approved requests only (take-out, provision, disposal).
+  RejectReadOnly(*in, {"id", "state", "label", "label_en", "in_scope", "owner_org_unit_name", "created_by",
+                       "created_at", "updated_at"});
+  in->RejectUnknown({"version", "name", "kind", "owner_org_unit_id", "confidentiality", "integrity", "availability",
+                     "handling", "location", "system_id", "id", "state", "label", "label_en", "in_scope",
+                     "owner_org_unit_name", "created_by", "created_at", "updated_at"});
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  ch.version = *version;
+  return Answer(app.assets.Update(call.actor(), id, ch),
+                [&](const storage::AssetRecord& r) { return OneAsset(app, 200, r); });
+}
+
+Response GetAssetHistory(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報資産"));
+  auto page = PageOf(call.req);
+  if (!page.ok()) return Response::Problem(page.error());
+  return Answer(app.assets.History(call.actor(), id, *page), [](const domain::AssetHistory& h) {
+    json items = json::array();
+    for (const auto& e : h.items) items.push_back(LogEntryJson(e));
+    return Response::Json(200, ListJson(std::move(items), h.total));
+  });
+}
+
+// ---- systems -------------------------------------------------------------------------------
+
+Response ListSystems(App& app, Call& call) {
+  auto page = PageOf(call.req);
+  if (!page.ok()) return Response::Problem(page.error());
+  domain::SystemQuery q;
+  q.page = *page;
+  q.owner_org_unit_id = QueryParam(call.req, "owner_org_unit_id");
+  q.network_zone = QueryParam(call.req, "network_zone");
+  q.hosting = QueryParam(call.req, "hosting");
+  q.q = QueryParam(call.req, "q");
+  if (!CheckString(q.owner_org_unit_id, {0, 64}).empty())
+    return Response::Problem(Error::Validation("owner_org_unit_id", "invalid"));
+  if (!q.network_zone.empty() && !OneOf(domain::kNetworkZones, q.network_zone))
+    return Response::Problem(Error::Validation("network_zone", "not_allowed"));
+  if (!q.hosting.empty() && !OneOf(domain::kHostings, q.hosting))
+    return Response::Problem(Error::Validation("hosting", "not_allowed"));
+  if (std::string code = CheckString(q.q, {0, 100}); !code.empty())
+    return Response::Problem(Error::Validation("q", code));
+  return Answer(app.systems.List(call.actor(), q), [&](const domain::SystemList& listed) {
+    json items = json::array();
+    for (const auto& r : listed.items) items.push_back(SystemJson(r, listed.unit_names));
+    return Response::Json(200, ListJson(std::move(items), listed.total));
+  });
+}
+
+namespace {
+
+// The fields a system body may carry, shared by POST and PATCH.
+struct SystemFields {
+  std::optional<std::string> name, owner, zone, hosting, sla, owner_user, admin_user, notes;
+  std::optional<std::optional<int64_t>> rto, rpo;
+};
+
+SystemFields ReadSystemFields(JsonInput& in, bool create) {
+  SystemFields f;
+  f.name = in.String("name", create, kSystemName);
+  f.owner = in.String("owner_org_unit_id", create, kIdRule);
+  f.zone = Choice(in, "network_zone", create, domain::kNetworkZones);
+  f.hosting = Choice(in, "hosting", create, domain::kHostings);
+  f.sla = ClearableString(in, "sla_availability", {0, 16});
+  if (f.sla && !f.sla->empty() && !domain::ValidSlaAvailability(*f.sla)) {
+    in.AddError("sla_availability", "invalid_format");
+    f.sla.reset();
+  }
+  f.rto = ClearableInt(in, "rto_minutes", 0, domain::kRecoveryMinutesMax);
+  f.rpo = ClearableInt(in, "rpo_minutes", 0, domain::kRecoveryMinutesMax);
+  f.owner_user = ClearableString(in, "system_owner_user_id", kIdRule);
+  f.admin_user = ClearableString(in, "system_admin_user_id", kIdRule);
+  f.notes = ClearableString(in, "notes", kNotes);
+  RejectReadOnly(in, {"id", "network_zone_label", "network_zone_label_en", "owner_org_unit_name", "created_by",
+                      "created_at", "updated_at"});
+  if (create) RejectReadOnly(in, {"version"});
+  in.RejectUnknown({"version", "name", "owner_org_unit_id", "network_zone", "hosting", "sla_availability",
+                    "rto_minutes", "rpo_minutes", "system_owner_user_id", "system_admin_user_id", "notes", "id",
+                    "network_zone_label", "network_zone_label_en", "owner_org_unit_name", "created_by", "created_at",
+                    "updated_at"});
+  return f;
+}
+
+}  // namespace
+
+Response CreateSystem(App& app, Call& call) {
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  SystemFields f = ReadSystemFields(*in, true);
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  domain::NewSystem n;
+  n.name = *f.name;
+  n.owner_org_unit_id = *f.owner;
+  n.network_zone = *f.zone;
+  n.hosting = *f.hosting;
+  n.sla_availability = f.sla.value_or("");
+  n.rto_minutes = f.rto.value_or(std::nullopt);
+  n.rpo_minutes = f.rpo.value_or(std::nullopt);
+  n.system_owner_user_id = f.owner_user.value_or("");
+  n.system_admin_user_id = f.admin_user.value_or("");
+  n.notes = f.notes.value_or("");
+  return Answer(app.systems.Create(call.actor(), n),
+                [&](const storage::SystemRecord& r) { return OneSystem(app, 201, r); });
+}
+
+Response GetSystem(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報システム"));
+  return Answer(app.systems.Get(call.actor(), id),
+                [&](const storage::SystemRecord& r) { return OneSystem(app, 200, r); });
+}
+
+Response UpdateSystem(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報システム"));
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  auto version = in->Int("version", true, 1, INT64_MAX);
+  RejectNull(*in, {"name", "owner_org_unit_id", "network_zone", "hosting"});
+  SystemFields f = ReadSystemFields(*in, false);
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  domain::SystemChanges ch;
+  ch.version = *version;
+  ch.name = f.name;
+  ch.owner_org_unit_id = f.owner;
+  ch.network_zone = f.zone;
+  ch.hosting = f.hosting;
+  ch.sla_availability = f.sla;
+  ch.rto_minutes = f.rto;
+  ch.rpo_minutes = f.rpo;
+  ch.system_owner_user_id = f.owner_user;
+  ch.system_admin_user_id = f.admin_user;
+  ch.notes = f.notes;
+  return Answer(app.systems.Update(call.actor(), id, ch),
+                [&](const storage::SystemRecord& r) { return OneSystem(app, 200, r); });
+}
+
+}  // namespace mamori::api

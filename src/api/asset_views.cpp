@@ -1,0 +1,65 @@
+#include "api/asset_views.hpp"
+
+#include "api/views.hpp"
+#include "domain/system_service.hpp"
+
+namespace mamori::api {
+namespace {
+
+using nlohmann::json;
+
+json StrOrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+json NameOf(const OwnerNames& names, const std::string& id) {
+  auto it = names.find(id);
+  return it == names.end() ? json(nullptr) : json(it->second);
+}
+
+json OptInt(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+json AssetJson(const storage::AssetRecord& r, const domain::AssetService& assets, const OwnerNames& names) {
+  return {{"id", r.id},
+          {"name", r.name},
+          {"kind", r.kind},
+          {"owner_org_unit_id", r.owner_org_unit_id},
+          {"owner_org_unit_name", NameOf(names, r.owner_org_unit_id)},
+          {"confidentiality", r.confidentiality},
+          {"integrity", r.integrity},
+          {"availability", r.availability},
+          {"label", assets.Label(r)},
+          {"label_en", assets.Label(r, true)},
+          {"in_scope", assets.InScope(r)},
+          {"handling", r.handling},
+          {"location", StrOrNull(r.location)},
+          {"system_id", StrOrNull(r.system_id)},
+          {"state", r.state},
+          {"created_by", r.created_by},
+          {"created_at", TimeOrNull(r.created_at)},
+          {"updated_at", TimeOrNull(r.updated_at)},
+          {"version", r.version}};
+}
+
+json SystemJson(const storage::SystemRecord& r, const OwnerNames& names) {
+  return {{"id", r.id},
+          {"name", r.name},
+          {"owner_org_unit_id", r.owner_org_unit_id},
+          {"owner_org_unit_name", NameOf(names, r.owner_org_unit_id)},
+          {"network_zone", r.network_zone},
+          {"network_zone_label", domain::NetworkZoneLabel(r.network_zone)},
+          {"network_zone_label_en", domain::NetworkZoneLabel(r.network_zone, true)},
+          {"hosting", r.hosting},
+          {"sla_availability", StrOrNull(r.sla_availability)},
+          {"rto_minutes", OptInt(r.rto_minutes)},
+          {"rpo_minutes", OptInt(r.rpo_minutes)},
+          {"system_owner_user_id", StrOrNull(r.system_owner_user_id)},
+          {"system_admin_user_id", StrOrNull(r.system_admin_user_id)},
+          {"notes", StrOrNull(r.notes)},
+          {"created_by", r.created_by},
+          {"created_at", TimeOrNull(r.created_at)},
+          {"updated_at", TimeOrNull(r.updated_at)},
+          {"version", r.version}};
+}
+
+}  // namespace mamori::api

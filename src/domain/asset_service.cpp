@@ -1,0 +1,309 @@
+#include "domain/asset_service.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/json_input.hpp"
+
+namespace mamori::domain {
+namespace {
+
+bool OneOf(const auto& list, const std::string& v) {
+  return std::find(std::begin(list), std::end(list), v) != std::end(list);
+}
+
+std::string Target(const std::string& id) { return "asset:" + id; }
+
+Error NotFound() { return Error::NotFound("情報資産"); }
+
+// A validation_failed error listing every field problem.
+Error Invalid(std::vector<FieldError> fields) {
+  Error e;
+  e.code = ErrorCode::kValidationFailed;
+  std::string names;
+  for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.field;
+  e.detail = "入力内容に誤りがあります: " + names;
+  e.fields = std::move(fields);
+  return e;
+}
+
+nlohmann::json AssetDetail(const storage::AssetRecord& r) {
+  return {{"name", r.name},
+          {"kind", r.kind},
+          {"owner_org_unit_id", r.owner_org_unit_id},
+          {"confidentiality", r.confidentiality},
+          {"integrity", r.integrity},
+          {"availability", r.availability},
+          {"handling", r.handling},
+          {"location", r.location},
+          {"system_id", r.system_id}};
+}
+
+}  // namespace
+
+// Who sees which assets (kobe:4.2オ(2)): assets.read over the owner unit; at or above the
+// pack's restricted confidentiality also assets.read_restricted over it, or membership of it.
+struct AssetService::Sight {
+  UnitScope read;
+  UnitScope restricted;
+  std::string own_unit;
+  int64_t restricted_from = 0;
+
+  bool Sees(const storage::AssetRecord& r) const {
+    if (!read.Covers(r.owner_org_unit_id)) return false;
+    if (restricted_from <= 0 || r.confidentiality < restricted_from) return true;
+    return restricted.Covers(r.owner_org_unit_id) || (!own_unit.empty() && own_unit == r.owner_org_unit_id);
+  }
+
+  void Restrict(storage::AssetFilter& f) const {
+    if (!read.all) {
+      f.restrict_owners = true;
+      f.owner_units.assign(read.units.begin(), read.units.end());
+    }
+    f.restricted_from = restricted_from;
+    f.restricted_all = restricted.all;
+    if (!restricted.all) {
+      f.restricted_units.assign(restricted.units.begin(), restricted.units.end());
+      if (!own_unit.empty() && !restricted.units.count(own_unit)) f.restricted_units.push_back(own_unit);
+    }
+  }
+};
+
+policy::Context AssetContext(const storage::AssetRecord& a, const storage::SystemRecord* system) {
+  policy::Context ctx;
+  ctx.Set("asset.confidentiality", a.confidentiality);
+  ctx.Set("asset.integrity", a.integrity);
+  ctx.Set("asset.availability", a.availability);
+  ctx.Set("asset.kind", a.kind);
+  ctx.Set("asset.state", a.state);
+  policy::Value::List handling;
+  for (const auto& h : a.handling) handling.emplace_back(h);
+  ctx.Set("asset.handling", policy::Value(std::move(handling)));
+  ctx.Set("asset.owner_org_unit_id", a.owner_org_unit_id);
+  ctx.Set("asset.system_id", a.system_id.empty() ? policy::Value() : policy::Value(a.system_id));
+  if (system) {
+    ctx.Set("asset.system.network_zone", system->network_zone);
+    ctx.Set("asset.system.hosting", system->hosting);
+  }
+  return ctx;
+}
+
+std::string AssetService::Label(const storage::AssetRecord& r, bool english) const {
+  return env_.pack.classification.Label(static_cast<int>(r.confidentiality), static_cast<int>(r.integrity),
+                                        static_cast<int>(r.availability), english);
+}
+
+bool AssetService::InScope(const storage::AssetRecord& r) const {
+  const policy::Expr& when = env_.pack.classification.in_scope_when;
+  if (when.empty()) return true;
+  auto v = when.Evaluate(AssetContext(r));
+  return v.ok() && *v;
+}
+
+std::string AssetService::LevelError(const std::string& axis, int64_t value) const {
+  const policy::Dimension* d = env_.pack.classification.Find(axis);
+  if (!d) return "out_of_range";
+  return std::find(d->levels.begin(), d->levels.end(), value) == d->levels.end() ? "out_of_range" : "";
+}
+
+Result<AssetService::Sight> AssetService::SightOf(storage::Connection& c, const Actor& a, const OrgTree& tree) const {
+  Sight s;
+  s.read = access_.Units(a, "assets.read", tree);
+  s.restricted_from = env_.pack.classification.restricted_confidentiality;
+  if (s.restricted_from > 0) {
+    s.restricted = access_.Units(a, "assets.read_restricted", tree);
+    MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
+    if (me && me->status != "deleted") s.own_unit = me->org_unit_id;
+  }
+  return s;
+}
+
+Status AssetService::Validate(storage::Connection& c, const storage::AssetRecord& r, const OrgTree& tree) const {
+  std::vector<FieldError> errors;
+  if (std::string code = CheckString(r.name, {1, kAssetNameMax}); !code.empty()) errors.push_back({"name", code});
+  if (!OneOf(kAssetKinds, r.kind)) errors.push_back({"kind", "not_allowed"});
+  const int64_t levels[] = {r.confidentiality, r.integrity, r.availability};
+  for (size_t i = 0; i < 3; ++i)
+    if (std::string code = LevelError(kClassificationAxes[i], levels[i]); !code.empty())
+      errors.push_back({kClassificationAxes[i], code});
+  if (r.handling.size() > kHandlingItemsMax) {
+    errors.push_back({"handling", "too_many_items"});
+  } else {
+    std::set<std::string> seen;
+    for (size_t i = 0; i < r.handling.size(); ++i) {
+      const std::string field = "handling[" + std::to_string(i) + "]";
+      if (std::string code = CheckString(r.handling[i], {1, kHandlingItemMax}); !code.empty())
+        errors.push_back({field, code});
+      else if (!seen.insert(r.handling[i]).second)
+        errors.push_back({field, "duplicate"});
+    }
+  }
+  if (std::string code = CheckString(r.location, {0, kAssetLocationMax}); !code.empty())
+    errors.push_back({"location", code});
+  const storage::OrgUnitRecord* owner = tree.Find(r.owner_org_unit_id);
+  if (!owner)
+    errors.push_back({"owner_org_unit_id", "not_found"});
+  else if (owner->kind != "section")
+    errors.push_back({"owner_org_unit_id", "not_a_section"});  // the owner is a 課 (kobe:4.2)
+  if (!r.system_id.empty()) {
+    MAMORI_ASSIGN(auto sys, storage::SystemRepo(c).Get(r.system_id));
+    if (!sys) errors.push_back({"system_id", "not_found"});
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return Ok();
+}
+
+Result<storage::AssetRecord> AssetService::Create(const Actor& a, const NewAsset& in) {
+  return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    const int64_t now = env_.clock.NowMicros();
+    storage::AssetRecord r;
+    r.id = NewId();
+    r.name = in.name;
+    r.kind = in.kind;
+    r.owner_org_unit_id = in.owner_org_unit_id;
+    r.confidentiality = in.confidentiality;
+    r.integrity = in.integrity;
+    r.availability = in.availability;
+    r.handling = in.handling;
+    r.location = in.location;
+    r.system_id = in.system_id;
+    r.state = "in_use";
+    r.created_by = a.user_id;
+    r.created_at = now;
+    r.updated_at = now;
+    r.version = 1;
+    MAMORI_TRY(Validate(c, r, tree));
+    if (!access_.Units(a, "assets.manage", tree).Covers(r.owner_org_unit_id)) {
+      // Any staff member registers what they made for their own section (kobe:4.2ウ(2)).
+      bool own = false;
+      if (access_.Has(a, "requests.create")) {
+        MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
+        own = me && me->status != "deleted" && me->org_unit_id == r.owner_org_unit_id;
+      }
+      if (!own) return Error::Forbidden("この所属の情報資産を登録する権限がありません");
+    }
+    MAMORI_TRY(storage::AssetRepo(c).Insert(r));
+    audit::Event e = a.Event("asset.create", Target(r.id));
+    e.clause = env_.pack.Cite(env_.pack.classification.clause);
+    e.detail = AssetDetail(r);
+    e.detail["label"] = Label(r);
+    MAMORI_TRY(env_.log.Record(c, e));
+    return r;
+  });
+}
+
+Result<storage::AssetRecord> AssetService::LoadVisible(storage::Connection& c, const Actor& a, const std::string& id) {
+  MAMORI_ASSIGN(auto r, storage::AssetRepo(c).Get(id));
+  if (!r) return NotFound();
+  MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+  MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
+  if (!sight.Sees(*r)) return NotFound();
+  return *r;
+}
+
+Result<storage::AssetRecord> AssetService::Get(const Actor& a, const std::string& id) {
+  return env_.db.Read([&](storage::Connection& c) { return LoadVisible(c, a, id); });
+}
+
+Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
+  if (!access_.Has(a, "assets.read")) return Error::Forbidden();
+  return env_.db.Read([&](storage::Connection& c) -> Result<AssetList> {
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
+    storage::AssetFilter f;
+    sight.Restrict(f);
+    f.owner_org_unit_id = q.owner_org_unit_id;
+    f.min_confidentiality = q.min_confidentiality;
+    f.state = q.state;
+    f.kind = q.kind;
+    f.q = q.q;
+    storage::AssetRepo repo(c);
+    AssetList out;
+    MAMORI_ASSIGN(out.items, repo.List(f, q.page));
+    MAMORI_ASSIGN(out.total, repo.Count(f));
+    for (const auto& r : out.items)
+      if (const auto* u = tree.Find(r.owner_org_unit_id)) out.unit_names[u->id] = u->name;
+    return out;
+  });
+}
+
+Result<storage::AssetRecord> AssetService::Update(const Actor& a, const std::string& id, const AssetChanges& in) {
+  return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
+    MAMORI_ASSIGN(storage::AssetRecord cur, LoadVisible(c, a, id));
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    const UnitScope manage = access_.Units(a, "assets.manage", tree);
+    if (!manage.Covers(cur.owner_org_unit_id)) return Error::Forbidden("この情報資産を変更する権限がありません");
+    storage::AssetRecord next = cur;
+    if (in.name) next.name = *in.name;
+    if (in.kind) next.kind = *in.kind;
+    if (in.owner_org_unit_id) next.owner_org_unit_id = *in.owner_org_unit_id;
+    if (in.confidentiality) next.confidentiality = *in.confidentiality;
+    if (in.integrity) next.integrity = *in.integrity;
+    if (in.availability) next.availability = *in.availability;
+    if (in.handling) next.handling = *in.handling;
+    if (in.location) next.location = *in.location;
+    if (in.system_id) next.system_id = *in.system_id;
+    MAMORI_TRY(Validate(c, next, tree));
+    if (in.version != cur.version) {
+      Error e = Error::Conflict("情報資産は他の操作で更新されています（現在の版: " + std::to_string(cur.version) +
+                                "）。最新の内容を読み直してください");
+      e.fields.push_back({"version", "stale"});
+      return e;
+    }
+    if (cur.state == "disposed") return Error::Conflict("廃棄済みの情報資産は変更できません");
+    if (next.owner_org_unit_id != cur.owner_org_unit_id && !manage.Covers(next.owner_org_unit_id))
+      return Error::Forbidden("移管先の所属の情報資産を管理する権限がありません");
+    // Only what differs is written and logged, each as before and after.
+    const nlohmann::json before = AssetDetail(cur), after = AssetDetail(next);
+    nlohmann::json changes = nlohmann::json::object();
+    for (const auto& [key, value] : after.items())
+      if (before[key] != value) changes[key] = {{"from", before[key]}, {"to", value}};
+    if (changes.empty()) return cur;
+    next.updated_at = env_.clock.NowMicros();
+    MAMORI_TRY(storage::AssetRepo(c).Update(next));
+    next.version = cur.version + 1;
+    audit::Event e = a.Event("asset.update", Target(next.id));
+    e.clause = env_.pack.Cite(env_.pack.classification.clause);
+    e.detail = {{"changes", changes}, {"version", next.version}};
+    if (Label(cur) != Label(next)) e.detail["label"] = {{"from", Label(cur)}, {"to", Label(next)}};
+    MAMORI_TRY(env_.log.Record(c, e));
+    return next;
+  });
+}
+
+Result<AssetHistory> AssetService::History(const Actor& a, const std::string& id, const storage::Page& page) {
+  return env_.db.Read([&](storage::Connection& c) -> Result<AssetHistory> {
+    MAMORI_TRY(LoadVisible(c, a, id));
+    storage::LogFilter f;
+    f.target = Target(id);
+    storage::AuditRepo repo(c);
+    AssetHistory out;
+    MAMORI_ASSIGN(out.items, repo.List(f, page));
+    MAMORI_ASSIGN(out.total, repo.Count(f));
+    return out;
+  });
+}
+
+Result<std::map<std::string, std::string>> AssetService::UnitNames(const std::vector<std::string>& ids) {
+  if (ids.empty()) return std::map<std::string, std::string>{};
+  return env_.db.Read([&](storage::Connection& c) { return storage::OrgRepo(c).NamesOf(ids); });
+}
+
+Status AssetService::SetState(storage::Connection& c, const Actor& a, const std::string& asset_id,
+                              const std::string& state, const std::string& request_id) {
+  if (!OneOf(kAssetStates, state)) return Error::Validation("state", "not_allowed");
+  MAMORI_ASSIGN(auto cur, storage::AssetRepo(c).Get(asset_id));
+  if (!cur) return NotFound();
+  if (cur->state == state) return Ok();
+  if (cur->state == "disposed") return Error::Conflict("廃棄済みの情報資産の状態は変更できません");
+  storage::AssetRecord next = *cur;
+  next.state = state;
+  next.updated_at = env_.clock.NowMicros();
+  MAMORI_TRY(storage::AssetRepo(c).Update(next));
+  audit::Event e = a.Event("asset.state", Target(asset_id));
+  e.detail = {{"from", cur->state}, {"to", state}, {"request_id", request_id}, {"version", cur->version + 1}};
+  return env_.log.Record(c, e);
+}
+
+}  // namespace mamori::domain

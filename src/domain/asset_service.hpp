@@ -1,0 +1,127 @@
+// The information asset register (kobe:4.1, 4.2): classification validated against the pack's
+// levels, the label and "in scope" the pack defines, who may see an asset (kobe:4.2オ(2)), who
+// may register and edit one, optimistic locking, and every change in the operation log. The
+// state (in use, taken out, provided, disposed) is changed only by the request engine, through
+// SetState.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/access.hpp"
+#include "domain/env.hpp"
+#include "policy/expr.hpp"
+#include "storage/repos.hpp"
+
+namespace mamori::domain {
+
+inline constexpr const char* kAssetKinds[] = {"electronic_data", "paper_document", "removable_medium", "terminal",
+                                              "mobile_terminal", "server",         "network_device",   "system"};
+inline constexpr const char* kAssetStates[] = {"in_use", "taken_out", "provided", "disposed"};
+inline constexpr const char* kClassificationAxes[] = {"confidentiality", "integrity", "availability"};
+
+// Limits of the register's text fields (kobe:8.3.5: every input is range-checked).
+inline constexpr size_t kAssetNameMax = 200;
+inline constexpr size_t kAssetLocationMax = 200;
+inline constexpr size_t kHandlingItemsMax = 10;
+inline constexpr size_t kHandlingItemMax = 50;
+
+struct NewAsset {
+  std::string name;
+  std::string kind;
+  std::string owner_org_unit_id;
+  int64_t confidentiality = 0;
+  int64_t integrity = 0;
+  int64_t availability = 0;
+  std::vector<std::string> handling;
+  std::string location;
+  std::string system_id;  // "" for none
+};
+
+// A PATCH: only the fields present change. `version` is the version the client read.
+struct AssetChanges {
+  int64_t version = 0;
+  std::optional<std::string> name;
+  std::optional<std::string> kind;
+  std::optional<std::string> owner_org_unit_id;
+  std::optional<int64_t> confidentiality;
+  std::optional<int64_t> integrity;
+  std::optional<int64_t> availability;
+  std::optional<std::vector<std::string>> handling;
+  std::optional<std::string> location;   // "" clears
+  std::optional<std::string> system_id;  // "" clears
+};
+
+struct AssetQuery {
+  std::string owner_org_unit_id;
+  int64_t min_confidentiality = 0;
+  std::string state;
+  std::string kind;
+  std::string q;
+  storage::Page page;
+};
+
+struct AssetList {
+  std::vector<storage::AssetRecord> items;
+  int64_t total = 0;
+  std::map<std::string, std::string> unit_names;  // owner unit id → name, for the items
+};
+
+struct AssetHistory {
+  std::vector<storage::LogEntryRecord> items;  // newest first
+  int64_t total = 0;
+};
+
+// What the pack's conditions read of an asset: asset.confidentiality, .integrity,
+// .availability, .kind, .state, .handling (list), .owner_org_unit_id, .system_id, and, when the
+// system is given, asset.system.network_zone and asset.system.hosting.
+policy::Context AssetContext(const storage::AssetRecord& a, const storage::SystemRecord* system = nullptr);
+
+class AssetService {
+ public:
+  explicit AssetService(Env& env) : env_(env), access_(env.pack) {}
+
+  // assets.manage over the owner section, or — for any staff member registering what they
+  // made (kobe:4.2ウ(2)) — requests.create with the owner section being their own unit.
+  Result<storage::AssetRecord> Create(const Actor& a, const NewAsset& in);
+  // Not visible and nonexistent look the same: not_found.
+  Result<storage::AssetRecord> Get(const Actor& a, const std::string& id);
+  Result<AssetList> List(const Actor& a, const AssetQuery& q);
+  // assets.manage over the owner section (and over the new one when it moves). A stale
+  // `version` is a conflict; no change at all answers the asset as it is, unlogged.
+  Result<storage::AssetRecord> Update(const Actor& a, const std::string& id, const AssetChanges& in);
+  // The operation-log entries whose target is this asset, newest first.
+  Result<AssetHistory> History(const Actor& a, const std::string& id, const storage::Page& page);
+  // Names of org units (for labelling owners the caller already sees).
+  Result<std::map<std::string, std::string>> UnitNames(const std::vector<std::string>& ids);
+
+  // For the request engine, inside its own transaction. LoadVisible: the asset when `a` may
+  // see it, else not_found.
+  Result<storage::AssetRecord> LoadVisible(storage::Connection& c, const Actor& a, const std::string& id);
+  // Moves the asset to `state` for request `request_id` and logs "asset.state" with from/to.
+  // No permission check: the request engine decided. A disposed asset stays disposed
+  // (conflict); the same state again is a no-op.
+  Status SetState(storage::Connection& c, const Actor& a, const std::string& asset_id, const std::string& state,
+                  const std::string& request_id);
+
+  // "機密性3・完全性2・可用性2" (or English) from the pack's labels.
+  std::string Label(const storage::AssetRecord& r, bool english = false) const;
+  // The pack's classification.in_scope_when for this asset (no condition: always in scope).
+  bool InScope(const storage::AssetRecord& r) const;
+  // "" when `value` is one of the pack's levels for axis `axis` (confidentiality, integrity,
+  // availability), else the error code ("out_of_range").
+  std::string LevelError(const std::string& axis, int64_t value) const;
+
+ private:
+  struct Sight;
+  Result<Sight> SightOf(storage::Connection& c, const Actor& a, const OrgTree& tree) const;
+  // Checks every value of a would-be asset; all problems at once.
+  Status Validate(storage::Connection& c, const storage::AssetRecord& r, const OrgTree& tree) const;
+
+  Env& env_;
+  Access access_;
+};
+
+}  // namespace mamori::domain

@@ -1,0 +1,464 @@
+#include "domain/asset_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "domain/system_service.hpp"
+#include "domain/test_env.hpp"
+
+namespace mamori::domain {
+namespace {
+
+constexpr const char* kPw = "Gr33n-Tea!Kyoto";
+
+// The Kobe pack's classification, plus roles that each grant exactly the permissions a test
+// needs, so the tests do not hang on how the Kobe pack distributes them.
+policy::PolicyPack TestPack() {
+  policy::PolicyPack p = testing::KobePack();
+  const std::vector<std::string> scopes{"city", "org_unit", "system"};
+  auto role = [&](const char* id, std::vector<std::string> perms) {
+    p.roles.push_back({id, id, id, "", scopes, std::move(perms), false});
+  };
+  role("t_reader", {"assets.read", "systems.read"});
+  role("t_restricted", {"assets.read", "assets.read_restricted"});
+  role("t_manager", {"assets.read", "assets.manage", "systems.read", "systems.manage"});
+  role("t_staff", {"requests.create", "assets.read"});
+  role("t_sysadmin", {"systems.read", "systems.manage"});
+  return p;
+}
+
+class AssetServiceTest : public ::testing::Test {
+ protected:
+  AssetServiceTest() : t_(TestPack()), assets_(*t_.env), systems_(*t_.env) {
+    city_manager_ = ActorIn(t_.city, {{"t_manager", "city", ""}, {"t_restricted", "city", ""}});
+  }
+
+  struct Grant {
+    std::string role, scope_type, scope_id;
+  };
+
+  // A new user of `unit` holding `grants` (in force, not stored: services read roles off the actor).
+  Actor ActorIn(const std::string& unit, const std::vector<Grant>& grants) {
+    const auto u = t_.AddUser("user" + std::to_string(++users_), unit, kPw);
+    Actor a;
+    a.user_id = u.id;
+    a.login_id = u.login_id;
+    for (const auto& g : grants)
+      a.roles.push_back({NewId(), u.id, g.role, g.scope_type, g.scope_id, "", "", "", 1, "t", 0, ""});
+    return a;
+  }
+
+  NewAsset Asset(const std::string& name, const std::string& owner, int64_t c = 2, int64_t i = 1, int64_t av = 1) {
+    NewAsset n;
+    n.name = name;
+    n.kind = "electronic_data";
+    n.owner_org_unit_id = owner;
+    n.confidentiality = c;
+    n.integrity = i;
+    n.availability = av;
+    return n;
+  }
+
+  storage::AssetRecord Make(const NewAsset& n) {
+    auto r = assets_.Create(city_manager_, n);
+    if (!r.ok()) ADD_FAILURE() << r.error().detail;
+    return r.ok() ? *r : storage::AssetRecord{};
+  }
+
+  std::vector<std::string> ListedIds(const Actor& a, AssetQuery q = {}) {
+    auto r = assets_.List(a, q);
+    EXPECT_TRUE(r.ok());
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    for (const auto& x : r->items) out.push_back(x.id);
+    EXPECT_EQ(r->total, static_cast<int64_t>(out.size())) << "the total counts with the same filter";
+    return out;
+  }
+
+  static std::vector<std::string> Fields(const Error& e) {
+    std::vector<std::string> out;
+    for (const auto& f : e.fields) out.push_back(f.field);
+    return out;
+  }
+
+  std::vector<storage::LogEntryRecord> LogOf(const std::string& target) {
+    storage::LogFilter f;
+    f.target = target;
+    return *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AuditRepo(c).List(f, {1, 100}); });
+  }
+
+  testing::TestEnv t_;
+  AssetService assets_;
+  SystemService systems_;
+  Actor city_manager_;
+  int users_ = 0;
+};
+
+TEST_F(AssetServiceTest, LabelAndScopeComeFromThePack) {
+  ASSERT_EQ(t_.pack.classification.restricted_confidentiality, 3) << "Kobe: 機密性3 is restricted (kobe:4.2オ(2))";
+  auto r = Make(Asset("住民票データ", t_.section_a, 3, 2, 2));
+  EXPECT_EQ(r.state, "in_use");
+  EXPECT_EQ(r.version, 1);
+  EXPECT_EQ(r.created_by, city_manager_.user_id);
+  EXPECT_EQ(assets_.Label(r), "機密性3・完全性2・可用性2");
+  EXPECT_EQ(assets_.Label(r, true), "Confidentiality 3 / Integrity 2 / Availability 2");
+  EXPECT_TRUE(assets_.InScope(r));
+  auto low = Make(Asset("公開資料", t_.section_a, 1, 1, 1));
+  EXPECT_FALSE(assets_.InScope(low)) << "class 1 everywhere is outside the standard (kobe:4.1)";
+  EXPECT_TRUE(assets_.InScope(Make(Asset("可用性だけ2", t_.section_a, 1, 1, 2))));
+  auto log = LogOf("asset:" + r.id);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].action, "asset.create");
+  EXPECT_NE(log[0].detail.find("機密性3・完全性2・可用性2"), std::string::npos);
+  EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+TEST_F(AssetServiceTest, LevelsOutsideThePackAreRejectedNamingEachField) {
+  const int64_t head = t_.LogHead();
+  auto r = assets_.Create(city_manager_, Asset("x", t_.section_a, 4, 3, 0));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kValidationFailed);
+  EXPECT_EQ(Fields(r.error()), (std::vector<std::string>{"confidentiality", "integrity", "availability"}));
+  EXPECT_EQ(r.error().fields[0].code, "out_of_range");
+  EXPECT_EQ(assets_.LevelError("confidentiality", 3), "");
+  EXPECT_EQ(assets_.LevelError("integrity", 3), "out_of_range");
+  EXPECT_EQ(assets_.LevelError("nonsense", 1), "out_of_range");
+  EXPECT_EQ(t_.LogHead(), head);
+  EXPECT_TRUE(ListedIds(city_manager_).empty());
+}
+
+TEST_F(AssetServiceTest, EveryFieldIsChecked) {
+  const int64_t head = t_.LogHead();
+  NewAsset n = Asset("", t_.bureau_a);
+  n.kind = "spaceship";
+  n.handling = {"複製禁止", "複製禁止", std::string(51, 'x'), "tab\there", ""};
+  n.location = std::string(201, 'L');
+  n.system_id = "nope";
+  auto r = assets_.Create(city_manager_, n);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(Fields(r.error()), (std::vector<std::string>{"name", "kind", "handling[1]", "handling[2]", "handling[3]",
+                                                          "handling[4]", "location", "owner_org_unit_id", "system_id"}));
+  std::map<std::string, std::string> codes;
+  for (const auto& f : r.error().fields) codes[f.field] = f.code;
+  EXPECT_EQ(codes["handling[1]"], "duplicate");
+  EXPECT_EQ(codes["handling[2]"], "too_long");
+  EXPECT_EQ(codes["handling[3]"], "control_characters");
+  EXPECT_EQ(codes["owner_org_unit_id"], "not_a_section");
+  n = Asset("x", "no-such-unit");
+  n.handling.assign(11, "x");
+  r = assets_.Create(city_manager_, n);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(Fields(r.error()), (std::vector<std::string>{"handling", "owner_org_unit_id"}));
+  EXPECT_EQ(r.error().fields[1].code, "not_found");
+  EXPECT_EQ(t_.LogHead(), head);
+}
+
+TEST_F(AssetServiceTest, ReadersSeeTheirScopeOnly) {
+  auto in_a = Make(Asset("A課の資産", t_.section_a));
+  auto in_b = Make(Asset("B課の資産", t_.section_b));
+  Actor bureau_a = ActorIn(t_.section_b, {{"t_reader", "org_unit", t_.bureau_a}});
+  EXPECT_TRUE(assets_.Get(bureau_a, in_a.id).ok());
+  auto hidden = assets_.Get(bureau_a, in_b.id);
+  ASSERT_FALSE(hidden.ok());
+  EXPECT_EQ(hidden.error().code, ErrorCode::kNotFound) << "out of sight is 404, not 403";
+  EXPECT_EQ(ListedIds(bureau_a), std::vector<std::string>{in_a.id});
+  Actor city = ActorIn(t_.section_a, {{"t_reader", "city", ""}});
+  EXPECT_EQ(ListedIds(city).size(), 2u);
+  Actor nobody = ActorIn(t_.section_a, {});
+  EXPECT_EQ(assets_.List(nobody, {}).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(assets_.Get(nobody, in_a.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(assets_.Get(city, "no-such-asset").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AssetServiceTest, RestrictedAssetsNeedReadRestrictedOrMembership) {
+  auto secret = Make(Asset("機密3", t_.section_a, 3));
+  auto normal = Make(Asset("機密2", t_.section_a, 2));
+  // City-wide readers outside the owner section see the 機密性2 asset only.
+  Actor outsider = ActorIn(t_.section_b, {{"t_reader", "city", ""}});
+  EXPECT_EQ(assets_.Get(outsider, secret.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ListedIds(outsider), std::vector<std::string>{normal.id});
+  AssetQuery q;
+  q.min_confidentiality = 3;
+  EXPECT_TRUE(ListedIds(outsider, q).empty());
+  // Members of the owner section see it with plain assets.read.
+  Actor member = ActorIn(t_.section_a, {{"t_reader", "org_unit", t_.section_a}});
+  EXPECT_TRUE(assets_.Get(member, secret.id).ok());
+  EXPECT_EQ(ListedIds(member, q), std::vector<std::string>{secret.id});
+  // assets.read_restricted counts only over the owner section.
+  Actor wrong_scope = ActorIn(t_.section_b, {{"t_reader", "city", ""}, {"t_restricted", "org_unit", t_.bureau_b}});
+  EXPECT_EQ(assets_.Get(wrong_scope, secret.id).error().code, ErrorCode::kNotFound);
+  Actor right_scope = ActorIn(t_.section_b, {{"t_reader", "city", ""}, {"t_restricted", "org_unit", t_.bureau_a}});
+  EXPECT_TRUE(assets_.Get(right_scope, secret.id).ok());
+  EXPECT_EQ(ListedIds(right_scope).size(), 2u);
+  // Membership does not stand in for assets.read itself.
+  Actor member_no_read = ActorIn(t_.section_a, {{"t_staff", "org_unit", t_.section_b}});
+  EXPECT_EQ(assets_.Get(member_no_read, secret.id).error().code, ErrorCode::kNotFound);
+  // A pack without the restriction shows it to every reader in scope.
+  t_.pack.classification.restricted_confidentiality = 0;
+  EXPECT_TRUE(assets_.Get(outsider, secret.id).ok());
+}
+
+TEST_F(AssetServiceTest, StaffRegisterAssetsForTheirOwnSectionOnly) {
+  Actor staff = ActorIn(t_.section_a, {{"t_staff", "org_unit", t_.section_a}});
+  auto mine = assets_.Create(staff, Asset("自作の資料", t_.section_a));
+  ASSERT_TRUE(mine.ok()) << mine.error().detail;
+  EXPECT_EQ(mine->created_by, staff.user_id);
+  EXPECT_EQ(assets_.Create(staff, Asset("他課の資料", t_.section_b)).error().code, ErrorCode::kForbidden);
+  // Registering is not editing.
+  AssetChanges ch;
+  ch.version = 1;
+  ch.name = "改名";
+  EXPECT_EQ(assets_.Update(staff, mine->id, ch).error().code, ErrorCode::kForbidden);
+  Actor nobody = ActorIn(t_.section_a, {});
+  EXPECT_EQ(assets_.Create(nobody, Asset("x", t_.section_a)).error().code, ErrorCode::kForbidden);
+}
+
+TEST_F(AssetServiceTest, ManagersActWithinTheirScope) {
+  Actor mgr = ActorIn(t_.section_a, {{"t_manager", "org_unit", t_.section_a}});
+  auto ok = assets_.Create(mgr, Asset("A", t_.section_a));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(assets_.Create(mgr, Asset("B", t_.section_b)).error().code, ErrorCode::kForbidden);
+  auto theirs = Make(Asset("B課", t_.section_b));
+  AssetChanges ch;
+  ch.version = 1;
+  ch.name = "x";
+  EXPECT_EQ(assets_.Update(mgr, theirs.id, ch).error().code, ErrorCode::kNotFound);
+  // Moving an asset needs the destination in scope too.
+  ch.name.reset();
+  ch.owner_org_unit_id = t_.section_b;
+  EXPECT_EQ(assets_.Update(mgr, ok->id, ch).error().code, ErrorCode::kForbidden);
+  auto moved = assets_.Update(city_manager_, ok->id, ch);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->owner_org_unit_id, t_.section_b);
+}
+
+TEST_F(AssetServiceTest, EditsNeedTheVersionTheyReadAndLogWhatChanged) {
+  auto r = Make(Asset("旧名", t_.section_a, 2));
+  AssetChanges ch;
+  ch.version = 1;
+  ch.name = "新名";
+  ch.confidentiality = 3;
+  ch.handling = std::vector<std::string>{"持出禁止"};
+  auto u = assets_.Update(city_manager_, r.id, ch);
+  ASSERT_TRUE(u.ok()) << u.error().detail;
+  EXPECT_EQ(u->version, 2);
+  EXPECT_EQ(u->name, "新名");
+  EXPECT_EQ(u->handling, std::vector<std::string>{"持出禁止"});
+  const int64_t head = t_.LogHead();
+  ch.name = "三度目";
+  auto stale = assets_.Update(city_manager_, r.id, ch);  // still version 1
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(stale.error().fields[0].field, "version");
+  EXPECT_EQ(t_.LogHead(), head);
+  EXPECT_EQ(assets_.Get(city_manager_, r.id)->name, "新名");
+  // Nothing changed: answered as is, not logged, version kept.
+  AssetChanges same;
+  same.version = 2;
+  same.name = "新名";
+  auto unchanged = assets_.Update(city_manager_, r.id, same);
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->version, 2);
+  EXPECT_EQ(t_.LogHead(), head);
+  // Invalid values change nothing either.
+  AssetChanges bad;
+  bad.version = 2;
+  bad.integrity = 9;
+  EXPECT_EQ(assets_.Update(city_manager_, r.id, bad).error().fields[0].field, "integrity");
+  auto log = LogOf("asset:" + r.id);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].action, "asset.update");
+  auto detail = nlohmann::json::parse(log[0].detail);
+  EXPECT_EQ(detail["changes"]["name"]["from"], "旧名");
+  EXPECT_EQ(detail["changes"]["name"]["to"], "新名");
+  EXPECT_EQ(detail["changes"]["confidentiality"]["to"], 3);
+  EXPECT_FALSE(detail["changes"].contains("kind"));
+  EXPECT_EQ(detail["label"]["to"], "機密性3・完全性1・可用性1");
+}
+
+TEST_F(AssetServiceTest, HistoryIsTheAssetsLogNewestFirst) {
+  auto r = Make(Asset("資産", t_.section_a, 3));
+  AssetChanges ch;
+  ch.version = 1;
+  ch.location = "書庫";
+  ASSERT_TRUE(assets_.Update(city_manager_, r.id, ch).ok());
+  Make(Asset("別の資産", t_.section_a));
+  auto h = assets_.History(city_manager_, r.id, {1, 50});
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->total, 2);
+  ASSERT_EQ(h->items.size(), 2u);
+  EXPECT_EQ(h->items[0].action, "asset.update");
+  EXPECT_EQ(h->items[1].action, "asset.create");
+  Actor outsider = ActorIn(t_.section_b, {{"t_reader", "city", ""}});
+  EXPECT_EQ(assets_.History(outsider, r.id, {1, 50}).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AssetServiceTest, OnlyTheRequestEngineMovesTheState) {
+  auto r = Make(Asset("USBメモリ", t_.section_a, 2));
+  Actor approver = ActorIn(t_.section_a, {});
+  auto st = t_.tdb.db()->Write([&](storage::Connection& c) {
+    return assets_.SetState(c, approver, r.id, "taken_out", "req-1");
+  });
+  ASSERT_TRUE(st.ok());
+  auto got = assets_.Get(city_manager_, r.id);
+  EXPECT_EQ(got->state, "taken_out");
+  EXPECT_EQ(got->version, 2);
+  auto log = LogOf("asset:" + r.id);
+  ASSERT_EQ(log[0].action, "asset.state");
+  auto detail = nlohmann::json::parse(log[0].detail);
+  EXPECT_EQ(detail["from"], "in_use");
+  EXPECT_EQ(detail["to"], "taken_out");
+  EXPECT_EQ(detail["request_id"], "req-1");
+  EXPECT_EQ(log[0].actor, approver.user_id);
+  // Same state again: nothing happens.
+  const int64_t head = t_.LogHead();
+  EXPECT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
+    return assets_.SetState(c, approver, r.id, "taken_out", "req-1");
+  }).ok());
+  EXPECT_EQ(t_.LogHead(), head);
+  EXPECT_EQ(t_.tdb.db()->Write([&](storage::Connection& c) {
+    return assets_.SetState(c, approver, r.id, "lost", "req-2");
+  }).error().fields[0].field, "state");
+  ASSERT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
+    return assets_.SetState(c, approver, r.id, "disposed", "req-3");
+  }).ok());
+  EXPECT_EQ(t_.tdb.db()->Write([&](storage::Connection& c) {
+    return assets_.SetState(c, approver, r.id, "in_use", "req-4");
+  }).error().code, ErrorCode::kConflict) << "disposed is final";
+  AssetChanges ch;
+  ch.version = assets_.Get(city_manager_, r.id)->version;
+  ch.name = "x";
+  EXPECT_EQ(assets_.Update(city_manager_, r.id, ch).error().code, ErrorCode::kConflict);
+  // LoadVisible applies the same sight rules as Get.
+  Actor outsider = ActorIn(t_.section_b, {});
+  EXPECT_EQ(t_.tdb.db()->Read([&](storage::Connection& c) { return assets_.LoadVisible(c, outsider, r.id); })
+                .error().code,
+            ErrorCode::kNotFound);
+  EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+TEST_F(AssetServiceTest, ListFiltersAndPages) {
+  for (int i = 0; i < 7; ++i) {
+    NewAsset n = Asset("資産" + std::to_string(i), i < 4 ? t_.section_a : t_.section_b, 1 + i % 3);
+    if (i == 6) n.kind = "paper_document";
+    Make(n);
+  }
+  AssetQuery q;
+  q.page = {1, 3};
+  auto page1 = assets_.List(city_manager_, q);
+  ASSERT_TRUE(page1.ok());
+  EXPECT_EQ(page1->total, 7);
+  ASSERT_EQ(page1->items.size(), 3u);
+  EXPECT_EQ(page1->items[0].name, "資産0");
+  EXPECT_EQ(page1->unit_names.at(t_.section_a), "A課");
+  q.page = {3, 3};
+  EXPECT_EQ(assets_.List(city_manager_, q)->items.size(), 1u);
+  q = {};
+  q.owner_org_unit_id = t_.section_b;
+  EXPECT_EQ(ListedIds(city_manager_, q).size(), 3u);
+  q = {};
+  q.min_confidentiality = 2;
+  EXPECT_EQ(ListedIds(city_manager_, q).size(), 4u);
+  q = {};
+  q.kind = "paper_document";
+  EXPECT_EQ(ListedIds(city_manager_, q).size(), 1u);
+  q = {};
+  q.state = "taken_out";
+  EXPECT_TRUE(ListedIds(city_manager_, q).empty());
+  q = {};
+  q.q = "産5";
+  EXPECT_EQ(ListedIds(city_manager_, q).size(), 1u);
+}
+
+TEST_F(AssetServiceTest, ContextFeedsThePacksConditions) {
+  auto r = Make(Asset("端末", t_.section_a, 3, 2, 2));
+  r.handling = {"持出禁止"};
+  storage::SystemRecord sys;
+  sys.network_zone = "mynumber";
+  const policy::Context ctx = AssetContext(r, &sys);
+  auto expr = policy::Expr::Parse(
+      "asset.confidentiality == 3 and asset.kind == \"electronic_data\" and asset.state == \"in_use\" and "
+      "\"持出禁止\" in asset.handling and asset.system.network_zone == \"mynumber\" and asset.system_id == null");
+  ASSERT_TRUE(expr.ok());
+  EXPECT_TRUE(*expr->Evaluate(ctx));
+}
+
+// ---- the information system ledger -------------------------------------------------------
+
+NewSystem System(const std::string& name, const std::string& owner) {
+  NewSystem s;
+  s.name = name;
+  s.owner_org_unit_id = owner;
+  s.network_zone = "lgwan";
+  s.hosting = "on_premises";
+  return s;
+}
+
+TEST_F(AssetServiceTest, SystemsAreValidated) {
+  const int64_t head = t_.LogHead();
+  NewSystem s = System("", "no-such-unit");
+  s.network_zone = "dmz";
+  s.hosting = "basement";
+  s.sla_availability = "100.5";
+  s.rto_minutes = -1;
+  s.rpo_minutes = kRecoveryMinutesMax + 1;
+  s.system_owner_user_id = "nobody";
+  s.notes = std::string(2001, 'n');
+  auto r = systems_.Create(city_manager_, s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(Fields(r.error()),
+            (std::vector<std::string>{"name", "owner_org_unit_id", "network_zone", "hosting", "sla_availability",
+                                      "rto_minutes", "rpo_minutes", "notes", "system_owner_user_id"}));
+  EXPECT_EQ(t_.LogHead(), head);
+  for (const char* good : {"99.9", "100", "99.999", "0", "100.000"}) EXPECT_TRUE(ValidSlaAvailability(good)) << good;
+  for (const char* bad : {"", "99.9999", "101", "-1", "abc", "99,9", "1e2", " 99"}) EXPECT_FALSE(ValidSlaAvailability(bad)) << bad;
+  EXPECT_EQ(NetworkZoneLabel("mynumber"), "マイナンバー利用事務系");
+  EXPECT_EQ(NetworkZoneLabel("lgwan"), "LGWAN接続系");
+}
+
+TEST_F(AssetServiceTest, SystemsFollowScopeAndSystemRoles) {
+  Actor admin = ActorIn(t_.section_a, {{"t_sysadmin", "city", ""}});
+  NewSystem s = System("住民記録システム", t_.section_a);
+  s.network_zone = "mynumber";
+  s.sla_availability = "99.9";
+  s.rto_minutes = 240;
+  s.rpo_minutes = 0;
+  auto created = systems_.Create(admin, s);
+  ASSERT_TRUE(created.ok()) << created.error().detail;
+  auto other = systems_.Create(admin, System("財務会計", t_.section_b));
+  ASSERT_TRUE(other.ok());
+  Actor bureau_a = ActorIn(t_.section_a, {{"t_reader", "org_unit", t_.bureau_a}});
+  EXPECT_TRUE(systems_.Get(bureau_a, created->id).ok());
+  EXPECT_EQ(systems_.Get(bureau_a, other->id).error().code, ErrorCode::kNotFound);
+  auto listed = systems_.List(bureau_a, {});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->total, 1);
+  // A role scoped to the system itself reaches it, wherever its owner unit is.
+  Actor sys_owner = ActorIn(t_.section_a, {{"t_sysadmin", "system", other->id}});
+  EXPECT_TRUE(systems_.Get(sys_owner, other->id).ok());
+  EXPECT_EQ(systems_.List(sys_owner, {})->total, 1);
+  SystemChanges ch;
+  ch.version = 1;
+  ch.rto_minutes = std::optional<int64_t>{};  // cleared
+  ch.notes = "冗長化構成";
+  auto updated = systems_.Update(sys_owner, other->id, ch);
+  ASSERT_TRUE(updated.ok()) << updated.error().detail;
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(updated->notes, "冗長化構成");
+  EXPECT_EQ(systems_.Update(sys_owner, created->id, ch).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(systems_.Update(bureau_a, created->id, ch).error().code, ErrorCode::kForbidden);
+  auto stale = systems_.Update(admin, other->id, ch);
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  // Creating needs systems.manage over the owner unit.
+  EXPECT_EQ(systems_.Create(bureau_a, System("x", t_.section_a)).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(systems_.Create(sys_owner, System("x", t_.section_a)).error().code, ErrorCode::kForbidden);
+  // Assets may name only a system that exists.
+  NewAsset a = Asset("住民記録DB", t_.section_a, 3);
+  a.system_id = created->id;
+  auto asset = assets_.Create(city_manager_, a);
+  ASSERT_TRUE(asset.ok());
+  EXPECT_EQ(asset->system_id, created->id);
+  EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+}  // namespace
+}  // namespace mamori::domain

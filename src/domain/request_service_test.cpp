@@ -1,0 +1,250 @@
+#include "domain/request_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "domain/test_env.hpp"
+
+namespace mamori::domain {
+namespace {
+
+using testing::TestEnv;
+using nlohmann::json;
+
+constexpr const char* kPw = "Gr33n-Tea!Kyoto";
+
+class RequestTest : public ::testing::Test {
+ protected:
+  RequestTest() : assets_(*t_.env), requests_(*t_.env, assets_) {
+    staff_ = Person("staff", t_.section_a, "staff", "org_unit", t_.section_a);
+    chief_ = Person("chief", t_.section_a, "information_manager", "org_unit", t_.section_a);
+    other_chief_ = Person("otherchief", t_.section_b, "information_manager", "org_unit", t_.section_b);
+    ciso_ = Person("ciso", t_.bureau_a, "ciso", "city", "");
+  }
+
+  Actor Person(const std::string& login, const std::string& unit, const std::string& role,
+               const std::string& scope_type, const std::string& scope_id) {
+    auto u = t_.AddUser(login, unit, kPw);
+    EXPECT_TRUE(t_.Grant(u.id, role, scope_type, scope_id).ok());
+    Actor a;
+    a.user_id = u.id;
+    a.login_id = login;
+    a.roles = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::RoleRepo(c).ListForUser(u.id); });
+    return a;
+  }
+
+  std::string Asset(int confidentiality, std::vector<std::string> handling = {}, const std::string& unit = "") {
+    storage::AssetRecord r;
+    r.id = NewId();
+    r.name = "住民記録 " + std::to_string(confidentiality);
+    r.kind = "removable_medium";
+    r.owner_org_unit_id = unit.empty() ? t_.section_a : unit;
+    r.confidentiality = confidentiality;
+    r.integrity = 2;
+    r.availability = 1;
+    r.handling = std::move(handling);
+    r.state = "in_use";
+    r.created_by = "t";
+    r.created_at = r.updated_at = 1;
+    EXPECT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) { return storage::AssetRepo(c).Insert(r); }).ok());
+    return r.id;
+  }
+
+  std::string AssetState(const std::string& id) {
+    return (*t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AssetRepo(c).Get(id); }))->state;
+  }
+
+  static json TakeOut(const std::string& from = "2026-10-01", const std::string& to = "2026-10-05") {
+    return {{"destination", "区役所"}, {"purpose", "窓口業務"}, {"period_from", from}, {"period_to", to},
+            {"carrier", "山本"}};
+  }
+
+  TestEnv t_;
+  AssetService assets_;
+  RequestService requests_;
+  Actor staff_, chief_, other_chief_, ciso_;
+};
+
+TEST_F(RequestTest, TakeOutFromRequestToReturn) {
+  const std::string asset = Asset(3);
+  auto created = requests_.Create(staff_, {"take_out", {asset}, TakeOut()});
+  ASSERT_TRUE(created.ok()) << created.error().detail;
+  EXPECT_EQ(created->request.state, "submitted");
+  EXPECT_EQ(created->request.approver_role, "information_manager");
+  EXPECT_EQ(created->request.approver_scope_id, t_.section_a);
+  EXPECT_EQ(created->request.clause, "kobe:7.1.1エ");
+  const std::string id = created->request.id;
+
+  // The inbox of the section chief holds it; another section's chief sees nothing of it.
+  auto inbox = requests_.List(chief_, {.inbox = true});
+  ASSERT_TRUE(inbox.ok());
+  ASSERT_EQ(inbox->second, 1);
+  EXPECT_TRUE(inbox->first[0].can_approve);
+  EXPECT_EQ(requests_.List(other_chief_, {.inbox = true})->second, 0);
+  EXPECT_EQ(requests_.Approve(other_chief_, id, "").error().code, ErrorCode::kNotFound);
+
+  auto approved = requests_.Approve(chief_, id, "気をつけて");
+  ASSERT_TRUE(approved.ok()) << approved.error().detail;
+  EXPECT_EQ(approved->request.state, "approved");
+  EXPECT_EQ(AssetState(asset), "taken_out");
+  // While it is out, nobody can take it out again.
+  EXPECT_EQ(requests_.Create(staff_, {"take_out", {asset}, TakeOut()}).error().code, ErrorCode::kConflict);
+
+  auto missing = requests_.Complete(staff_, id, json::object());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().fields[0].field, "completion.returned_on");
+  auto done = requests_.Complete(staff_, id, {{"returned_on", "2026-10-04"}});
+  ASSERT_TRUE(done.ok()) << done.error().detail;
+  EXPECT_EQ(done->request.state, "completed");
+  EXPECT_EQ(AssetState(asset), "in_use");
+  EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+TEST_F(RequestTest, NobodyApprovesTheirOwnRequest) {
+  const std::string asset = Asset(2);
+  // The chief asks; holding the approver role does not let them approve it.
+  auto created = requests_.Create(chief_, {"take_out", {asset}, TakeOut()});
+  ASSERT_TRUE(created.ok());
+  auto self = requests_.Approve(chief_, created->request.id, "");
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error().code, ErrorCode::kSeparationOfDuties);
+  EXPECT_EQ(self.error().clause, "kobe:3.2.10ア");
+  EXPECT_EQ(requests_.List(chief_, {.inbox = true})->second, 0);
+  // Someone without the role in scope is refused, and staff cannot approve at all.
+  auto outsider = requests_.Approve(ciso_, created->request.id, "");
+  ASSERT_FALSE(outsider.ok());
+  EXPECT_EQ(outsider.error().code, ErrorCode::kForbidden);
+}
+
+TEST_F(RequestTest, DenyRulesNameTheirClause) {
+  // A confidentiality-3 asset on a non-issued device (kobe:7.1.1カ(2)).
+  const std::string secret = Asset(3);
+  json device = {{"device_type", "smartphone"}, {"device_owner", "本人"}, {"os_version", "Android 15"},
+                 {"purpose", "連絡"}, {"data_handled", "予定表"}, {"max_confidentiality", 2},
+                 {"security_measures", "画面ロック"}, {"period_from", "2026-10-01"}, {"period_to", "2027-03-31"}};
+  auto denied = requests_.Create(staff_, {"personal_device", {secret}, device});
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code, ErrorCode::kPolicyDenied);
+  EXPECT_EQ(denied.error().clause, "kobe:7.1.1カ(2)");
+  device["max_confidentiality"] = 3;
+  EXPECT_EQ(requests_.Create(staff_, {"personal_device", {}, device}).error().clause, "kobe:7.1.1カ(2)");
+  device["max_confidentiality"] = 2;
+  EXPECT_TRUE(requests_.Create(staff_, {"personal_device", {}, device}).ok());
+
+  // Handling restriction 持出禁止 forbids taking out (kobe:4.2イ).
+  const std::string locked = Asset(2, {"持出禁止"});
+  EXPECT_EQ(requests_.Create(staff_, {"take_out", {locked}, TakeOut()}).error().code, ErrorCode::kPolicyDenied);
+  // Wireless LAN is never allowed in the My Number zone.
+  json wifi = {{"network_zone", "mynumber"}, {"location", "3階"}, {"purpose", "会議"}, {"security", "WPA3"}};
+  EXPECT_EQ(requests_.Create(staff_, {"wireless_lan", {}, wifi}).error().clause, "kobe:8.1.15");
+}
+
+TEST_F(RequestTest, MissingAndBadFieldsAreNamed) {
+  const std::string asset = Asset(2);
+  json bad = {{"destination", 5}, {"period_from", "2026-02-30"}, {"carrier", "x"}, {"extra", 1}};
+  auto r = requests_.Create(staff_, {"take_out", {asset}, bad});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kValidationFailed);
+  std::set<std::string> named;
+  for (const auto& f : r.error().fields) named.insert(f.field + ":" + f.code);
+  EXPECT_TRUE(named.count("fields.destination:wrong_type"));
+  EXPECT_TRUE(named.count("fields.purpose:required"));
+  EXPECT_TRUE(named.count("fields.period_from:invalid_date"));
+  EXPECT_TRUE(named.count("fields.period_to:required"));
+  EXPECT_TRUE(named.count("fields.extra:unknown_field"));
+  EXPECT_EQ(requests_.Create(staff_, {"no_such_type", {asset}, TakeOut()}).error().fields[0].field, "type");
+  EXPECT_EQ(requests_.Create(staff_, {"take_out", {}, TakeOut()}).error().fields[0].field, "asset_ids");
+  EXPECT_EQ(requests_.Create(staff_, {"take_out", {"nope"}, TakeOut()}).error().fields[0].code, "not_found");
+}
+
+TEST_F(RequestTest, PermissionsAreOnlyForClassesThatNeedThem) {
+  const std::string public_doc = Asset(1);
+  json copy = {{"method", "email"}, {"recipients", "B課"}, {"purpose", "共有"}, {"outside_section", true},
+               {"encrypted", true}};
+  auto r = requests_.Create(staff_, {"copy_send", {public_doc}, copy});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fields[0].code, "not_required");
+  const std::string confidential = Asset(2);
+  copy["encrypted"] = false;
+  EXPECT_EQ(requests_.Create(staff_, {"copy_send", {confidential}, copy}).error().clause, "kobe:4.2オ(3)");
+}
+
+TEST_F(RequestTest, DisposalNeedsProofAndEndsTheAssetsLife) {
+  const std::string asset = Asset(3);
+  auto r = requests_.Create(staff_, {"disposal", {asset},
+                                     {{"method", "physical_destruction"}, {"reason", "更新"}, {"planned_on", "2026-10-10"}}});
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  ASSERT_TRUE(requests_.Approve(chief_, r->request.id, "").ok());
+  EXPECT_EQ(AssetState(asset), "in_use");  // disposed only once done
+  auto no_proof = requests_.Complete(staff_, r->request.id, {{"disposed_on", "2026-10-10"}, {"erased_by", "業者A"},
+                                                            {"erasure_method", "破砕"}});
+  ASSERT_FALSE(no_proof.ok());
+  EXPECT_EQ(no_proof.error().fields[0].field, "completion.proof");
+  ASSERT_TRUE(requests_.Complete(staff_, r->request.id, {{"disposed_on", "2026-10-10"}, {"erased_by", "業者A"},
+                                                        {"erasure_method", "破砕"}, {"proof", "証明書 No.123"}})
+                  .ok());
+  EXPECT_EQ(AssetState(asset), "disposed");
+  EXPECT_EQ(requests_.Create(staff_, {"take_out", {asset}, TakeOut()}).error().code, ErrorCode::kConflict);
+}
+
+TEST_F(RequestTest, WithdrawRejectAndDrafts) {
+  const std::string asset = Asset(2);
+  auto draft = requests_.Create(staff_, {"take_out", {asset}, TakeOut(), true});
+  ASSERT_TRUE(draft.ok());
+  EXPECT_EQ(draft->request.state, "draft");
+  EXPECT_EQ(requests_.Approve(chief_, draft->request.id, "").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(requests_.Submit(chief_, draft->request.id).error().code, ErrorCode::kForbidden);
+  ASSERT_TRUE(requests_.Submit(staff_, draft->request.id).ok());
+  auto no_reason = requests_.Reject(chief_, draft->request.id, "");
+  EXPECT_EQ(no_reason.error().fields[0].field, "note");
+  auto rejected = requests_.Reject(chief_, draft->request.id, "目的が不明確");
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_EQ(rejected->request.state, "rejected");
+  EXPECT_EQ(requests_.Withdraw(staff_, draft->request.id).error().code, ErrorCode::kConflict);
+  auto again = requests_.Create(staff_, {"take_out", {asset}, TakeOut()});
+  ASSERT_TRUE(requests_.Withdraw(staff_, again->request.id).ok());
+  EXPECT_EQ(AssetState(asset), "in_use");
+}
+
+TEST_F(RequestTest, EmergencyExceptionsAreExecutedThenReported) {
+  json f = {{"rule", "8.1.19"}, {"reason", "障害対応"}, {"measures", "限定端末のみ"}, {"executed_on", "2026-09-12"}};
+  auto r = requests_.Create(staff_, {"exception_emergency", {}, f});
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->request.state, "executed");
+  EXPECT_EQ(r->request.report_due_at, t_.clock.NowMicros() + 72 * kMicrosPerHour);
+  EXPECT_EQ(requests_.Approve(ciso_, r->request.id, "").error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(requests_.Report(staff_, r->request.id, "復旧済み").ok());
+  auto ok = requests_.Approve(ciso_, r->request.id, "了承");
+  ASSERT_TRUE(ok.ok()) << ok.error().detail;
+  EXPECT_EQ(ok->request.state, "approved");
+}
+
+TEST_F(RequestTest, ApprovedRequestsExpireAfterTheirDate) {
+  const std::string asset = Asset(2);
+  auto r = requests_.Create(staff_, {"take_out", {asset}, TakeOut("2026-09-01", "2026-09-20")});
+  ASSERT_TRUE(requests_.Approve(chief_, r->request.id, "").ok());
+  t_.clock.Advance(30 * kMicrosPerDay);
+  auto n = requests_.ExpireDue();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(requests_.Get(staff_, r->request.id)->request.state, "expired");
+  EXPECT_EQ(AssetState(asset), "taken_out");  // overdue, still out
+  ASSERT_TRUE(requests_.Complete(staff_, r->request.id, {{"returned_on", "2026-10-15"}}).ok());
+  EXPECT_EQ(AssetState(asset), "in_use");
+}
+
+TEST_F(RequestTest, DelegatesApproveWithinTheirValidity) {
+  const std::string asset = Asset(2);
+  auto deputy = t_.AddUser("deputy", t_.section_a, kPw);
+  DirectoryService dir(*t_.env);
+  ASSERT_TRUE(dir.AssignRole(t_.admin, {deputy.id, "information_manager", "org_unit", t_.section_a, "", "", chief_.user_id})
+                  .ok());
+  Actor d;
+  d.user_id = deputy.id;
+  d.login_id = "deputy";
+  d.roles = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::RoleRepo(c).ListForUser(deputy.id); });
+  auto r = requests_.Create(staff_, {"take_out", {asset}, TakeOut()});
+  ASSERT_TRUE(requests_.Approve(d, r->request.id, "代行").ok());
+}
+
+}  // namespace
+}  // namespace mamori::domain

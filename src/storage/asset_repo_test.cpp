@@ -1,0 +1,351 @@
+// Conformance of the asset register and the system ledger repositories, run unchanged on
+// SQLite and on PostgreSQL (MAMORI_TEST_PG_URL; without it the postgres half fails).
+#include <gtest/gtest.h>
+
+#include "storage/repos.hpp"
+#include "storage/test_db.hpp"
+
+namespace mamori::storage {
+namespace {
+
+class AssetStorageTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    tdb_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_NE(tdb_->db(), nullptr) << "cannot open a " << GetParam()
+                                   << " test database (is MAMORI_TEST_PG_URL set and the server up?)";
+    db_ = tdb_->db();
+    ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+      OrgRepo o(c);
+      MAMORI_TRY(o.Insert({"city", "city", "テスト市", "city", "", "", "", 1}));
+      MAMORI_TRY(o.Insert({"b1", "b1", "局1", "bureau", "city", "", "", 2}));
+      MAMORI_TRY(o.Insert({"s1", "s1", "課1", "section", "b1", "", "", 3}));
+      MAMORI_TRY(o.Insert({"s2", "s2", "課2", "section", "b1", "", "", 4}));
+      UserRecord u;
+      u.id = "u1";
+      u.login_id = "taro";
+      u.name = "太郎";
+      u.org_unit_id = "s1";
+      u.employment_type = "regular";
+      u.status = "active";
+      u.created_at = 1;
+      return UserRepo(c).Insert(u);
+    }).ok());
+  }
+
+  static SystemRecord System(const std::string& id, const std::string& name, const std::string& owner = "s1") {
+    SystemRecord s;
+    s.id = id;
+    s.name = name;
+    s.owner_org_unit_id = owner;
+    s.network_zone = "lgwan";
+    s.hosting = "on_premises";
+    s.created_by = "u1";
+    s.created_at = 10;
+    s.updated_at = 10;
+    return s;
+  }
+
+  static AssetRecord Asset(const std::string& id, const std::string& name, const std::string& owner = "s1",
+                           int64_t c = 2) {
+    AssetRecord a;
+    a.id = id;
+    a.name = name;
+    a.kind = "electronic_data";
+    a.owner_org_unit_id = owner;
+    a.confidentiality = c;
+    a.integrity = 1;
+    a.availability = 1;
+    a.state = "in_use";
+    a.created_by = "u1";
+    a.created_at = 10;
+    a.updated_at = 10;
+    return a;
+  }
+
+  Status Write(const std::function<Status(Connection&)>& fn) { return db_->Write(fn); }
+
+  int64_t CountAssets(const AssetFilter& f) {
+    return *db_->Read([&](Connection& c) { return AssetRepo(c).Count(f); });
+  }
+  std::vector<std::string> AssetIds(const AssetFilter& f, Page page = {1, 50}) {
+    auto list = db_->Read([&](Connection& c) { return AssetRepo(c).List(f, page); });
+    std::vector<std::string> out;
+    for (const auto& a : *list) out.push_back(a.id);
+    return out;
+  }
+
+  std::unique_ptr<TestDatabase> tdb_;
+  Database* db_ = nullptr;
+};
+
+TEST_P(AssetStorageTest, SystemRoundTripKeepsEveryField) {
+  SystemRecord s = System("sys1", "住民記録システム");
+  s.network_zone = "mynumber";
+  s.hosting = "cloud";
+  s.sla_availability = "99.95";
+  s.rto_minutes = 0;  // zero is a value, not "unset"
+  s.rpo_minutes = 1440;
+  s.system_owner_user_id = "u1";
+  s.notes = "行1\n'quoted' \"double\" \\ back";
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(s); }).ok());
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys2", "庁内LAN")); }).ok());
+  auto got = db_->Read([&](Connection& c) { return SystemRepo(c).Get("sys1"); });
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const SystemRecord& g = **got;
+  EXPECT_EQ(g.name, s.name);
+  EXPECT_EQ(g.network_zone, "mynumber");
+  EXPECT_EQ(g.hosting, "cloud");
+  EXPECT_EQ(g.sla_availability, "99.95");
+  ASSERT_TRUE(g.rto_minutes.has_value());
+  EXPECT_EQ(*g.rto_minutes, 0);
+  EXPECT_EQ(g.rpo_minutes.value_or(-1), 1440);
+  EXPECT_EQ(g.system_owner_user_id, "u1");
+  EXPECT_EQ(g.system_admin_user_id, "");
+  EXPECT_EQ(g.notes, s.notes);
+  EXPECT_EQ(g.version, 1);
+  auto other = db_->Read([&](Connection& c) { return SystemRepo(c).Get("sys2"); });
+  EXPECT_FALSE((*other)->rto_minutes.has_value());
+  EXPECT_FALSE((*other)->rpo_minutes.has_value());
+  auto none = db_->Read([&](Connection& c) { return SystemRepo(c).Get("nope"); });
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(AssetStorageTest, SystemUpdateNeedsTheCurrentVersion) {
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys1", "旧名")); }).ok());
+  SystemRecord s = System("sys1", "新名");
+  s.rto_minutes = 60;
+  s.updated_at = 20;
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Update(s); }).ok());
+  auto got = db_->Read([&](Connection& c) { return SystemRepo(c).Get("sys1"); });
+  EXPECT_EQ((*got)->name, "新名");
+  EXPECT_EQ((*got)->version, 2);
+  EXPECT_EQ((*got)->rto_minutes.value_or(-1), 60);
+  EXPECT_EQ((*got)->updated_at, 20);
+  EXPECT_EQ((*got)->created_at, 10);
+  // s still carries version 1: stale.
+  auto stale = Write([&](Connection& c) { return SystemRepo(c).Update(s); });
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  SystemRecord missing = System("nope", "x");
+  EXPECT_EQ(Write([&](Connection& c) { return SystemRepo(c).Update(missing); }).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(AssetStorageTest, SystemFiltersScopeAndOrder) {
+  ASSERT_TRUE(Write([&](Connection& c) -> Status {
+    SystemRepo r(c);
+    MAMORI_TRY(r.Insert(System("x1", "B システム", "s1")));
+    MAMORI_TRY(r.Insert(System("x2", "A システム", "s2")));
+    SystemRecord s = System("x3", "100%_システム", "b1");
+    s.network_zone = "internet";
+    s.hosting = "external_service";
+    return r.Insert(s);
+  }).ok());
+  auto ids = [&](const SystemFilter& f) {
+    auto list = db_->Read([&](Connection& c) { return SystemRepo(c).List(f, {1, 50}); });
+    std::vector<std::string> out;
+    for (const auto& s : *list) out.push_back(s.id);
+    return out;
+  };
+  auto count = [&](const SystemFilter& f) { return *db_->Read([&](Connection& c) { return SystemRepo(c).Count(f); }); };
+  EXPECT_EQ(ids({}), (std::vector<std::string>{"x3", "x2", "x1"}));  // by name: digits, then A, then B
+  SystemFilter f;
+  f.restrict = true;
+  EXPECT_EQ(count(f), 0);  // an empty scope sees nothing
+  f.org_unit_ids = {"s1"};
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"x1"}));
+  f.system_ids = {"x3"};
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"x3", "x1"}));
+  f.org_unit_ids.clear();
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"x3"}));
+  f = {};
+  f.network_zone = "internet";
+  EXPECT_EQ(count(f), 1);
+  f = {};
+  f.hosting = "on_premises";
+  EXPECT_EQ(count(f), 2);
+  f = {};
+  f.owner_org_unit_id = "s2";
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"x2"}));
+  f = {};
+  f.q = "%";
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"x3"}));  // wildcards are literal
+  f.q = "_";
+  EXPECT_EQ(count(f), 1);
+  f.q = "a シス";
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"x2"}));  // ASCII case folded on both engines
+  auto page = db_->Read([&](Connection& c) { return SystemRepo(c).List({}, {2, 2}); });
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].id, "x1");
+}
+
+TEST_P(AssetStorageTest, AssetRoundTripKeepsEveryField) {
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys1", "基幹")); }).ok());
+  AssetRecord a = Asset("a1", "住民票データ", "s1", 3);
+  a.kind = "removable_medium";
+  a.integrity = 2;
+  a.availability = 2;
+  a.handling = {"複製禁止", "持出禁止", "with \"quotes\" and \\ and ,", ""};
+  a.location = "本庁舎3階 書庫";
+  a.system_id = "sys1";
+  ASSERT_TRUE(Write([&](Connection& c) { return AssetRepo(c).Insert(a); }).ok());
+  auto got = db_->Read([&](Connection& c) { return AssetRepo(c).Get("a1"); });
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const AssetRecord& g = **got;
+  EXPECT_EQ(g.name, a.name);
+  EXPECT_EQ(g.kind, "removable_medium");
+  EXPECT_EQ(g.owner_org_unit_id, "s1");
+  EXPECT_EQ(g.confidentiality, 3);
+  EXPECT_EQ(g.integrity, 2);
+  EXPECT_EQ(g.availability, 2);
+  EXPECT_EQ(g.handling, a.handling);
+  EXPECT_EQ(g.location, a.location);
+  EXPECT_EQ(g.system_id, "sys1");
+  EXPECT_EQ(g.state, "in_use");
+  EXPECT_EQ(g.created_by, "u1");
+  EXPECT_EQ(g.version, 1);
+  AssetRecord bare = Asset("a2", "紙の台帳");
+  ASSERT_TRUE(Write([&](Connection& c) { return AssetRepo(c).Insert(bare); }).ok());
+  auto b = db_->Read([&](Connection& c) { return AssetRepo(c).Get("a2"); });
+  EXPECT_TRUE((*b)->handling.empty());
+  EXPECT_EQ((*b)->system_id, "");
+  EXPECT_EQ((*b)->location, "");
+}
+
+TEST_P(AssetStorageTest, AssetNeedsAnExistingOwnerAndSystem) {
+  AssetRecord a = Asset("a1", "x");
+  a.system_id = "no-such-system";
+  EXPECT_FALSE(Write([&](Connection& c) { return AssetRepo(c).Insert(a); }).ok());
+  AssetRecord b = Asset("a2", "y", "no-such-unit");
+  EXPECT_FALSE(Write([&](Connection& c) { return AssetRepo(c).Insert(b); }).ok());
+  EXPECT_EQ(CountAssets({}), 0);
+}
+
+TEST_P(AssetStorageTest, AssetUpdateNeedsTheCurrentVersion) {
+  ASSERT_TRUE(Write([&](Connection& c) { return AssetRepo(c).Insert(Asset("a1", "旧")); }).ok());
+  AssetRecord a = Asset("a1", "新");
+  a.state = "taken_out";
+  a.handling = {"配布先限定"};
+  a.updated_at = 99;
+  ASSERT_TRUE(Write([&](Connection& c) { return AssetRepo(c).Update(a); }).ok());
+  auto got = db_->Read([&](Connection& c) { return AssetRepo(c).Get("a1"); });
+  EXPECT_EQ((*got)->name, "新");
+  EXPECT_EQ((*got)->state, "taken_out");
+  EXPECT_EQ((*got)->handling, std::vector<std::string>{"配布先限定"});
+  EXPECT_EQ((*got)->version, 2);
+  EXPECT_EQ((*got)->updated_at, 99);
+  EXPECT_EQ((*got)->created_at, 10);
+  auto stale = Write([&](Connection& c) { return AssetRepo(c).Update(a); });
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  got = db_->Read([&](Connection& c) { return AssetRepo(c).Get("a1"); });
+  EXPECT_EQ((*got)->version, 2);
+  EXPECT_EQ(Write([&](Connection& c) { return AssetRepo(c).Update(Asset("nope", "x")); }).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(AssetStorageTest, AssetFiltersScopeAndRestriction) {
+  ASSERT_TRUE(Write([&](Connection& c) -> Status {
+    AssetRepo r(c);
+    MAMORI_TRY(r.Insert(Asset("a1", "c1 in s1", "s1", 1)));
+    MAMORI_TRY(r.Insert(Asset("a2", "c2 in s1", "s1", 2)));
+    MAMORI_TRY(r.Insert(Asset("a3", "c3 in s1", "s1", 3)));
+    MAMORI_TRY(r.Insert(Asset("a4", "c2 in s2", "s2", 2)));
+    AssetRecord a5 = Asset("a5", "c3 in s2", "s2", 3);
+    a5.state = "disposed";
+    a5.kind = "paper_document";
+    MAMORI_TRY(r.Insert(a5));
+    return r.Insert(Asset("a6", "c1 in b1", "b1", 1));
+  }).ok());
+  EXPECT_EQ(CountAssets({}), 6);
+  AssetFilter f;
+  f.restrict_owners = true;
+  EXPECT_EQ(CountAssets(f), 0);  // an empty scope sees nothing, not everything
+  f.owner_units = {"s1", "s2"};
+  EXPECT_EQ(CountAssets(f), 5);
+  // Confidentiality 3 only in s1 (e.g. the actor's own section).
+  f.restricted_from = 3;
+  f.restricted_units = {"s1"};
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a1", "a2", "a4", "a3"}));  // by name
+  f.restricted_units.clear();
+  EXPECT_EQ(CountAssets(f), 3);  // no unit: nothing at 3
+  f.restricted_all = true;
+  EXPECT_EQ(CountAssets(f), 5);
+  f = {};
+  f.min_confidentiality = 2;
+  EXPECT_EQ(CountAssets(f), 4);
+  f = {};
+  f.state = "disposed";
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a5"}));
+  f = {};
+  f.kind = "paper_document";
+  EXPECT_EQ(CountAssets(f), 1);
+  f = {};
+  f.owner_org_unit_id = "b1";
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a6"}));
+  f = {};
+  f.q = "C3 IN";
+  EXPECT_EQ(CountAssets(f), 2);
+  f.owner_org_unit_id = "s2";
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a5"}));
+}
+
+TEST_P(AssetStorageTest, AssetListIsOrderedByNameThenIdAndPaged) {
+  ASSERT_TRUE(Write([&](Connection& c) -> Status {
+    AssetRepo r(c);
+    MAMORI_TRY(r.Insert(Asset("z", "same")));
+    MAMORI_TRY(r.Insert(Asset("y", "same")));
+    MAMORI_TRY(r.Insert(Asset("m", "100%_off")));
+    MAMORI_TRY(r.Insert(Asset("n", "100 percent")));
+    return r.Insert(Asset("k", "another\\name"));
+  }).ok());
+  EXPECT_EQ(AssetIds({}), (std::vector<std::string>{"n", "m", "k", "y", "z"}));
+  EXPECT_EQ(AssetIds({}, {2, 2}), (std::vector<std::string>{"k", "y"}));
+  EXPECT_EQ(AssetIds({}, {3, 2}), (std::vector<std::string>{"z"}));
+  EXPECT_TRUE(AssetIds({}, {4, 2}).empty());
+  AssetFilter f;
+  f.q = "%";
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"m"}));  // wildcards are literal
+  f.q = "_";
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"m"}));
+  f.q = "\\";
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"k"}));
+}
+
+TEST_P(AssetStorageTest, AuditEntriesOfOneTargetNewestFirst) {
+  ASSERT_TRUE(Write([&](Connection& c) -> Status {
+    AuditRepo a(c);
+    for (int i = 1; i <= 6; ++i) {
+      LogEntryRecord e{i, 100 * i, "u1", "taro", "-", "-", i == 1 ? "asset.create" : "asset.update",
+                       i % 2 ? "asset:a1" : "asset:a2", "success", "", "{}", "p", "h"};
+      MAMORI_TRY(a.Insert(e));
+    }
+    return a.SetHead(6, "h");
+  }).ok());
+  LogFilter f;
+  f.target = "asset:a1";
+  auto list = db_->Read([&](Connection& c) { return AuditRepo(c).List(f, {1, 50}); });
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].seq, 5);
+  EXPECT_EQ((*list)[2].action, "asset.create");
+  EXPECT_EQ(*db_->Read([&](Connection& c) { return AuditRepo(c).Count(f); }), 3);
+  f.target = "asset:a";
+  EXPECT_EQ(*db_->Read([&](Connection& c) { return AuditRepo(c).Count(f); }), 0);  // exact, not a prefix
+}
+
+TEST_P(AssetStorageTest, FailedTransactionLeavesNoAsset) {
+  auto st = Write([&](Connection& c) -> Status {
+    MAMORI_TRY(SystemRepo(c).Insert(System("sys1", "x")));
+    MAMORI_TRY(AssetRepo(c).Insert(Asset("a1", "x")));
+    return Error::Conflict("later step failed");
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(CountAssets({}), 0);
+  EXPECT_EQ(*db_->Read([&](Connection& c) { return SystemRepo(c).Count({}); }), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, AssetStorageTest, ::testing::Values("sqlite", "postgres"));
+
+}  // namespace
+}  // namespace mamori::storage
