@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <iostream>
 #include <condition_variable>
 #include <mutex>
@@ -15,11 +18,15 @@
 #include "auth/password_rules.hpp"
 #include "cli/demo.hpp"
 #include "cli/runtime.hpp"
+#include "policy/coverage.hpp"
 #include "common/crypto.hpp"
 #include "domain/auth_service.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 
+#ifndef MAMORI_SOURCE_TREE
+#define MAMORI_SOURCE_TREE "."
+#endif
 #ifndef MAMORI_WEB_DIR
 #define MAMORI_WEB_DIR ""
 #endif
@@ -164,6 +171,49 @@ int RunVerify(const std::string& data_dir, const std::string& db) {
   return 1;
 }
 
+// Test sources under the source tree, for the coverage report.
+std::map<std::string, std::string> TestFiles(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> out;
+  for (const char* dir : {"src", "tests"}) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(fs::path(root) / dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      const std::string path = it->path().string();
+      if (path.find("node_modules") != std::string::npos || !it->is_regular_file()) continue;
+      const std::string name = it->path().filename().string();
+      const bool test = name.ends_with("_test.cpp") || (std::string(dir) == "tests" &&
+                                                        (name.ends_with(".cpp") || name.ends_with(".mjs")));
+      if (!test) continue;
+      std::ifstream in(path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      out[fs::relative(it->path(), root).string()] = ss.str();
+    }
+  }
+  return out;
+}
+
+int RunPolicyCoverage(const std::string& file, const std::string& source) {
+  auto pack = policy::LoadPackFile(file);
+  if (!pack.ok()) {
+    std::cerr << pack.error().detail << "\n";
+    return 1;
+  }
+  const auto rep = policy::Coverage(*pack, TestFiles(source));
+  std::cout << "clause\thandling\tused by\ttests\n";
+  for (const auto& c : rep.clauses) {
+    std::string used, tests;
+    for (const auto& s : c.sources) used += (used.empty() ? "" : ", ") + s;
+    for (const auto& t : c.tests) tests += (tests.empty() ? "" : ", ") + t;
+    std::cout << c.citation << "\t" << c.handling << "\t" << used << "\t" << (tests.empty() ? "-" : tests) << "\n";
+  }
+  std::cout << "\n" << rep.clauses.size() << " clauses:";
+  for (const auto& [h, n] : rep.by_handling) std::cout << " " << h << " " << n << ";";
+  std::cout << " cited by tests " << rep.with_tests << "\n";
+  return 0;
+}
+
 int RunPolicyCheck(const std::string& file) {
   auto pack = policy::LoadPackFile(file);
   if (!pack.ok()) {
@@ -208,6 +258,11 @@ int Main(int argc, char** argv) {
   auto* check = pol->add_subcommand("check", "validate a policy pack");
   check->add_option("FILE", file, "pack file")->required();
 
+  auto* coverage = pol->add_subcommand("coverage", "list every clause of a pack, how mamori handles it and which tests cite it");
+  std::string coverage_file = DefaultPolicyPath(), source_dir = MAMORI_SOURCE_TREE;
+  coverage->add_option("FILE", coverage_file, "pack file (default: policy/kobe.yaml)");
+  coverage->add_option("--source", source_dir, "source tree whose tests are searched");
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
   if (*init) return RunInit({data_dir, admin, db, policy_file, ""});
@@ -215,6 +270,7 @@ int Main(int argc, char** argv) {
   if (*demo) return RunDemo(data_dir);
   if (*verify) return RunVerify(data_dir, db);
   if (*check) return RunPolicyCheck(file);
+  if (*coverage) return RunPolicyCoverage(coverage_file, source_dir);
   return 2;
 }
 

@@ -467,7 +467,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "clauses", "classification", "request_types", "roles", "separation_of_duties", "authentication"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -485,6 +485,22 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   ParseAuthentication(c, root["authentication"], pack.auth);
   ParseClassification(c, root["classification"], pack.classification);
   ParseRequestTypes(c, root["request_types"], pack);
+  if (const YAML::Node idx = root["clause_index"]; idx) {
+    if (!idx.IsSequence()) {
+      c.Fail(idx, "clause_index must be a list");
+    } else {
+      for (const auto& item : idx) {
+        if (!c.Map(item, "clause_index item")) continue;
+        c.Keys(item, {"clause", "title", "handling"}, "clause_index");
+        IndexedClause ic{c.Str(item, "clause", true, "clause_index"), c.Str(item, "title", true, "clause_index"),
+                         c.Str(item, "handling", true, "clause_index")};
+        if (ic.handling != "enforced" && ic.handling != "workflow" && ic.handling != "checklist" &&
+            ic.handling != "organisational")
+          c.Fail(item["handling"], "clause_index.handling must be enforced, workflow, checklist or organisational");
+        pack.clause_index.push_back(std::move(ic));
+      }
+    }
+  }
   if (const YAML::Node cl = root["clauses"]; cl && c.Map(cl, "clauses")) {
     c.Keys(cl, {"temporary_password", "id_lifecycle", "id_suspension", "password_reset", "operation_log",
                "requester_approver"},

@@ -172,6 +172,13 @@ struct RequestType {
   int retention_years = 5;
 };
 
+// A clause the pack accounts for without a rule of its own (for `mamori policy coverage`).
+struct IndexedClause {
+  std::string clause;
+  std::string title;
+  std::string handling;  // enforced | workflow | checklist | organisational
+};
+
 struct PolicyPack {
   std::string pack;  // short id used in clause citations ("kobe")
   std::string title;
@@ -184,6 +191,7 @@ struct PolicyPack {
   std::map<std::string, std::string> clauses;  // kClauseKeys → clause number
   Classification classification;
   std::vector<RequestType> request_types;
+  std::vector<IndexedClause> clause_index;
   const RequestType* FindRequestType(const std::string& id) const;
 
   const RoleDef* FindRole(const std::string& id) const;

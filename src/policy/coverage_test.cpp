@@ -1,0 +1,39 @@
+#include "policy/coverage.hpp"
+
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+namespace mamori::policy {
+namespace {
+
+TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
+  const char* src = std::getenv("MAMORI_SOURCE_DIR");
+  auto pack = LoadPackFile(std::string(src ? src : ".") + "/policy/kobe.yaml");
+  ASSERT_TRUE(pack.ok()) << pack.error().detail;
+  std::map<std::string, std::string> tests = {
+      {"a_test.cpp", R"x(EXPECT_EQ(r.clause, "kobe:7.1.1カ(2)");)x"},
+      {"b_test.cpp", R"x(EXPECT_EQ(r.clause, "kobe:7.1.1");)x"},  // a different, shorter clause
+  };
+  CoverageReport rep = Coverage(*pack, tests);
+  const CoveredClause* device = nullptr;
+  const CoveredClause* take_out = nullptr;
+  for (const auto& c : rep.clauses) {
+    if (c.clause == "7.1.1カ(2)") device = &c;
+    if (c.clause == "7.1.1エ") take_out = &c;
+  }
+  ASSERT_NE(device, nullptr);
+  EXPECT_EQ(device->handling, "enforced");
+  EXPECT_EQ(device->tests, std::vector<std::string>{"a_test.cpp"});
+  ASSERT_NE(take_out, nullptr);
+  EXPECT_TRUE(take_out->tests.empty());
+  int total = 0;
+  for (const auto& [h, n] : rep.by_handling) total += n;
+  EXPECT_EQ(total, static_cast<int>(rep.clauses.size()));
+  // Clause order is numeric: 3.2.9 before 3.2.10.
+  for (size_t i = 1; i < rep.clauses.size(); ++i)
+    EXPECT_NE(rep.clauses[i].clause, rep.clauses[i - 1].clause);
+}
+
+}  // namespace
+}  // namespace mamori::policy
