@@ -7,6 +7,8 @@
 #include "auth/password_rules.hpp"
 #include "domain/auth_service.hpp"
 #include "domain/directory_service.hpp"
+#include "domain/request_service.hpp"
+#include "domain/system_service.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::cli {
@@ -61,6 +63,66 @@ constexpr DemoPerson kPeople[] = {
     {"vendor", "井上 大輔", "plan-digital-infra", "contractor", "contractor", "org_unit", "plan-digital-infra"},
 };
 
+// The actor of a demo person, with the roles they hold.
+Result<domain::Actor> ActorOf(Runtime& rt, const std::string& login) {
+  return rt.db->Read([&](storage::Connection& c) -> Result<domain::Actor> {
+    MAMORI_ASSIGN(auto u, storage::UserRepo(c).FindByLogin(login));
+    if (!u) return Error::NotFound(login);
+    domain::Actor a;
+    a.user_id = u->id;
+    a.login_id = u->login_id;
+    a.address = "demo";
+    MAMORI_ASSIGN(a.roles, storage::RoleRepo(c).ListForUser(u->id));
+    return a;
+  });
+}
+
+Result<std::string> OrgId(Runtime& rt, const std::string& code) {
+  return rt.db->Read([&](storage::Connection& c) -> Result<std::string> {
+    MAMORI_ASSIGN(auto u, storage::OrgRepo(c).FindByCode(code));
+    if (!u) return Error::NotFound(code);
+    return u->id;
+  });
+}
+
+// Systems, assets and requests made through the same services people use, so the demo's
+// operation log reads like a real city's.
+Status AddDemoRecords(Runtime& rt) {
+  auto& app = *rt.app;
+  MAMORI_ASSIGN(auto infra, ActorOf(rt, "infra"));
+  MAMORI_ASSIGN(auto manager, ActorOf(rt, "manager"));
+  MAMORI_ASSIGN(auto staff, ActorOf(rt, "staff"));
+  MAMORI_ASSIGN(std::string pension, OrgId(rt, "welfare-pension"));
+  MAMORI_ASSIGN(std::string infra_unit, OrgId(rt, "plan-digital-infra"));
+  MAMORI_ASSIGN(auto juki, app.systems.Create(infra, {"国民年金システム", pension, "mynumber", "on_premises", "99.9",
+                                                      240, 60, "", "", "マイナンバー利用事務系の基幹業務"}));
+  MAMORI_ASSIGN(auto portal, app.systems.Create(infra, {"庁内ポータル", infra_unit, "lgwan", "on_premises", "99.5", 480,
+                                                        1440, "", "", ""}));
+  (void)portal;
+  MAMORI_ASSIGN(auto ledger, app.assets.Create(manager, {"国民年金被保険者台帳", "electronic_data", pension, 3, 2, 2,
+                                                         {"複製禁止"}, "基幹サーバ", juki.id}));
+  MAMORI_ASSIGN(auto usb, app.assets.Create(manager, {"窓口用USBメモリ（暗号化）1号", "removable_medium", pension, 2, 1,
+                                                      1, {}, "保険年金課 施錠キャビネット", ""}));
+  MAMORI_ASSIGN(auto pc, app.assets.Create(manager, {"ノートPC 年金-07", "mobile_terminal", pension, 2, 2, 1,
+                                                     {"持出禁止"}, "保険年金課", ""}));
+  MAMORI_ASSIGN(auto leaflet, app.assets.Create(staff, {"年金制度案内（配布用）", "paper_document", pension, 1, 1, 1, {},
+                                                        "窓口", ""}));
+  (void)ledger;
+  (void)pc;
+  (void)leaflet;
+  const std::string today = FormatDate(JstDate(rt.env->clock.NowMicros()));
+  const std::string later = FormatDate(JstDate(rt.env->clock.NowMicros() + 3 * kMicrosPerDay));
+  nlohmann::json take_out = {{"destination", "中央区役所 出張窓口"}, {"purpose", "年金相談会"}, {"period_from", today},
+                             {"period_to", later}, {"carrier", "山本 優"}};
+  // One waiting in the section chief's inbox, and one already approved (the medium is out).
+  MAMORI_TRY(app.requests.Create(staff, {"take_out", {usb.id}, take_out}));
+  nlohmann::json remote = {{"place", "自宅"}, {"public_place", false}, {"personal_data", false},
+                           {"period_from", today}, {"period_to", later}};
+  MAMORI_ASSIGN(auto rw, app.requests.Create(staff, {"remote_work", {}, remote}));
+  MAMORI_TRY(app.requests.Approve(manager, rw.request.id, "承認します"));
+  return Ok();
+}
+
 }  // namespace
 
 Result<std::vector<DemoLogin>> BuildDemoCity(Runtime& rt) {
@@ -98,6 +160,7 @@ Result<std::vector<DemoLogin>> BuildDemoCity(Runtime& rt) {
     }
     return meta.Set("demo", "1");
   }));
+  MAMORI_TRY(AddDemoRecords(rt));
   return logins;
 }
 
