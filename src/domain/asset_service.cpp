@@ -41,36 +41,71 @@ nlohmann::json AssetDetail(const storage::AssetRecord& r) {
 
 }  // namespace
 
-// Who sees which assets (kobe:4.2オ(2)): assets.read over the owner unit; at or above the
-// pack's restricted confidentiality also assets.read_restricted over it, or membership of it.
+// Who sees which assets (kobe:4.2オ(2)): assets.read over the owner unit, or by a role scoped
+// to the asset's system; at or above the pack's restricted confidentiality also
+// assets.read_restricted over the owner unit or the system, or membership of the owner unit.
 struct AssetService::Sight {
   UnitScope read;
+  std::set<std::string> read_systems;
   UnitScope restricted;
+  std::set<std::string> restricted_systems;
   std::string own_unit;
   int64_t restricted_from = 0;
 
   bool Sees(const storage::AssetRecord& r) const {
-    if (!read.Covers(r.owner_org_unit_id)) return false;
+    const bool by_system = !r.system_id.empty();
+    if (!read.Covers(r.owner_org_unit_id) && !(by_system && read_systems.count(r.system_id))) return false;
     if (restricted_from <= 0 || r.confidentiality < restricted_from) return true;
-    return restricted.Covers(r.owner_org_unit_id) || (!own_unit.empty() && own_unit == r.owner_org_unit_id);
+    return restricted.Covers(r.owner_org_unit_id) || (by_system && restricted_systems.count(r.system_id)) ||
+           (!own_unit.empty() && own_unit == r.owner_org_unit_id);
   }
 
+  // The same rule as a filter. Only the units both readable and restricted-readable matter;
+  // when the restriction cannot hide anything readable it is left out, which keeps the query
+  // on the owner index.
   void Restrict(storage::AssetFilter& f) const {
     if (!read.all) {
       f.restrict_owners = true;
       f.owner_units.assign(read.units.begin(), read.units.end());
+      f.owner_systems.assign(read_systems.begin(), read_systems.end());
+    }
+    if (restricted_from <= 0 || restricted.all) return;
+    std::set<std::string> units = restricted.units;
+    if (!own_unit.empty()) units.insert(own_unit);
+    if (!read.all) {
+      std::erase_if(units, [&](const std::string& u) { return !read.units.count(u); });
+      if (units.size() == read.units.size() &&
+          std::includes(restricted_systems.begin(), restricted_systems.end(), read_systems.begin(), read_systems.end()))
+        return;
     }
     f.restricted_from = restricted_from;
-    f.restricted_all = restricted.all;
-    if (!restricted.all) {
-      f.restricted_units.assign(restricted.units.begin(), restricted.units.end());
-      if (!own_unit.empty() && !restricted.units.count(own_unit)) f.restricted_units.push_back(own_unit);
-    }
+    f.restricted_units.assign(units.begin(), units.end());
+    f.restricted_systems.assign(restricted_systems.begin(), restricted_systems.end());
   }
 };
 
+namespace {
+
+// The systems an actor's system-scoped roles name, for `permission`.
+std::set<std::string> ScopedSystems(const Actor& a, const policy::PolicyPack& pack, const std::string& permission) {
+  std::set<std::string> out;
+  for (const auto& r : a.roles) {
+    if (r.scope_type != "system") continue;
+    const policy::RoleDef* def = pack.FindRole(r.role);
+    if (def && OneOf(def->permissions, permission)) out.insert(r.scope_id);
+  }
+  return out;
+}
+
+}  // namespace
+
 policy::Context AssetContext(const storage::AssetRecord& a, const storage::SystemRecord* system) {
   policy::Context ctx;
+  PutAssetValues(ctx, a, system);
+  return ctx;
+}
+
+void PutAssetValues(policy::Context& ctx, const storage::AssetRecord& a, const storage::SystemRecord* system) {
   ctx.Set("asset.confidentiality", a.confidentiality);
   ctx.Set("asset.integrity", a.integrity);
   ctx.Set("asset.availability", a.availability);
@@ -85,7 +120,6 @@ policy::Context AssetContext(const storage::AssetRecord& a, const storage::Syste
     ctx.Set("asset.system.network_zone", system->network_zone);
     ctx.Set("asset.system.hosting", system->hosting);
   }
-  return ctx;
 }
 
 std::string AssetService::Label(const storage::AssetRecord& r, bool english) const {
@@ -109,9 +143,11 @@ std::string AssetService::LevelError(const std::string& axis, int64_t value) con
 Result<AssetService::Sight> AssetService::SightOf(storage::Connection& c, const Actor& a, const OrgTree& tree) const {
   Sight s;
   s.read = access_.Units(a, "assets.read", tree);
+  s.read_systems = ScopedSystems(a, env_.pack, "assets.read");
   s.restricted_from = env_.pack.classification.restricted_confidentiality;
   if (s.restricted_from > 0) {
     s.restricted = access_.Units(a, "assets.read_restricted", tree);
+    s.restricted_systems = ScopedSystems(a, env_.pack, "assets.read_restricted");
     MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
     if (me && me->status != "deleted") s.own_unit = me->org_unit_id;
   }
@@ -154,6 +190,8 @@ Status AssetService::Validate(storage::Connection& c, const storage::AssetRecord
 }
 
 Result<storage::AssetRecord> AssetService::Create(const Actor& a, const NewAsset& in) {
+  // Without either permission anywhere, nothing about the input is worth answering.
+  if (!access_.Has(a, "assets.manage") && !access_.Has(a, "requests.create")) return Error::Forbidden();
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     const int64_t now = env_.clock.NowMicros();
@@ -194,9 +232,14 @@ Result<storage::AssetRecord> AssetService::Create(const Actor& a, const NewAsset
 }
 
 Result<storage::AssetRecord> AssetService::LoadVisible(storage::Connection& c, const Actor& a, const std::string& id) {
+  MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+  return LoadVisibleIn(c, a, id, tree);
+}
+
+Result<storage::AssetRecord> AssetService::LoadVisibleIn(storage::Connection& c, const Actor& a, const std::string& id,
+                                                         const OrgTree& tree) const {
   MAMORI_ASSIGN(auto r, storage::AssetRepo(c).Get(id));
   if (!r) return NotFound();
-  MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
   MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
   if (!sight.Sees(*r)) return NotFound();
   return *r;
@@ -230,8 +273,8 @@ Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
 
 Result<storage::AssetRecord> AssetService::Update(const Actor& a, const std::string& id, const AssetChanges& in) {
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
-    MAMORI_ASSIGN(storage::AssetRecord cur, LoadVisible(c, a, id));
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    MAMORI_ASSIGN(storage::AssetRecord cur, LoadVisibleIn(c, a, id, tree));
     const UnitScope manage = access_.Units(a, "assets.manage", tree);
     if (!manage.Covers(cur.owner_org_unit_id)) return Error::Forbidden("この情報資産を変更する権限がありません");
     storage::AssetRecord next = cur;
@@ -295,8 +338,16 @@ Status AssetService::SetState(storage::Connection& c, const Actor& a, const std:
   if (!OneOf(kAssetStates, state)) return Error::Validation("state", "not_allowed");
   MAMORI_ASSIGN(auto cur, storage::AssetRepo(c).Get(asset_id));
   if (!cur) return NotFound();
-  if (cur->state == state) return Ok();
-  if (cur->state == "disposed") return Error::Conflict("廃棄済みの情報資産の状態は変更できません");
+  // in_use is the resting state; every other state is entered from it (disposal also from
+  // provided), so two requests can never hold one asset out at once, and disposed is final.
+  if (cur->state == "disposed") return Error::Conflict("廃棄済みの情報資産の状態は変更できません: " + cur->name);
+  if (cur->state == state) {
+    if (state == "in_use") return Ok();
+    return Error::Conflict("この情報資産は既に「" + state + "」です: " + cur->name);
+  }
+  const bool allowed = state == "in_use" || cur->state == "in_use" || (state == "disposed" && cur->state == "provided");
+  if (!allowed)
+    return Error::Conflict("この情報資産は現在「" + cur->state + "」のため「" + state + "」にできません: " + cur->name);
   storage::AssetRecord next = *cur;
   next.state = state;
   next.updated_at = env_.clock.NowMicros();

@@ -78,6 +78,8 @@ struct AssetHistory {
 // .availability, .kind, .state, .handling (list), .owner_org_unit_id, .system_id, and, when the
 // system is given, asset.system.network_zone and asset.system.hosting.
 policy::Context AssetContext(const storage::AssetRecord& a, const storage::SystemRecord* system = nullptr);
+// The same values added to an existing context (a request's fields and requester are there).
+void PutAssetValues(policy::Context& ctx, const storage::AssetRecord& a, const storage::SystemRecord* system);
 
 class AssetService {
  public:
@@ -86,7 +88,10 @@ class AssetService {
   // assets.manage over the owner section, or — for any staff member registering what they
   // made (kobe:4.2ウ(2)) — requests.create with the owner section being their own unit.
   Result<storage::AssetRecord> Create(const Actor& a, const NewAsset& in);
-  // Not visible and nonexistent look the same: not_found.
+  // Who sees an asset: assets.read over its owner unit, or by a role scoped to its system; at
+  // or above the pack's restricted confidentiality also assets.read_restricted over either, or
+  // membership of the owner unit (kobe:4.2オ(2)). Not visible and nonexistent look the same:
+  // not_found. List applies the same rule in SQL.
   Result<storage::AssetRecord> Get(const Actor& a, const std::string& id);
   Result<AssetList> List(const Actor& a, const AssetQuery& q);
   // assets.manage over the owner section (and over the new one when it moves). A stale
@@ -101,8 +106,10 @@ class AssetService {
   // see it, else not_found.
   Result<storage::AssetRecord> LoadVisible(storage::Connection& c, const Actor& a, const std::string& id);
   // Moves the asset to `state` for request `request_id` and logs "asset.state" with from/to.
-  // No permission check: the request engine decided. A disposed asset stays disposed
-  // (conflict); the same state again is a no-op.
+  // No permission check: the request engine decided. in_use is the resting state: taken_out,
+  // provided and disposed are entered only from it (disposed also from provided), in_use from
+  // any; anything else — a second take-out of an asset already out, any change to a disposed
+  // asset — is a conflict. in_use again is a no-op.
   Status SetState(storage::Connection& c, const Actor& a, const std::string& asset_id, const std::string& state,
                   const std::string& request_id);
 
@@ -117,6 +124,8 @@ class AssetService {
  private:
   struct Sight;
   Result<Sight> SightOf(storage::Connection& c, const Actor& a, const OrgTree& tree) const;
+  Result<storage::AssetRecord> LoadVisibleIn(storage::Connection& c, const Actor& a, const std::string& id,
+                                             const OrgTree& tree) const;
   // Checks every value of a would-be asset; all problems at once.
   Status Validate(storage::Connection& c, const storage::AssetRecord& r, const OrgTree& tree) const;
 

@@ -26,6 +26,15 @@ policy::PolicyPack TestPack() {
   return p;
 }
 
+NewSystem System(const std::string& name, const std::string& owner) {
+  NewSystem s;
+  s.name = name;
+  s.owner_org_unit_id = owner;
+  s.network_zone = "lgwan";
+  s.hosting = "on_premises";
+  return s;
+}
+
 class AssetServiceTest : public ::testing::Test {
  protected:
   AssetServiceTest() : t_(TestPack()), assets_(*t_.env), systems_(*t_.env) {
@@ -197,6 +206,32 @@ TEST_F(AssetServiceTest, RestrictedAssetsNeedReadRestrictedOrMembership) {
   EXPECT_TRUE(assets_.Get(outsider, secret.id).ok());
 }
 
+TEST_F(AssetServiceTest, RolesScopedToASystemSeeItsAssets) {
+  Actor admin = ActorIn(t_.section_a, {{"t_sysadmin", "city", ""}});
+  auto sys = systems_.Create(admin, System("基幹システム", t_.section_b));
+  ASSERT_TRUE(sys.ok());
+  NewAsset n = Asset("基幹DB", t_.section_b, 2);
+  n.system_id = sys->id;
+  auto of_system = Make(n);
+  n.name = "基幹DB（機密性3）";
+  n.confidentiality = 3;
+  auto secret = Make(n);
+  auto unrelated = Make(Asset("無関係", t_.section_b, 2));
+  Actor sys_reader = ActorIn(t_.section_a, {{"t_reader", "system", sys->id}});
+  EXPECT_TRUE(assets_.Get(sys_reader, of_system.id).ok());
+  EXPECT_EQ(assets_.Get(sys_reader, unrelated.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(assets_.Get(sys_reader, secret.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ListedIds(sys_reader), std::vector<std::string>{of_system.id});
+  Actor sys_restricted = ActorIn(t_.section_a, {{"t_restricted", "system", sys->id}});
+  EXPECT_TRUE(assets_.Get(sys_restricted, secret.id).ok());
+  EXPECT_EQ(ListedIds(sys_restricted).size(), 2u);
+  // A bureau reader of another bureau plus the system role: both reaches, one list.
+  Actor both = ActorIn(t_.section_a, {{"t_reader", "org_unit", t_.bureau_a}, {"t_reader", "system", sys->id}});
+  auto mine = Make(Asset("A課の資産", t_.section_a, 3));
+  EXPECT_EQ(ListedIds(both).size(), 2u) << "A課 (own unit, so 機密性3 too) and the system's 機密性2 asset";
+  (void)mine;
+}
+
 TEST_F(AssetServiceTest, StaffRegisterAssetsForTheirOwnSectionOnly) {
   Actor staff = ActorIn(t_.section_a, {{"t_staff", "org_unit", t_.section_a}});
   auto mine = assets_.Create(staff, Asset("自作の資料", t_.section_a));
@@ -309,18 +344,23 @@ TEST_F(AssetServiceTest, OnlyTheRequestEngineMovesTheState) {
   EXPECT_EQ(detail["to"], "taken_out");
   EXPECT_EQ(detail["request_id"], "req-1");
   EXPECT_EQ(log[0].actor, approver.user_id);
-  // Same state again: nothing happens.
+  auto set = [&](const std::string& state, const std::string& request) {
+    return t_.tdb.db()->Write([&](storage::Connection& c) { return assets_.SetState(c, approver, r.id, state, request); });
+  };
+  // An asset already out cannot go out again, nor be provided or disposed while out.
   const int64_t head = t_.LogHead();
-  EXPECT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
-    return assets_.SetState(c, approver, r.id, "taken_out", "req-1");
-  }).ok());
+  EXPECT_EQ(set("taken_out", "req-2").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(set("provided", "req-2").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(set("disposed", "req-2").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(set("lost", "req-2").error().fields[0].field, "state");
   EXPECT_EQ(t_.LogHead(), head);
-  EXPECT_EQ(t_.tdb.db()->Write([&](storage::Connection& c) {
-    return assets_.SetState(c, approver, r.id, "lost", "req-2");
-  }).error().fields[0].field, "state");
-  ASSERT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
-    return assets_.SetState(c, approver, r.id, "disposed", "req-3");
-  }).ok());
+  // Back in use; in use again is a no-op.
+  ASSERT_TRUE(set("in_use", "req-1").ok());
+  const int64_t back = t_.LogHead();
+  EXPECT_TRUE(set("in_use", "req-1").ok());
+  EXPECT_EQ(t_.LogHead(), back);
+  ASSERT_TRUE(set("provided", "req-5").ok());
+  ASSERT_TRUE(set("disposed", "req-3").ok()) << "a provided asset may still be disposed of";
   EXPECT_EQ(t_.tdb.db()->Write([&](storage::Connection& c) {
     return assets_.SetState(c, approver, r.id, "in_use", "req-4");
   }).error().code, ErrorCode::kConflict) << "disposed is final";
@@ -383,15 +423,6 @@ TEST_F(AssetServiceTest, ContextFeedsThePacksConditions) {
 }
 
 // ---- the information system ledger -------------------------------------------------------
-
-NewSystem System(const std::string& name, const std::string& owner) {
-  NewSystem s;
-  s.name = name;
-  s.owner_org_unit_id = owner;
-  s.network_zone = "lgwan";
-  s.hosting = "on_premises";
-  return s;
-}
 
 TEST_F(AssetServiceTest, SystemsAreValidated) {
   const int64_t head = t_.LogHead();

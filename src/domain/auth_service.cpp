@@ -1,5 +1,7 @@
 #include "domain/auth_service.hpp"
 
+#include <algorithm>
+
 #include "auth/totp.hpp"
 #include "common/crypto.hpp"
 #include "common/json_input.hpp"
@@ -50,6 +52,20 @@ Result<SessionState> AuthService::Build(storage::Connection& c, storage::Session
   SessionState s;
   MAMORI_ASSIGN(auto roles, storage::RoleRepo(c).ListForUser(user.id));
   s.actor.roles = InForce(std::move(roles), env_.Today());
+  // A delegation (代行) lasts only while the person delegated for still holds the role.
+  std::vector<storage::RoleAssignmentRecord> kept;
+  for (auto& r : s.actor.roles) {
+    if (!r.delegate_of.empty()) {
+      MAMORI_ASSIGN(auto theirs, storage::RoleRepo(c).ListForUser(r.delegate_of));
+      theirs = InForce(std::move(theirs), env_.Today());
+      const bool holds = std::any_of(theirs.begin(), theirs.end(), [&](const auto& p) {
+        return p.role == r.role && p.scope_type == r.scope_type && p.scope_id == r.scope_id && p.delegate_of.empty();
+      });
+      if (!holds) continue;
+    }
+    kept.push_back(std::move(r));
+  }
+  s.actor.roles = std::move(kept);
   s.actor.user_id = user.id;
   s.actor.login_id = user.login_id;
   s.actor.session_ref = SessionRef(session.id);

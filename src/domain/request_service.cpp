@@ -15,22 +15,6 @@ nlohmann::json Parse(const std::string& text) {
   return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
-// The values conditions read about an asset.
-void PutAsset(policy::Context& ctx, const storage::AssetRecord& a, const std::optional<storage::SystemRecord>& sys) {
-  ctx.Set("asset.confidentiality", a.confidentiality);
-  ctx.Set("asset.integrity", a.integrity);
-  ctx.Set("asset.availability", a.availability);
-  ctx.Set("asset.kind", a.kind);
-  ctx.Set("asset.state", a.state);
-  policy::Value::List handling;
-  for (const auto& h : a.handling) handling.emplace_back(h);
-  ctx.Set("asset.handling", policy::Value(std::move(handling)));
-  if (sys) {
-    ctx.Set("asset.system.network_zone", sys->network_zone);
-    ctx.Set("asset.system.hosting", sys->hosting);
-  }
-}
-
 bool Evaluates(const policy::Expr& e, const policy::Context& ctx) {
   if (e.empty()) return false;
   auto r = e.Evaluate(ctx);
@@ -135,7 +119,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
     if (!asset.ok()) return Error::Validation("asset_ids", "not_found", "情報資産が見つかりません: " + id);
     if (asset->state == "disposed") return Error::Conflict("廃棄済みの情報資産です: " + asset->name);
     if (!t.state_in_effect.empty() && asset->state != "in_use")
-      return Error::Conflict("この情報資産は現在「" + asset->state + "」のため申請できません: " + asset->name);
+      return Error::Conflict("この情報資産は現在使用中ではない（" + asset->state + "）ため申請できません: " + asset->name);
     assets.push_back(std::move(asset).value());
   }
   bool applies = t.applies_when.empty() || assets.empty();
@@ -146,7 +130,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
       MAMORI_ASSIGN(sys, storage::SystemRepo(c).Get(asset.system_id));
     }
     policy::Context actx = ctx;
-    PutAsset(actx, asset, sys);
+    PutAssetValues(actx, asset, sys ? &*sys : nullptr);
     applies = applies || Evaluates(t.applies_when, actx);
     for (const auto& rule : t.deny)
       if (Evaluates(rule.when, actx))
@@ -171,6 +155,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
     r.approver_scope_type = "org_unit";
     r.approver_scope_id = requester->org_unit_id;
   } else {
+    if (assets.empty()) return Error::Validation("asset_ids", "required", "承認者を決めるため情報資産を指定してください");
     r.approver_scope_type = "org_unit";
     r.approver_scope_id = assets.front().owner_org_unit_id;
     for (const auto& asset : assets)

@@ -99,6 +99,7 @@ Status SystemService::Validate(storage::Connection& c, const storage::SystemReco
 }
 
 Result<storage::SystemRecord> SystemService::Create(const Actor& a, const NewSystem& in) {
+  if (!access_.Has(a, "systems.manage")) return Error::Forbidden();
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::SystemRecord> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     const int64_t now = env_.clock.NowMicros();

@@ -409,8 +409,16 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
       if (!scope.empty()) t.approver.scope = scope;
       if (t.approver.scope != "asset_owner" && t.approver.scope != "requester_unit" && t.approver.scope != "city")
         c.Fail(a, w + ".approver.scope must be asset_owner, requester_unit or city");
-      if (t.approver.scope == "asset_owner" && t.assets == "none")
-        c.Fail(a, w + ".approver.scope asset_owner needs assets");
+      // The owner section comes from the assets: a request without one would have no approver.
+      if (t.approver.scope == "asset_owner" && t.assets != "required")
+        c.Fail(a, w + ".approver.scope asset_owner needs assets: required");
+      // Someone must be able to hold the approver role over that kind of scope.
+      if (const RoleDef* role = pack.FindRole(t.approver.role)) {
+        const std::string needed = t.approver.scope == "city" ? "city" : "org_unit";
+        const bool can = std::find(role->scopes.begin(), role->scopes.end(), needed) != role->scopes.end() ||
+                         std::find(role->scopes.begin(), role->scopes.end(), "city") != role->scopes.end();
+        if (!can) c.Fail(a, w + ".approver: role '" + role->id + "' cannot be assigned at " + needed + " scope");
+      }
     } else if (!a) {
       c.Fail(d, w + ".approver is required");
     }

@@ -19,6 +19,15 @@ constexpr std::string_view kUpdate =
     "availability = ?, handling = ?, location = ?, system_id = ?, state = ?, updated_at = ?, version = version + 1 "
     "WHERE id = ? AND version = ?";
 constexpr std::string_view kGet = "SELECT " MAMORI_ASSET_COLUMNS " FROM assets a WHERE a.id = ?";
+constexpr std::string_view kCountedKey =
+    "SELECT owner_org_unit_id, confidentiality, state, kind FROM assets WHERE id = ? AND version = ?";
+constexpr std::string_view kCountUp =
+    "INSERT INTO asset_counts (owner_org_unit_id, confidentiality, state, kind, n) VALUES (?, ?, ?, ?, 1) "
+    "ON CONFLICT (owner_org_unit_id, confidentiality, state, kind) DO UPDATE SET n = asset_counts.n + 1";
+constexpr std::string_view kCountDown =
+    "UPDATE asset_counts SET n = n - 1 WHERE owner_org_unit_id = ? AND confidentiality = ? AND state = ? AND kind = ?";
+// The summary carries the same column names, so one filter serves both heads.
+constexpr std::string_view kSumHead = "SELECT COALESCE(SUM(a.n), 0) FROM asset_counts a WHERE 1 = 1";
 constexpr std::string_view kExists = "SELECT COUNT(*) FROM assets WHERE id = ?";
 constexpr std::string_view kListHead = "SELECT " MAMORI_ASSET_COLUMNS " FROM assets a WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM assets a WHERE 1 = 1";
@@ -67,20 +76,36 @@ std::string Contains(const std::string& q) {
   return out;
 }
 
+// "(column IN (?, …) OR column2 IN (…))" over the non-empty sets; "1 = 0" when all are empty.
+std::string AnyIn(std::initializer_list<std::pair<const char*, const std::vector<std::string>*>> sets, Params& p) {
+  std::string out;
+  for (const auto& [column, values] : sets) {
+    if (values->empty()) continue;
+    out += out.empty() ? "" : " OR ";
+    out += column;
+    out += " IN (";
+    for (size_t i = 0; i < values->size(); ++i) {
+      out += i ? ", ?" : "?";
+      p.push_back((*values)[i]);
+    }
+    out += ")";
+  }
+  return out.empty() ? "1 = 0" : out;
+}
+
 // Appends the WHERE conditions of a filter; every value is a bind parameter.
 void AppendFilter(const AssetFilter& f, std::string& sql, Params& p) {
-  if (f.restrict_owners) AppendIn(sql, p, "a.owner_org_unit_id", f.owner_units);
+  if (f.restrict_owners) {
+    if (f.owner_systems.empty())
+      AppendIn(sql, p, "a.owner_org_unit_id", f.owner_units);
+    else
+      sql += " AND (" + AnyIn({{"a.owner_org_unit_id", &f.owner_units}, {"a.system_id", &f.owner_systems}}, p) + ")";
+  }
   if (f.restricted_from > 0 && !f.restricted_all) {
     sql += " AND (a.confidentiality < ?";
     p.push_back(f.restricted_from);
-    if (!f.restricted_units.empty()) {
-      sql += " OR a.owner_org_unit_id IN (";
-      for (size_t i = 0; i < f.restricted_units.size(); ++i) {
-        sql += i ? ", ?" : "?";
-        p.push_back(f.restricted_units[i]);
-      }
-      sql += ")";
-    }
+    if (!f.restricted_units.empty() || !f.restricted_systems.empty())
+      sql += " OR " + AnyIn({{"a.owner_org_unit_id", &f.restricted_units}, {"a.system_id", &f.restricted_systems}}, p);
     sql += ")";
   }
   if (!f.owner_org_unit_id.empty()) {
@@ -111,6 +136,28 @@ void AppendFilter(const AssetFilter& f, std::string& sql, Params& p) {
   }
 }
 
+// The columns asset_counts groups by.
+struct CountedKey {
+  std::string owner;
+  int64_t confidentiality = 0;
+  std::string state;
+  std::string kind;
+  bool operator==(const CountedKey&) const = default;
+};
+
+CountedKey KeyOf(const AssetRecord& a) { return {a.owner_org_unit_id, a.confidentiality, a.state, a.kind}; }
+
+Status Adjust(Connection& c, const CountedKey& k, bool up) {
+  auto r = c.Execute(up ? kCountUp : kCountDown, {k.owner, k.confidentiality, k.state, k.kind});
+  if (!r.ok()) return std::move(r).error();
+  return Ok();
+}
+
+// The filter's conditions all fall on asset_counts' columns: the total can be summed.
+bool Summable(const AssetFilter& f) {
+  return f.q.empty() && f.system_id.empty() && f.owner_systems.empty() && f.restricted_systems.empty();
+}
+
 }  // namespace
 
 Status AssetRepo::Insert(const AssetRecord& a) {
@@ -118,18 +165,30 @@ Status AssetRepo::Insert(const AssetRecord& a) {
                                 a.availability, EncodeHandling(a.handling), Nullable(a.location), Nullable(a.system_id),
                                 a.state, a.created_by, a.created_at, a.updated_at, a.version});
   if (!r.ok()) return std::move(r).error();
-  return Ok();
+  return Adjust(c_, KeyOf(a), true);
 }
 
 Status AssetRepo::Update(const AssetRecord& a) {
+  std::optional<CountedKey> before;
+  MAMORI_TRY(c_.Query(kCountedKey, {a.id, a.version}, [&](const Row& r) {
+    before = CountedKey{r.Str(0), r.Int(1), r.Str(2), r.Str(3)};
+  }));
+  if (!before) {
+    MAMORI_ASSIGN(int64_t exists, c_.QueryInt(kExists, {a.id}, 0));
+    if (exists == 0) return Error::NotFound("情報資産");
+    return Error::Conflict("情報資産は他の操作で更新されています。最新の内容を読み直してください");
+  }
   auto r = c_.Execute(kUpdate, {a.name, a.kind, a.owner_org_unit_id, a.confidentiality, a.integrity, a.availability,
                                 EncodeHandling(a.handling), Nullable(a.location), Nullable(a.system_id), a.state,
                                 a.updated_at, a.id, a.version});
   if (!r.ok()) return std::move(r).error();
-  if (*r == 1) return Ok();
-  MAMORI_ASSIGN(int64_t exists, c_.QueryInt(kExists, {a.id}, 0));
-  if (exists == 0) return Error::NotFound("情報資産");
-  return Error::Conflict("情報資産は他の操作で更新されています。最新の内容を読み直してください");
+  // Callers hold the write lock, so the row read above is the row updated.
+  if (*r != 1) return Error::Conflict("情報資産は他の操作で更新されています。最新の内容を読み直してください");
+  if (const CountedKey after = KeyOf(a); !(after == *before)) {
+    MAMORI_TRY(Adjust(c_, *before, false));
+    MAMORI_TRY(Adjust(c_, after, true));
+  }
+  return Ok();
 }
 
 Result<std::optional<AssetRecord>> AssetRepo::Get(const std::string& id) {
@@ -146,7 +205,7 @@ Result<std::vector<AssetRecord>> AssetRepo::List(const AssetFilter& f, const Pag
 }
 
 Result<int64_t> AssetRepo::Count(const AssetFilter& f) {
-  std::string sql(kCountHead);
+  std::string sql(Summable(f) ? kSumHead : kCountHead);
   Params p;
   AppendFilter(f, sql, p);
   return c_.QueryInt(sql, p, 0);

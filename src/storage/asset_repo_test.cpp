@@ -1,5 +1,7 @@
 // Conformance of the asset register and the system ledger repositories, run unchanged on
 // SQLite and on PostgreSQL (MAMORI_TEST_PG_URL; without it the postgres half fails).
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "storage/repos.hpp"
@@ -291,6 +293,40 @@ TEST_P(AssetStorageTest, AssetFiltersScopeAndRestriction) {
   EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a5"}));
 }
 
+TEST_P(AssetStorageTest, AssetScopeReachesSystemsToo) {
+  ASSERT_TRUE(Write([&](Connection& c) -> Status {
+    MAMORI_TRY(SystemRepo(c).Insert(System("sys1", "基幹")));
+    AssetRepo r(c);
+    AssetRecord a1 = Asset("a1", "of sys1, s2", "s2", 2);
+    a1.system_id = "sys1";
+    MAMORI_TRY(r.Insert(a1));
+    AssetRecord a2 = Asset("a2", "of sys1, s2, c3", "s2", 3);
+    a2.system_id = "sys1";
+    MAMORI_TRY(r.Insert(a2));
+    MAMORI_TRY(r.Insert(Asset("a3", "s1 c3", "s1", 3)));
+    return r.Insert(Asset("a4", "s2 plain", "s2", 1));
+  }).ok());
+  AssetFilter f;
+  f.restrict_owners = true;
+  f.owner_systems = {"sys1"};
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(CountAssets(f), 2);
+  f.owner_units = {"s1"};
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a1", "a2", "a3"}));
+  f.restricted_from = 3;
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a1"}));
+  EXPECT_EQ(CountAssets(f), 1);
+  f.restricted_systems = {"sys1"};
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a1", "a2"}));
+  f.restricted_units = {"s1"};
+  EXPECT_EQ(CountAssets(f), 3);
+  f.restricted_systems.clear();
+  EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"a1", "a3"}));
+  f = {};
+  f.system_id = "sys1";
+  EXPECT_EQ(CountAssets(f), 2);
+}
+
 TEST_P(AssetStorageTest, AssetListIsOrderedByNameThenIdAndPaged) {
   ASSERT_TRUE(Write([&](Connection& c) -> Status {
     AssetRepo r(c);
@@ -311,6 +347,75 @@ TEST_P(AssetStorageTest, AssetListIsOrderedByNameThenIdAndPaged) {
   EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"m"}));
   f.q = "\\";
   EXPECT_EQ(AssetIds(f), (std::vector<std::string>{"k"}));
+}
+
+TEST_P(AssetStorageTest, TotalsFollowEveryChange) {
+  // Count sums a per-(owner, confidentiality, state, kind) summary unless the filter names a
+  // substring or a system; either way it must equal the rows List finds.
+  auto check = [&](const char* what) {
+    std::vector<AssetFilter> filters(9);
+    filters[1].owner_org_unit_id = "s2";
+    filters[2].min_confidentiality = 2;
+    filters[3].state = "taken_out";
+    filters[4].kind = "terminal";
+    filters[5].restrict_owners = true;
+    filters[5].owner_units = {"s1", "b1"};
+    filters[6].restricted_from = 3;
+    filters[6].restricted_units = {"s2"};
+    filters[7].q = "asset";
+    filters[8].state = "in_use";
+    filters[8].restricted_from = 2;
+    for (size_t i = 0; i < filters.size(); ++i)
+      EXPECT_EQ(CountAssets(filters[i]), static_cast<int64_t>(AssetIds(filters[i], {1, 200}).size()))
+          << what << ", filter " << i;
+  };
+  ASSERT_TRUE(Write([&](Connection& c) -> Status {
+    AssetRepo r(c);
+    for (int i = 0; i < 12; ++i) {
+      AssetRecord a = Asset("a" + std::to_string(i), "asset " + std::to_string(i), i % 3 == 0 ? "s2" : "s1", 1 + i % 3);
+      if (i % 4 == 0) a.kind = "terminal";
+      MAMORI_TRY(r.Insert(a));
+    }
+    return Ok();
+  }).ok());
+  check("after inserts");
+  EXPECT_EQ(CountAssets({}), 12);
+  // Every grouped column changes, one at a time and all at once.
+  auto change = [&](const std::string& id, const std::function<void(AssetRecord&)>& fn) {
+    ASSERT_TRUE(Write([&](Connection& c) -> Status {
+      MAMORI_ASSIGN(auto cur, AssetRepo(c).Get(id));
+      AssetRecord next = *cur;
+      fn(next);
+      return AssetRepo(c).Update(next);
+    }).ok());
+  };
+  change("a1", [](AssetRecord& a) { a.state = "taken_out"; });
+  change("a2", [](AssetRecord& a) { a.owner_org_unit_id = "s2"; });
+  change("a4", [](AssetRecord& a) { a.confidentiality = 3; });
+  change("a5", [](AssetRecord& a) { a.kind = "terminal"; });
+  change("a7", [](AssetRecord& a) {
+    a.state = "disposed";
+    a.owner_org_unit_id = "b1";
+    a.confidentiality = 1;
+    a.kind = "server";
+  });
+  change("a8", [](AssetRecord& a) { a.name = "renamed"; });  // no grouped column
+  check("after updates");
+  // A stale update and a rolled-back one leave the totals alone.
+  AssetRecord stale = Asset("a1", "x", "b1", 3);
+  EXPECT_FALSE(Write([&](Connection& c) { return AssetRepo(c).Update(stale); }).ok());
+  EXPECT_FALSE(Write([&](Connection& c) -> Status {
+    MAMORI_ASSIGN(auto cur, AssetRepo(c).Get("a3"));
+    cur->state = "provided";
+    MAMORI_TRY(AssetRepo(c).Update(*cur));
+    MAMORI_TRY(AssetRepo(c).Insert(Asset("a99", "late")));
+    return Error::Conflict("later step failed");
+  }).ok());
+  check("after failures");
+  EXPECT_EQ(CountAssets({}), 12);
+  AssetFilter provided;
+  provided.state = "provided";
+  EXPECT_EQ(CountAssets(provided), 0);
 }
 
 TEST_P(AssetStorageTest, AuditEntriesOfOneTargetNewestFirst) {

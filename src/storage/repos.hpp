@@ -166,15 +166,18 @@ class SystemRepo {
 };
 
 struct AssetFilter {
-  // Scope: owner unit in owner_units (ignored unless restrict_owners; then an empty set
-  // matches nothing).
+  // Scope: owner unit in owner_units, or system in owner_systems (roles scoped to a system).
+  // Ignored unless restrict_owners; then empty sets match nothing.
   bool restrict_owners = false;
   std::vector<std::string> owner_units;
+  std::vector<std::string> owner_systems;
   // kobe:4.2オ(2): assets with confidentiality >= restricted_from (when > 0) only where the
-  // owner unit is in restricted_units (ignored when restricted_all).
+  // owner unit is in restricted_units or the system in restricted_systems (ignored when
+  // restricted_all).
   int64_t restricted_from = 0;
   bool restricted_all = false;
   std::vector<std::string> restricted_units;
+  std::vector<std::string> restricted_systems;
   std::string owner_org_unit_id;
   int64_t min_confidentiality = 0;
   std::string state;
@@ -193,6 +196,8 @@ class AssetRepo {
   Result<std::optional<AssetRecord>> Get(const std::string& id);
   // Ordered by name, then id (the index assets_name serves the order).
   Result<std::vector<AssetRecord>> List(const AssetFilter& f, const Page& page);
+  // The rows List would find over all pages. Summed from the asset_counts summary (kept in step
+  // by Insert and Update) unless the filter names a substring or a system.
   Result<int64_t> Count(const AssetFilter& f);
 
  private:

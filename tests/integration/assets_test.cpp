@@ -342,8 +342,9 @@ TEST_F(AssetsTest, BadInputOfEveryKindIsNamedAndChangesNothing) {
   }
   EXPECT_TRUE(Refused(post(with(valid, "integrity", "3")), "integrity", "out_of_range")) << "Kobe: integrity is 1–2";
   EXPECT_TRUE(Refused(post(with(valid, "availability", "3")), "availability", "out_of_range"));
-  for (const char* raw : {"\"lost\"", "\"\"", "\"ELECTRONIC_DATA\""})
+  for (const char* raw : {"\"lost\"", "\"ELECTRONIC_DATA\""})
     EXPECT_TRUE(Refused(post(with(valid, "kind", raw)), "kind", "not_allowed")) << raw;
+  EXPECT_TRUE(Refused(post(with(valid, "kind", "\"\"")), "kind", "required"));
   for (const char* raw : {"null", "\"x\"", "1.5", "0", "-3"})
     EXPECT_TRUE(Refused(patch(with(json::object(), "version", raw)), "version")) << raw;
   // Unknown fields, and null for what cannot be empty.

@@ -176,8 +176,11 @@ TEST(CliTest, PolicyCheckRefusesABrokenPackNamingTheLine) {
       {"min_length: 8", "min_length: -3"},
       {"roles: [auditor, infrastructure_manager]", "roles: [auditor, emperor]"},
       {"required_for: all", "required_for: sometimes"},
-      {"    scopes: [city]\n    permissions: [org.read, users.read, audit.read, audit.verify, policy.read]\n  security_director",
-       "    scopes: [planet]\n    permissions: [org.read, users.read, audit.read, audit.verify, policy.read]\n  security_director"},
+      // The first role's scope (the line after its clause).
+      {"scopes: [city]\n    permissions: [org.read, users.read, audit.read, audit.verify, policy.read, assets.read, "
+       "assets.read_restricted, systems.read, requests.read, requests.create]\n  security_director",
+       "scopes: [planet]\n    permissions: [org.read, users.read, audit.read, audit.verify, policy.read, assets.read, "
+       "assets.read_restricted, systems.read, requests.read, requests.create]\n  security_director"},
   };
   for (const auto& c : cases) {
     std::string text = kobe;

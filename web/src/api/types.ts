@@ -9,6 +9,13 @@ export type Permission =
   | 'audit.read'
   | 'audit.verify'
   | 'policy.read'
+  | 'assets.read'
+  | 'assets.manage'
+  | 'assets.read_restricted'
+  | 'systems.read'
+  | 'systems.manage'
+  | 'requests.create'
+  | 'requests.read'
 
 export type UserStatus = 'active' | 'locked' | 'suspended' | 'expired' | 'deleted' | 'disabled'
 
@@ -96,8 +103,68 @@ export interface PolicyRole {
   privileged?: boolean
 }
 
+/** One axis of the pack's classification (機密性, 完全性, 可用性). */
+export interface ClassificationDimension {
+  id: string
+  label: string
+  label_en?: string
+  levels: number[]
+}
+
+export interface Classification {
+  clause?: string
+  dimensions: ClassificationDimension[]
+  in_scope_when?: string | null
+  restricted_confidentiality?: number
+}
+
+export type FieldType = 'text' | 'long_text' | 'date' | 'int' | 'bool' | 'choice'
+
+/** A form field a request type defines (its request form or its completion record). */
+export interface FieldDef {
+  id: string
+  label: string
+  label_en?: string
+  type: FieldType
+  required: boolean
+  max_length?: number
+  min?: number
+  max?: number
+  choices?: string[]
+}
+
+export interface DenyRule {
+  when: string
+  clause?: string
+  message: string
+  message_en?: string
+}
+
+export interface RequestType {
+  id: string
+  title: string
+  title_en?: string
+  clause?: string
+  /** whether the request names assets */
+  assets: 'required' | 'optional' | 'none'
+  max_assets: number
+  applies_when?: string | null
+  approver: { role: string; scope: string }
+  fields: FieldDef[]
+  completion: FieldDef[]
+  deny: DenyRule[]
+  state_in_effect?: string
+  state_on_complete?: string
+  report_after?: boolean
+  report_within_hours?: number
+  expires_field?: string
+  retention_years?: number
+}
+
 export interface Policy {
   pack: string
+  classification?: Classification
+  request_types?: RequestType[]
   title: string
   title_en?: string
   version: string
@@ -179,3 +246,113 @@ export interface Problem {
 }
 
 export type UserAction = 'suspend' | 'resume' | 'reset' | 'delete'
+
+export const ASSET_KINDS = [
+  'electronic_data',
+  'paper_document',
+  'removable_medium',
+  'terminal',
+  'mobile_terminal',
+  'server',
+  'network_device',
+  'system',
+] as const
+export type AssetKind = (typeof ASSET_KINDS)[number]
+
+export const ASSET_STATES = ['in_use', 'taken_out', 'provided', 'disposed'] as const
+export type AssetState = (typeof ASSET_STATES)[number]
+
+export interface Asset {
+  id: string
+  name: string
+  kind: AssetKind | string
+  owner_org_unit_id: string
+  owner_org_unit_name?: string | null
+  confidentiality: number
+  integrity: number
+  availability: number
+  /** 機密性3・完全性2・可用性2, from the pack */
+  label: string
+  label_en?: string
+  in_scope?: boolean
+  handling: string[]
+  location?: string | null
+  system_id?: string | null
+  state: AssetState | string
+  created_by?: string
+  created_at?: string
+  updated_at?: string
+  version: number
+}
+
+export const NETWORK_ZONES = ['mynumber', 'lgwan', 'internet', 'other'] as const
+export const HOSTINGS = ['on_premises', 'cloud', 'external_service'] as const
+
+export interface InfoSystem {
+  id: string
+  name: string
+  owner_org_unit_id: string
+  owner_org_unit_name?: string | null
+  network_zone: string
+  network_zone_label?: string
+  network_zone_label_en?: string
+  hosting: string
+  sla_availability?: string | null
+  rto_minutes?: number | null
+  rpo_minutes?: number | null
+  system_owner_user_id?: string | null
+  system_admin_user_id?: string | null
+  notes?: string | null
+  created_at?: string
+  updated_at?: string
+  version: number
+}
+
+export const REQUEST_STATES = [
+  'draft',
+  'submitted',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'completed',
+  'expired',
+  'executed',
+  'reported',
+] as const
+export type RequestState = (typeof REQUEST_STATES)[number]
+
+export type FieldValue = string | number | boolean | null
+
+export interface RequestActions {
+  approve: boolean
+  reject: boolean
+  withdraw: boolean
+  submit: boolean
+  complete: boolean
+  report: boolean
+}
+
+/** A request (申請) as the API answers it. */
+export interface RequestItem {
+  id: string
+  type: string
+  type_title: string
+  type_title_en?: string
+  state: RequestState | string
+  clause?: string
+  requester_id: string
+  requester_org_unit_id?: string
+  asset_ids: string[]
+  fields: Record<string, FieldValue>
+  completion: Record<string, FieldValue>
+  approver: { role: string; scope_type: ScopeType | string; scope_id: string | null }
+  decided_by: string | null
+  decided_at: string | null
+  decision_note?: string
+  expires_on: string | null
+  report_due_at: string | null
+  created_at: string
+  updated_at: string
+  version: number
+  actions: RequestActions
+}
