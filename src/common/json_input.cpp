@@ -221,16 +221,7 @@ void JsonInput::AddError(std::string field, std::string code) {
 
 Status JsonInput::Finish() const {
   if (errors_.empty()) return Ok();
-  Error e;
-  e.code = ErrorCode::kValidationFailed;
-  std::string names;
-  for (const auto& f : errors_) {
-    if (!names.empty()) names += ", ";
-    names += f.field;
-  }
-  e.detail = "入力内容に誤りがあります: " + names;
-  e.fields = errors_;
-  return e;
+  return Error::Invalid(errors_);
 }
 
 }  // namespace mamori

@@ -56,6 +56,16 @@ Error Error::Validation(std::string field, std::string code, std::string detail)
   return e;
 }
 
+Error Error::Invalid(std::vector<FieldError> fields) {
+  Error e;
+  e.code = ErrorCode::kValidationFailed;
+  std::string names;
+  for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.field;
+  e.detail = "入力内容に誤りがあります: " + names;
+  e.fields = std::move(fields);
+  return e;
+}
+
 Error Error::NotFound(std::string what) {
   return Error{ErrorCode::kNotFound, what + " が見つかりません", {}, {}};
 }

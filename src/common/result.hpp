@@ -49,6 +49,8 @@ struct Error {
   std::vector<FieldError> fields;  // per-field problems
 
   static Error Validation(std::string field, std::string code, std::string detail = {});
+  // validation_failed listing every field problem, named in the detail.
+  static Error Invalid(std::vector<FieldError> fields);
   static Error NotFound(std::string what);
   static Error Forbidden(std::string detail = {}, std::string clause = {});
   static Error Conflict(std::string detail);

@@ -16,17 +16,6 @@ std::string Target(const std::string& id) { return "asset:" + id; }
 
 Error NotFound() { return Error::NotFound("情報資産"); }
 
-// A validation_failed error listing every field problem.
-Error Invalid(std::vector<FieldError> fields) {
-  Error e;
-  e.code = ErrorCode::kValidationFailed;
-  std::string names;
-  for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.field;
-  e.detail = "入力内容に誤りがあります: " + names;
-  e.fields = std::move(fields);
-  return e;
-}
-
 nlohmann::json AssetDetail(const storage::AssetRecord& r) {
   return {{"name", r.name},
           {"kind", r.kind},
@@ -185,7 +174,7 @@ Status AssetService::Validate(storage::Connection& c, const storage::AssetRecord
     MAMORI_ASSIGN(auto sys, storage::SystemRepo(c).Get(r.system_id));
     if (!sys) errors.push_back({"system_id", "not_found"});
   }
-  if (!errors.empty()) return Invalid(std::move(errors));
+  if (!errors.empty()) return Error::Invalid(std::move(errors));
   return Ok();
 }
 

@@ -16,16 +16,6 @@ std::string Target(const std::string& id) { return "system:" + id; }
 
 Error NotFound() { return Error::NotFound("情報システム"); }
 
-Error Invalid(std::vector<FieldError> fields) {
-  Error e;
-  e.code = ErrorCode::kValidationFailed;
-  std::string names;
-  for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f.field;
-  e.detail = "入力内容に誤りがあります: " + names;
-  e.fields = std::move(fields);
-  return e;
-}
-
 nlohmann::json OptJson(const std::optional<int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 nlohmann::json SystemDetail(const storage::SystemRecord& r) {
@@ -94,7 +84,7 @@ Status SystemService::Validate(storage::Connection& c, const storage::SystemReco
     MAMORI_ASSIGN(auto u, users.Get(id));
     if (!u || u->status == "deleted") errors.push_back({field, "not_found"});
   }
-  if (!errors.empty()) return Invalid(std::move(errors));
+  if (!errors.empty()) return Error::Invalid(std::move(errors));
   return Ok();
 }
 
