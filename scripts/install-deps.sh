@@ -7,7 +7,7 @@ packages=(
   libboost-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libpwquality-dev cracklib-runtime
   libqrencode-dev libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libcsv-dev
 )
 if [ "${1:-}" = "--test" ]; then
   # The test command also runs PostgreSQL, Chromium for the browser tests, and the bench tools.

@@ -4,7 +4,11 @@
 #include "api/asset_views.hpp"
 #include "api/handlers.hpp"
 #include "api/views.hpp"
+#include "common/crypto.hpp"
 #include "common/json_input.hpp"
+#include "common/table_file.hpp"
+#include "common/time.hpp"
+#include "domain/asset_sheet.hpp"
 #include "domain/system_service.hpp"
 
 namespace mamori::api {
@@ -103,32 +107,146 @@ Response OneSystem(App& app, int status, const storage::SystemRecord& r) {
 
 // ---- assets --------------------------------------------------------------------------------
 
+namespace {
+
+// The list filters of GET /assets, shared by the list and the export.
+Result<domain::AssetQuery> AssetQueryOf(const Request& req) {
+  domain::AssetQuery q;
+  q.owner_org_unit_id = QueryParam(req, "owner_org_unit_id");
+  q.state = QueryParam(req, "state");
+  q.kind = QueryParam(req, "kind");
+  q.q = QueryParam(req, "q");
+  if (!CheckString(q.owner_org_unit_id, {0, 64}).empty())
+    return Error::Validation("owner_org_unit_id", "invalid");
+  if (!q.state.empty() && !OneOf(domain::kAssetStates, q.state))
+    return Error::Validation("state", "not_allowed");
+  if (!q.kind.empty() && !OneOf(domain::kAssetKinds, q.kind))
+    return Error::Validation("kind", "not_allowed");
+  if (std::string code = CheckString(q.q, {0, 100}); !code.empty())
+    return Error::Validation("q", code);
+  if (const std::string m = QueryParam(req, "min_confidentiality"); !m.empty()) {
+    if (m.size() > 4 || m.find_first_not_of("0123456789") != std::string::npos)
+      return Error::Validation("min_confidentiality", "wrong_type");
+    q.min_confidentiality = std::stoll(m);
+  }
+  return q;
+}
+
+// ?lang=en for English headings and labels; Japanese otherwise.
+Result<bool> EnglishOf(const Request& req) {
+  const std::string lang = QueryParam(req, "lang");
+  if (lang.empty() || lang == "ja") return false;
+  if (lang == "en") return true;
+  return Error::Validation("lang", "not_allowed", "lang は ja か en です");
+}
+
+}  // namespace
+
 Response ListAssets(App& app, Call& call) {
   auto page = PageOf(call.req);
   if (!page.ok()) return Response::Problem(page.error());
-  domain::AssetQuery q;
-  q.page = *page;
-  q.owner_org_unit_id = QueryParam(call.req, "owner_org_unit_id");
-  q.state = QueryParam(call.req, "state");
-  q.kind = QueryParam(call.req, "kind");
-  q.q = QueryParam(call.req, "q");
-  if (!CheckString(q.owner_org_unit_id, {0, 64}).empty())
-    return Response::Problem(Error::Validation("owner_org_unit_id", "invalid"));
-  if (!q.state.empty() && !OneOf(domain::kAssetStates, q.state))
-    return Response::Problem(Error::Validation("state", "not_allowed"));
-  if (!q.kind.empty() && !OneOf(domain::kAssetKinds, q.kind))
-    return Response::Problem(Error::Validation("kind", "not_allowed"));
-  if (std::string code = CheckString(q.q, {0, 100}); !code.empty())
-    return Response::Problem(Error::Validation("q", code));
-  if (const std::string m = QueryParam(call.req, "min_confidentiality"); !m.empty()) {
-    if (m.size() > 4 || m.find_first_not_of("0123456789") != std::string::npos)
-      return Response::Problem(Error::Validation("min_confidentiality", "wrong_type"));
-    q.min_confidentiality = std::stoll(m);
-  }
-  return Answer(app.assets.List(call.actor(), q), [&](const domain::AssetList& listed) {
+  auto q = AssetQueryOf(call.req);
+  if (!q.ok()) return Response::Problem(q.error());
+  q->page = *page;
+  return Answer(app.assets.List(call.actor(), *q), [&](const domain::AssetList& listed) {
     json items = json::array();
     for (const auto& r : listed.items) items.push_back(AssetJson(r, app.assets, listed.unit_names));
     return Response::Json(200, ListJson(std::move(items), listed.total));
+  });
+}
+
+// GET /assets/export?format=xlsx|csv&lang=ja|en plus the list filters: the register as an
+// Excel workbook (default) or a UTF-8 CSV with BOM, in the columns the import reads.
+Response ExportAssets(App& app, Call& call) {
+  auto q = AssetQueryOf(call.req);
+  if (!q.ok()) return Response::Problem(q.error());
+  auto english = EnglishOf(call.req);
+  if (!english.ok()) return Response::Problem(english.error());
+  const std::string format = QueryParam(call.req, "format");
+  if (!format.empty() && format != "xlsx" && format != "csv")
+    return Response::Problem(Error::Validation("format", "not_allowed", "format は xlsx か csv です"));
+  auto exported = app.assets.Export(call.actor(), *q);
+  if (!exported.ok()) return Response::Problem(exported.error());
+  const Sheet sheet = domain::AssetSheet(*exported, app.assets, app.env.pack.classification, *english);
+  const std::string stem = "information-assets-" + FormatDate(JstDate(app.env.clock.NowMicros()));
+  Response r;
+  if (format == "csv") {
+    std::string csv(kUtf8Bom);
+    std::vector<std::string> line;
+    for (const auto& c : sheet.columns) line.push_back(c.header);
+    csv += CsvLine(line);
+    for (const auto& row : sheet.rows) {
+      line.clear();
+      for (const auto& cell : row)
+        line.push_back(std::holds_alternative<int64_t>(cell) ? std::to_string(std::get<int64_t>(cell))
+                                                             : std::get<std::string>(cell));
+      csv += CsvLine(line);
+    }
+    r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
+    r.SetHeader("Content-Disposition", "attachment; filename=\"" + stem + ".csv\"");
+  } else {
+    auto bytes = XlsxWorkbook(sheet);
+    if (!bytes.ok()) return Response::Problem(bytes.error());
+    r = Response::Text(200, std::move(*bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    r.SetHeader("Content-Disposition", "attachment; filename=\"" + stem + ".xlsx\"");
+  }
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+// GET /assets/import-template?lang=ja|en: the import's headings as a CSV (UTF-8 with BOM) to
+// fill in with Excel.
+Response AssetImportTemplate(App& app, Call& call) {
+  auto english = EnglishOf(call.req);
+  if (!english.ok()) return Response::Problem(english.error());
+  std::string csv(kUtf8Bom);
+  csv += CsvLine(domain::AssetTemplateHeadings(app.env.pack.classification, *english));
+  Response r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
+  r.SetHeader("Content-Disposition", "attachment; filename=\"information-assets-template.csv\"");
+  return r;
+}
+
+// POST /assets/import?dry_run=true|false&encoding=utf-8|cp932&file_name=...: the body is the
+// CSV file itself. The encoding comes from the query, else the Content-Type charset, else the
+// bytes (UTF-8 when valid, CP932 otherwise). 201 {imported, ids} or, on a dry run, 200
+// {dry_run: true, rows}; any rejected row answers 422 listing every row's problems.
+Response ImportAssets(App& app, Call& call) {
+  std::vector<FieldError> errors;
+  const std::string dry = QueryParam(call.req, "dry_run");
+  if (!dry.empty() && dry != "true" && dry != "false") errors.emplace_back("dry_run", "wrong_type");
+  domain::AssetImportOptions options;
+  options.dry_run = dry == "true";
+  options.file_name = QueryParam(call.req, "file_name");
+  if (std::string code = CheckString(options.file_name, {0, 200}); !code.empty()) errors.emplace_back("file_name", code);
+  std::string declared = QueryParam(call.req, "encoding");
+  if (declared.empty()) {
+    // "text/csv; charset=Shift_JIS"
+    const std::string type = AsciiLower(call.req.Header("content-type"));
+    if (size_t at = type.find("charset="); at != std::string::npos) {
+      declared = type.substr(at + 8);
+      declared = declared.substr(0, declared.find(';'));
+      std::erase(declared, '"');
+      std::erase(declared, ' ');
+    }
+  }
+  auto encoding = ParseEncodingName(declared);
+  if (!encoding.ok()) errors.emplace_back("encoding", "not_allowed");
+  if (!errors.empty()) return Response::Problem(Error::Invalid(std::move(errors)));
+  if (call.req.body.empty()) return Response::Problem(Error::Validation("file", "empty", "ファイルが空です"));
+  auto text = DecodeText(call.req.body, *encoding);
+  if (!text.ok()) return Response::Problem(text.error());
+  CsvLimits limits;
+  limits.max_records = domain::kAssetImportMaxRows + 1000;  // blank rows have some room
+  auto table = ParseCsv(text->text, limits);
+  if (!table.ok()) return Response::Problem(table.error());
+  options.encoding = text->encoding;
+  options.sha256 = crypto::Sha256Hex(call.req.body);
+  return Answer(app.assets.Import(call.actor(), *table, options), [&](const domain::AssetImportResult& r) {
+    json body = {{"dry_run", r.dry_run}, {"rows", r.rows}, {"encoding", options.encoding}};
+    if (r.dry_run) return Response::Json(200, body);
+    body["imported"] = r.rows;
+    body["ids"] = r.ids;
+    return Response::Json(201, body);
   });
 }
 

@@ -1,6 +1,7 @@
 #include "api/handlers.hpp"
 #include "api/views.hpp"
 #include "common/json_input.hpp"
+#include "common/table_file.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::api {
@@ -29,17 +30,6 @@ Result<storage::LogFilter> FilterOf(const Request& req) {
     (std::string(k) == "from" ? f.from : f.to) = *t + (std::string(k) == "to" && v.size() == 10 ? kMicrosPerDay : 0);
   }
   return f;
-}
-
-// One CSV field: quoted, quotes doubled; a leading = + - @ is defused so Excel does not run it.
-std::string CsvField(const std::string& v) {
-  std::string out = "\"";
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) out += "'";
-  for (char c : v) {
-    if (c == '"') out += "\"\"";
-    else out.push_back(c);
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -75,13 +65,12 @@ Response ExportAuditLog(App& app, Call& call) {
   // One export holds at most 100,000 rows; narrow the period for more.
   return Answer(app.logs.List(call.actor(), *f, {1, 100000}, true), [](const auto& listed) {
     // UTF-8 with BOM so Excel opens Japanese text correctly.
-    std::string csv = "\xEF\xBB\xBF";
+    std::string csv(kUtf8Bom);
     csv += "seq,at,actor_login_id,actor,address,action,target,result,clause,detail,hash\r\n";
     for (const auto& e : listed.first) {
-      csv += std::to_string(e.seq) + "," + CsvField(FormatRfc3339(e.at)) + "," + CsvField(e.actor_login) + "," +
-             CsvField(e.actor) + "," + CsvField(e.address) + "," + CsvField(e.action) + "," + CsvField(e.target) +
-             "," + CsvField(e.result) + "," + CsvField(e.clause) + "," + CsvField(e.detail) + "," + CsvField(e.hash) +
-             "\r\n";
+      csv += std::to_string(e.seq) + "," +
+             CsvLine({FormatRfc3339(e.at), e.actor_login, e.actor, e.address, e.action, e.target, e.result,
+                      e.clause, e.detail, e.hash});
     }
     Response r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
     r.SetHeader("Content-Disposition", "attachment; filename=\"operation-log.csv\"");

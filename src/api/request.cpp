@@ -73,7 +73,12 @@ Response Response::Problem(const Error& error) {
   if (!error.clause.empty()) doc["clause"] = error.clause;
   if (!error.fields.empty()) {
     auto arr = nlohmann::json::array();
-    for (const auto& f : error.fields) arr.push_back({{"field", f.field}, {"code", f.code}});
+    for (const auto& f : error.fields) {
+      nlohmann::json item = {{"field", f.field}, {"code", f.code}};
+      if (f.row > 0) item["row"] = f.row;
+      if (!f.column.empty()) item["column"] = f.column;
+      arr.push_back(std::move(item));
+    }
     doc["errors"] = arr;
   }
   Response r;

@@ -87,6 +87,8 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   opts.key_file = r.cfg.TlsKey();
   opts.threads = r.cfg.threads;
   opts.max_body_bytes = static_cast<size_t>(r.cfg.max_body_kib) * 1024;
+  opts.max_upload_bytes = static_cast<size_t>(r.cfg.max_upload_kib) * 1024;
+  opts.upload_paths = http::UploadPaths();
   http::Server server(opts, [&](api::Request& req) { return pipeline.Handle(req); });
 
   // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.

@@ -2,6 +2,7 @@
 // only at the HTTP edge from these codes).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,10 +36,18 @@ enum class ErrorCode {
 const char* ErrorCodeName(ErrorCode code);
 int ErrorCodeStatus(ErrorCode code);
 
-// A field that failed validation, or a rule a password broke.
+// A field that failed validation, or a rule a password broke. In an imported file, `row` is the
+// file's row as a spreadsheet numbers it (the header is row 1) and `column` the column's
+// heading as the file wrote it; both are unset elsewhere.
 struct FieldError {
+  FieldError() = default;
+  FieldError(std::string field, std::string code, int64_t row = 0, std::string column = {})
+      : field(std::move(field)), code(std::move(code)), row(row), column(std::move(column)) {}
+
   std::string field;
   std::string code;
+  int64_t row = 0;
+  std::string column;
   bool operator==(const FieldError&) const = default;
 };
 

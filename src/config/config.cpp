@@ -26,6 +26,7 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "listen") c.listen = kv.second.as<std::string>();
       else if (key == "threads") c.threads = kv.second.as<int>();
       else if (key == "max_body_kib") c.max_body_kib = kv.second.as<int>();
+      else if (key == "max_upload_kib") c.max_upload_kib = kv.second.as<int>();
       else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
@@ -34,6 +35,7 @@ Result<Config> Load(const std::string& data_dir) {
   }
   if (c.threads < 0 || c.threads > 256) return Error::Validation("threads", "out_of_range");
   if (c.max_body_kib < 1 || c.max_body_kib > 65536) return Error::Validation("max_body_kib", "out_of_range");
+  if (c.max_upload_kib < 1 || c.max_upload_kib > 262144) return Error::Validation("max_upload_kib", "out_of_range");
   if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
@@ -47,7 +49,7 @@ Status Save(const Config& c) {
   YAML::Emitter e;
   e << YAML::BeginMap << YAML::Key << "db" << YAML::Value << c.db_url << YAML::Key << "policy" << YAML::Value
     << c.policy_file << YAML::Key << "listen" << YAML::Value << c.listen << YAML::Key << "threads" << YAML::Value
-    << c.threads << YAML::Key << "max_body_kib" << YAML::Value << c.max_body_kib << YAML::Key << "checkpoint_every"
+    << c.threads << YAML::Key << "max_body_kib" << YAML::Value << c.max_body_kib << YAML::Key << "max_upload_kib" << YAML::Value << c.max_upload_kib << YAML::Key << "checkpoint_every"
     << YAML::Value << c.checkpoint_every << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());

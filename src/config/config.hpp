@@ -14,6 +14,7 @@ struct Config {
   std::string listen = "127.0.0.1:8443";
   int threads = 0;           // 0 = one per core, at least two
   int max_body_kib = 1024;
+  int max_upload_kib = 8192;  // file uploads (CSV import) only
   int checkpoint_every = 256;  // operation-log entries between signed checkpoints
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/json_input.hpp"
+#include "domain/asset_sheet.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -178,46 +179,168 @@ Status AssetService::Validate(storage::Connection& c, const storage::AssetRecord
   return Ok();
 }
 
+struct AssetService::Registrar {
+  UnitScope manage;
+  std::string own_unit;  // "" unless the actor may register for their own section
+
+  bool May(const std::string& owner) const { return manage.Covers(owner) || (!own_unit.empty() && own_unit == owner); }
+};
+
+Result<AssetService::Registrar> AssetService::RegistrarOf(storage::Connection& c, const Actor& a,
+                                                          const OrgTree& tree) const {
+  Registrar r;
+  r.manage = access_.Units(a, "assets.manage", tree);
+  if (access_.Has(a, "requests.create")) {
+    MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
+    if (me && me->status != "deleted") r.own_unit = me->org_unit_id;
+  }
+  return r;
+}
+
+storage::AssetRecord AssetService::NewRecord(const Actor& a, const NewAsset& in, int64_t now) const {
+  storage::AssetRecord r;
+  r.id = NewId();
+  r.name = in.name;
+  r.kind = in.kind;
+  r.owner_org_unit_id = in.owner_org_unit_id;
+  r.confidentiality = in.confidentiality;
+  r.integrity = in.integrity;
+  r.availability = in.availability;
+  r.handling = in.handling;
+  r.location = in.location;
+  r.system_id = in.system_id;
+  r.state = "in_use";
+  r.created_by = a.user_id;
+  r.created_at = now;
+  r.updated_at = now;
+  r.version = 1;
+  return r;
+}
+
+Status AssetService::InsertNew(storage::Connection& c, const Actor& a, const storage::AssetRecord& r,
+                               const nlohmann::json& extra) {
+  MAMORI_TRY(storage::AssetRepo(c).Insert(r));
+  audit::Event e = a.Event("asset.create", Target(r.id));
+  e.clause = env_.pack.Cite(env_.pack.classification.clause);
+  e.detail = AssetDetail(r);
+  e.detail["label"] = Label(r);
+  for (const auto& [k, v] : extra.items()) e.detail[k] = v;
+  return env_.log.Record(c, e);
+}
+
 Result<storage::AssetRecord> AssetService::Create(const Actor& a, const NewAsset& in) {
   // Without either permission anywhere, nothing about the input is worth answering.
   if (!access_.Has(a, "assets.manage") && !access_.Has(a, "requests.create")) return Error::Forbidden();
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    const int64_t now = env_.clock.NowMicros();
-    storage::AssetRecord r;
-    r.id = NewId();
-    r.name = in.name;
-    r.kind = in.kind;
-    r.owner_org_unit_id = in.owner_org_unit_id;
-    r.confidentiality = in.confidentiality;
-    r.integrity = in.integrity;
-    r.availability = in.availability;
-    r.handling = in.handling;
-    r.location = in.location;
-    r.system_id = in.system_id;
-    r.state = "in_use";
-    r.created_by = a.user_id;
-    r.created_at = now;
-    r.updated_at = now;
-    r.version = 1;
+    storage::AssetRecord r = NewRecord(a, in, env_.clock.NowMicros());
     MAMORI_TRY(Validate(c, r, tree));
-    if (!access_.Units(a, "assets.manage", tree).Covers(r.owner_org_unit_id)) {
-      // Any staff member registers what they made for their own section (kobe:4.2ウ(2)).
-      bool own = false;
-      if (access_.Has(a, "requests.create")) {
-        MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
-        own = me && me->status != "deleted" && me->org_unit_id == r.owner_org_unit_id;
-      }
-      if (!own) return Error::Forbidden("この所属の情報資産を登録する権限がありません");
-    }
-    MAMORI_TRY(storage::AssetRepo(c).Insert(r));
-    audit::Event e = a.Event("asset.create", Target(r.id));
-    e.clause = env_.pack.Cite(env_.pack.classification.clause);
-    e.detail = AssetDetail(r);
-    e.detail["label"] = Label(r);
-    MAMORI_TRY(env_.log.Record(c, e));
+    MAMORI_ASSIGN(Registrar registrar, RegistrarOf(c, a, tree));
+    if (!registrar.May(r.owner_org_unit_id)) return Error::Forbidden("この所属の情報資産を登録する権限がありません");
+    MAMORI_TRY(InsertNew(c, a, r));
     return r;
   });
+}
+
+Result<AssetImportResult> AssetService::Import(const Actor& a, const CsvTable& table,
+                                               const AssetImportOptions& options) {
+  if (!access_.Has(a, "assets.manage") && !access_.Has(a, "requests.create")) return Error::Forbidden();
+  MAMORI_ASSIGN(AssetSheetReader reader, AssetSheetReader::Open(table, env_.pack.classification));
+  const std::vector<AssetSheetRow> rows = reader.Rows();
+  if (rows.size() > kAssetImportMaxRows)
+    return Error::Validation("file", "too_many_rows",
+                             "一度に取り込めるのは " + std::to_string(kAssetImportMaxRows) + " 行までです");
+  auto work = [&](storage::Connection& c) -> Result<AssetImportResult> {
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    MAMORI_ASSIGN(Registrar registrar, RegistrarOf(c, a, tree));
+    std::map<std::string, std::vector<const storage::OrgUnitRecord*>> by_code, by_name;
+    for (const auto& [id, u] : tree.units()) {
+      by_code[u.code].push_back(&u);
+      if (u.kind == "section") by_name[u.name].push_back(&u);
+    }
+    std::map<std::string, std::vector<storage::SystemRecord>> systems;  // reference → matches
+    const int64_t now = env_.clock.NowMicros();
+    std::vector<storage::AssetRecord> records;
+    std::vector<FieldError> errors;
+    size_t rejected = 0;
+    for (const AssetSheetRow& row : rows) {
+      std::vector<FieldError> found = row.errors;
+      auto has = [&](const std::string& field) {
+        return std::any_of(found.begin(), found.end(), [&](const FieldError& f) {
+          return f.field.substr(0, f.field.find('[')) == field.substr(0, field.find('['));
+        });
+      };
+      auto add = [&](const std::string& field, const std::string& code) {
+        if (!has(field)) found.emplace_back(field, code, row.row, reader.ColumnFor(field, &row));
+      };
+      NewAsset in = row.asset;
+      // The owner: by code when one is given (the name, if also given, must agree), else by a
+      // section's exact name.
+      if (!row.owner_code.empty()) {
+        auto it = by_code.find(row.owner_code);
+        if (it == by_code.end()) add("owner_org_unit_id", "not_found");
+        else if (!row.owner_name.empty() && it->second.front()->name != row.owner_name) add("owner_org_unit_id", "mismatch");
+        else in.owner_org_unit_id = it->second.front()->id;
+      } else if (!row.owner_name.empty()) {
+        auto it = by_name.find(row.owner_name);
+        if (it == by_name.end()) add("owner_org_unit_id", "not_found");
+        else if (it->second.size() > 1) add("owner_org_unit_id", "ambiguous");
+        else in.owner_org_unit_id = it->second.front()->id;
+      }
+      // The system: by id, else by exact name.
+      if (!row.system.empty()) {
+        auto cached = systems.find(row.system);
+        if (cached == systems.end()) {
+          MAMORI_ASSIGN(auto by_id, storage::SystemRepo(c).Get(row.system));
+          std::vector<storage::SystemRecord> matches;
+          if (by_id) {
+            matches.push_back(*by_id);
+          } else {
+            MAMORI_ASSIGN(matches, storage::SystemRepo(c).FindByName(row.system));
+          }
+          cached = systems.emplace(row.system, std::move(matches)).first;
+        }
+        if (cached->second.empty()) add("system_id", "not_found");
+        else if (cached->second.size() > 1) add("system_id", "ambiguous");
+        else in.system_id = cached->second.front().id;
+      }
+      storage::AssetRecord r = NewRecord(a, in, now);
+      if (Status valid = Validate(c, r, tree); !valid.ok()) {
+        if (valid.error().code != ErrorCode::kValidationFailed) return valid.error();
+        for (const FieldError& f : valid.error().fields) add(f.field, f.code);
+      }
+      if (!has("owner_org_unit_id") && !registrar.May(r.owner_org_unit_id)) add("owner_org_unit_id", "forbidden");
+      if (!found.empty()) {
+        ++rejected;
+        errors.insert(errors.end(), found.begin(), found.end());
+      }
+      records.push_back(std::move(r));
+    }
+    if (!errors.empty()) {
+      Error e = Error::Invalid(std::move(errors));
+      e.detail = std::to_string(rows.size()) + " 行のうち " + std::to_string(rejected) +
+                 " 行に誤りがあります。取り込みは行われていません（1 件も登録していません）";
+      return e;
+    }
+    AssetImportResult out;
+    out.dry_run = options.dry_run;
+    out.rows = static_cast<int64_t>(records.size());
+    if (options.dry_run) return out;
+    const std::string import_id = NewId();
+    for (const auto& r : records) {
+      MAMORI_TRY(InsertNew(c, a, r, {{"import_id", import_id}}));
+      out.ids.push_back(r.id);
+    }
+    audit::Event e = a.Event("asset.import", "asset-import:" + import_id);
+    e.clause = env_.pack.Cite(env_.pack.classification.clause);
+    e.detail = {{"rows", out.rows}, {"encoding", options.encoding}, {"sha256", options.sha256}};
+    if (!options.file_name.empty()) e.detail["file_name"] = options.file_name;
+    MAMORI_TRY(env_.log.Record(c, e));
+    return out;
+  };
+  // A dry run reads only: nothing can be left behind.
+  if (options.dry_run) return env_.db.Read(work);
+  return env_.db.Write(work);
 }
 
 Result<storage::AssetRecord> AssetService::LoadVisible(storage::Connection& c, const Actor& a, const std::string& id) {
@@ -238,24 +361,66 @@ Result<storage::AssetRecord> AssetService::Get(const Actor& a, const std::string
   return env_.db.Read([&](storage::Connection& c) { return LoadVisible(c, a, id); });
 }
 
+Result<storage::AssetFilter> AssetService::FilterFor(storage::Connection& c, const Actor& a, const AssetQuery& q,
+                                                     const OrgTree& tree) const {
+  MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
+  storage::AssetFilter f;
+  sight.Restrict(f);
+  f.owner_org_unit_id = q.owner_org_unit_id;
+  f.min_confidentiality = q.min_confidentiality;
+  f.state = q.state;
+  f.kind = q.kind;
+  f.q = q.q;
+  return f;
+}
+
 Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
   if (!access_.Has(a, "assets.read")) return Error::Forbidden();
   return env_.db.Read([&](storage::Connection& c) -> Result<AssetList> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
-    storage::AssetFilter f;
-    sight.Restrict(f);
-    f.owner_org_unit_id = q.owner_org_unit_id;
-    f.min_confidentiality = q.min_confidentiality;
-    f.state = q.state;
-    f.kind = q.kind;
-    f.q = q.q;
+    MAMORI_ASSIGN(storage::AssetFilter f, FilterFor(c, a, q, tree));
     storage::AssetRepo repo(c);
     AssetList out;
     MAMORI_ASSIGN(out.items, repo.List(f, q.page));
     MAMORI_ASSIGN(out.total, repo.Count(f));
     for (const auto& r : out.items)
       if (const auto* u = tree.Find(r.owner_org_unit_id)) out.unit_names[u->id] = u->name;
+    return out;
+  });
+}
+
+Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
+  if (!access_.Has(a, "assets.read")) return Error::Forbidden();
+  return env_.db.Write([&](storage::Connection& c) -> Result<AssetExport> {
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    MAMORI_ASSIGN(storage::AssetFilter f, FilterFor(c, a, q, tree));
+    storage::AssetRepo repo(c);
+    MAMORI_ASSIGN(int64_t total, repo.Count(f));
+    if (total > kAssetExportMaxRows)
+      return Error::Validation("filter", "too_many_rows",
+                               "出力できるのは " + std::to_string(kAssetExportMaxRows) + " 件までです（該当 " +
+                                   std::to_string(total) + " 件）。所管課などで絞り込んでください");
+    AssetExport out;
+    MAMORI_ASSIGN(out.items, repo.List(f, {1, kAssetExportMaxRows}));
+    storage::SystemRepo systems(c);
+    for (const auto& r : out.items) {
+      if (const auto* u = tree.Find(r.owner_org_unit_id)) out.units.emplace(u->id, *u);
+      if (!r.system_id.empty() && !out.system_names.count(r.system_id)) {
+        MAMORI_ASSIGN(auto sys, systems.Get(r.system_id));
+        out.system_names[r.system_id] = sys ? sys->name : "";
+      }
+    }
+    audit::Event e = a.Event("asset.export", "assets");
+    e.clause = env_.pack.Cite(env_.pack.classification.restricted_clause);
+    e.detail = {{"rows", out.items.size()}};
+    nlohmann::json filter = nlohmann::json::object();
+    if (!q.owner_org_unit_id.empty()) filter["owner_org_unit_id"] = q.owner_org_unit_id;
+    if (q.min_confidentiality > 0) filter["min_confidentiality"] = q.min_confidentiality;
+    if (!q.state.empty()) filter["state"] = q.state;
+    if (!q.kind.empty()) filter["kind"] = q.kind;
+    if (!q.q.empty()) filter["q"] = q.q;
+    e.detail["filter"] = filter;
+    MAMORI_TRY(env_.log.Record(c, e));
     return out;
   });
 }

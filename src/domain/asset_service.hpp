@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/table_file.hpp"
 #include "domain/access.hpp"
 #include "domain/env.hpp"
 #include "policy/expr.hpp"
@@ -69,6 +70,30 @@ struct AssetList {
   std::map<std::string, std::string> unit_names;  // owner unit id → name, for the items
 };
 
+// A CSV import of the register (see asset_sheet.hpp for the columns).
+struct AssetImportOptions {
+  bool dry_run = false;   // check every row and answer what would be registered; write nothing
+  std::string encoding;   // what the file was read as ("utf-8", "cp932"), for the log
+  std::string file_name;  // as the client named it, for the log ("" when not given)
+  std::string sha256;     // of the file's bytes, for the log
+};
+
+struct AssetImportResult {
+  bool dry_run = false;
+  int64_t rows = 0;              // data rows registered (or that would be)
+  std::vector<std::string> ids;  // the new assets, in file order (empty on a dry run)
+};
+
+// Most assets one export holds; narrow the filter for more.
+inline constexpr int64_t kAssetExportMaxRows = 100000;
+
+// The assets of an export with what names them in a register file.
+struct AssetExport {
+  std::vector<storage::AssetRecord> items;
+  std::map<std::string, storage::OrgUnitRecord> units;  // owner unit id → unit
+  std::map<std::string, std::string> system_names;      // system id → name
+};
+
 struct AssetHistory {
   std::vector<storage::LogEntryRecord> items;  // newest first
   int64_t total = 0;
@@ -97,6 +122,16 @@ class AssetService {
   // assets.manage over the owner section (and over the new one when it moves). A stale
   // `version` is a conflict; no change at all answers the asset as it is, unlogged.
   Result<storage::AssetRecord> Update(const Actor& a, const std::string& id, const AssetChanges& in);
+  // Registers every data row of a CSV register (UTF-8 or CP932 already decoded) in one
+  // transaction, or none: each row is checked as Create checks one asset (values, the owner
+  // section and system resolved by code or name, the right to register for that section), and
+  // any problem answers validation_failed listing every rejected row's fields with their row
+  // and column. Each asset is logged as asset.create, the whole file as asset.import.
+  Result<AssetImportResult> Import(const Actor& a, const CsvTable& table, const AssetImportOptions& options);
+  // The assets List would show for `q`, all pages, with their owners and systems named, for a
+  // register file; logged as asset.export with the filter and the count (a bulk read of
+  // possibly restricted data, kobe:4.2オ(2)). Over kAssetExportMaxRows is a validation error.
+  Result<AssetExport> Export(const Actor& a, const AssetQuery& q);
   // The operation-log entries whose target is this asset, newest first.
   Result<AssetHistory> History(const Actor& a, const std::string& id, const storage::Page& page);
   // Names of org units (for labelling owners the caller already sees).
@@ -128,6 +163,16 @@ class AssetService {
                                              const OrgTree& tree) const;
   // Checks every value of a would-be asset; all problems at once.
   Status Validate(storage::Connection& c, const storage::AssetRecord& r, const OrgTree& tree) const;
+  // What an actor may register: assets.manage over the owner section, or their own section
+  // when they hold requests.create (kobe:4.2ウ(2)).
+  struct Registrar;
+  Result<Registrar> RegistrarOf(storage::Connection& c, const Actor& a, const OrgTree& tree) const;
+  storage::AssetRecord NewRecord(const Actor& a, const NewAsset& in, int64_t now) const;
+  // Inserts a checked record and logs asset.create with its values and `extra` detail.
+  Status InsertNew(storage::Connection& c, const Actor& a, const storage::AssetRecord& r,
+                   const nlohmann::json& extra = nlohmann::json::object());
+  Result<storage::AssetFilter> FilterFor(storage::Connection& c, const Actor& a, const AssetQuery& q,
+                                         const OrgTree& tree) const;
 
   Env& env_;
   Access access_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/asset_sheet.hpp"
 #include "domain/system_service.hpp"
 #include "domain/test_env.hpp"
 
@@ -489,6 +490,188 @@ TEST_F(AssetServiceTest, SystemsFollowScopeAndSystemRoles) {
   ASSERT_TRUE(asset.ok());
   EXPECT_EQ(asset->system_id, created->id);
   EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+// ---- CSV import and export of the register ----------------------------------------------------
+
+class AssetImportTest : public AssetServiceTest {
+ protected:
+  static CsvTable WithHeader(std::vector<std::vector<std::string>> rows) {
+    CsvTable t = {{"名称", "種別", "所管課コード", "所管課", "機密性", "完全性", "可用性", "取扱制限", "情報システム"}};
+    for (auto& r : rows) t.push_back(std::move(r));
+    return t;
+  }
+
+  int64_t AssetCount() {
+    return *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AssetRepo(c).Count({}); });
+  }
+
+  std::vector<std::string> Problems(const Error& e) {
+    std::vector<std::string> out;
+    for (const auto& f : e.fields) out.push_back(std::to_string(f.row) + " " + f.field + " " + f.code + " " + f.column);
+    return out;
+  }
+};
+
+TEST_F(AssetImportTest, EveryRowIsRegisteredAndLoggedInOneGo) {
+  const int64_t head = t_.LogHead();
+  auto sys = systems_.Create(city_manager_, System("住民記録システム", t_.section_a));
+  ASSERT_TRUE(sys.ok());
+  AssetImportOptions o;
+  o.encoding = "cp932";
+  o.file_name = "台帳.csv";
+  o.sha256 = std::string(64, 'a');
+  auto r = assets_.Import(city_manager_,
+                          WithHeader({{"住民票データ", "電子データ", "a1", "", "3", "2", "2", "複製禁止", "住民記録システム"},
+                                      {"会議資料", "紙文書", "", "B課", "2", "1", "1", "", ""}}),
+                          o);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_FALSE(r->dry_run);
+  EXPECT_EQ(r->rows, 2);
+  ASSERT_EQ(r->ids.size(), 2u);
+  auto first = assets_.Get(city_manager_, r->ids[0]);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->owner_org_unit_id, t_.section_a);
+  EXPECT_EQ(first->system_id, sys->id);
+  EXPECT_EQ(first->handling, std::vector<std::string>{"複製禁止"});
+  EXPECT_EQ(assets_.Label(*first), "機密性3・完全性2・可用性2");
+  EXPECT_EQ(assets_.Get(city_manager_, r->ids[1])->owner_org_unit_id, t_.section_b) << "owner by the section's name";
+  // Each asset has its asset.create entry tied to the import, and the file one asset.import.
+  auto created = LogOf("asset:" + r->ids[0]);
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].action, "asset.create");
+  EXPECT_NE(created[0].detail.find("import_id"), std::string::npos);
+  storage::LogFilter f;
+  f.action = "asset.import";
+  auto imports = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AuditRepo(c).List(f, {1, 10}); });
+  ASSERT_EQ(imports.size(), 1u);
+  EXPECT_NE(imports[0].detail.find("台帳.csv"), std::string::npos);
+  EXPECT_NE(imports[0].detail.find("cp932"), std::string::npos);
+  EXPECT_EQ(t_.LogHead(), head + 1 /* system */ + 2 + 1);
+  EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+TEST_F(AssetImportTest, OneBadRowAndNothingIsRegisteredEveryProblemNamed) {
+  Make(Asset("既存", t_.section_a));
+  const int64_t head = t_.LogHead();
+  const int64_t count = AssetCount();
+  auto r = assets_.Import(city_manager_,
+                          WithHeader({{"正しい行", "電子データ", "a1", "", "2", "1", "1", "", ""},
+                                      {"", "宇宙船", "zz", "", "9", "x", "1", "", "ない"},
+                                      {"名前違い", "端末", "a1", "B課", "1", "1", "1", "", ""},
+                                      {"正しい行2", "端末", "b1", "", "1", "1", "1", "", ""}}),
+                          {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kValidationFailed);
+  EXPECT_EQ(Problems(r.error()),
+            (std::vector<std::string>{"3 integrity not_a_number 完全性", "3 owner_org_unit_id not_found 所管課コード",
+                                      "3 system_id not_found 情報システム", "3 name required 名称",
+                                      "3 kind not_allowed 種別", "3 confidentiality out_of_range 機密性",
+                                      "4 owner_org_unit_id mismatch 所管課コード"}));
+  EXPECT_NE(r.error().detail.find("4 行のうち 2 行"), std::string::npos) << r.error().detail;
+  EXPECT_EQ(AssetCount(), count) << "nothing half-imported";
+  EXPECT_EQ(t_.LogHead(), head);
+}
+
+TEST_F(AssetImportTest, EachRowNeedsTheRightToRegisterForItsSection) {
+  // Staff register for their own section only (kobe:4.2ウ(2)); a manager within their scope.
+  Actor staff = ActorIn(t_.section_a, {{"t_staff", "org_unit", t_.section_a}});
+  auto rows = WithHeader({{"自課", "電子データ", "a1", "", "2", "1", "1", "", ""},
+                          {"他課", "電子データ", "b1", "", "2", "1", "1", "", ""}});
+  auto r = assets_.Import(staff, rows, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(Problems(r.error()), std::vector<std::string>{"3 owner_org_unit_id forbidden 所管課コード"});
+  Actor mgr_b = ActorIn(t_.section_b, {{"t_manager", "org_unit", t_.bureau_b}});
+  EXPECT_EQ(Problems(assets_.Import(mgr_b, rows, {}).error()),
+            std::vector<std::string>{"2 owner_org_unit_id forbidden 所管課コード"});
+  Actor nobody = ActorIn(t_.section_a, {{"t_reader", "city", ""}});
+  EXPECT_EQ(assets_.Import(nobody, rows, {}).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(AssetCount(), 0);
+}
+
+TEST_F(AssetImportTest, AmbiguousNamesAreRefusedNotGuessed) {
+  // Two sections called 総務課 in different bureaus: the name alone cannot say which.
+  ASSERT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) -> Status {
+    storage::OrgRepo o(c);
+    MAMORI_TRY(o.Insert({NewId(), "a9", "総務課", "section", t_.bureau_a, "", "", 1}));
+    return o.Insert({NewId(), "b9", "総務課", "section", t_.bureau_b, "", "", 1});
+  }).ok());
+  ASSERT_TRUE(systems_.Create(city_manager_, System("庁内LAN", t_.section_a)).ok());
+  ASSERT_TRUE(systems_.Create(city_manager_, System("庁内LAN", t_.section_b)).ok());
+  auto r = assets_.Import(city_manager_, WithHeader({{"x", "端末", "", "総務課", "1", "1", "1", "", "庁内LAN"}}), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(Problems(r.error()), (std::vector<std::string>{"2 owner_org_unit_id ambiguous 所管課",
+                                                           "2 system_id ambiguous 情報システム"}));
+  // The code settles it.
+  auto ok = assets_.Import(city_manager_, WithHeader({{"x", "端末", "b9", "総務課", "1", "1", "1", "", ""}}), {});
+  ASSERT_TRUE(ok.ok()) << ok.error().detail;
+}
+
+TEST_F(AssetImportTest, ADryRunChecksEverythingAndWritesNothing) {
+  const int64_t head = t_.LogHead();
+  AssetImportOptions o;
+  o.dry_run = true;
+  auto r = assets_.Import(city_manager_, WithHeader({{"x", "端末", "a1", "", "1", "1", "1", "", ""}}), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->dry_run);
+  EXPECT_EQ(r->rows, 1);
+  EXPECT_TRUE(r->ids.empty());
+  EXPECT_EQ(AssetCount(), 0);
+  EXPECT_EQ(t_.LogHead(), head);
+  auto bad = assets_.Import(city_manager_, WithHeader({{"x", "端末", "a1", "", "7", "1", "1", "", ""}}), o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(Problems(bad.error()), std::vector<std::string>{"2 confidentiality out_of_range 機密性"});
+}
+
+TEST_F(AssetImportTest, TooManyRowsIsOneClearError) {
+  std::vector<std::vector<std::string>> rows(kAssetImportMaxRows + 1, {"x", "端末", "a1", "", "1", "1", "1", "", ""});
+  auto r = assets_.Import(city_manager_, WithHeader(std::move(rows)), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fields.size(), 1u);
+  EXPECT_EQ(r.error().fields[0].code, "too_many_rows");
+  EXPECT_EQ(AssetCount(), 0);
+}
+
+TEST_F(AssetImportTest, ExportShowsWhatTheReaderSeesAndIsLogged) {
+  auto secret = Make(Asset("機密3", t_.section_a, 3));
+  auto normal = Make(Asset("機密2", t_.section_a, 2));
+  Actor outsider = ActorIn(t_.section_b, {{"t_reader", "city", ""}});
+  const int64_t head = t_.LogHead();
+  auto out = assets_.Export(outsider, {});
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->items.size(), 1u) << "restricted assets stay hidden in files too (kobe:4.2オ(2))";
+  EXPECT_EQ(out->items[0].id, normal.id);
+  EXPECT_EQ(out->units.at(t_.section_a).code, "a1");
+  EXPECT_EQ(t_.LogHead(), head + 1);
+  storage::LogFilter f;
+  f.action = "asset.export";
+  auto logged = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AuditRepo(c).List(f, {1, 10}); });
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].actor, outsider.user_id);
+  EXPECT_NE(logged[0].detail.find("\"rows\":1"), std::string::npos) << logged[0].detail;
+  // The sheet names everything in words, and its rows read back as the same assets.
+  Sheet sheet = AssetSheet(*assets_.Export(city_manager_, {}), assets_, t_.pack.classification, false);
+  ASSERT_EQ(sheet.rows.size(), 2u);
+  EXPECT_EQ(sheet.columns[1].header, "名称");
+  CsvTable table = {{}};
+  for (const auto& c : sheet.columns) table[0].push_back(c.header);
+  for (const auto& row : sheet.rows) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row)
+      cells.push_back(std::holds_alternative<int64_t>(cell) ? std::to_string(std::get<int64_t>(cell))
+                                                            : std::get<std::string>(cell));
+    table.push_back(cells);
+  }
+  EXPECT_EQ(std::get<std::string>(sheet.rows[0][2]), "電子データ");
+  EXPECT_EQ(std::get<std::string>(sheet.rows[0][8]), "機密性2・完全性1・可用性1");
+  AssetImportOptions dry;
+  dry.dry_run = true;
+  auto again = assets_.Import(city_manager_, table, dry);
+  ASSERT_TRUE(again.ok()) << again.error().detail;
+  EXPECT_EQ(again->rows, 2);
+  Actor nobody = ActorIn(t_.section_a, {});
+  EXPECT_EQ(assets_.Export(nobody, {}).error().code, ErrorCode::kForbidden);
+  (void)secret;
 }
 
 }  // namespace

@@ -51,5 +51,7 @@ class Router {
 
 // Every API v1 route (routes.cpp).
 Router ApiRoutes();
+// The POST paths that take a file upload, with the larger body limit (routes.cpp).
+std::vector<std::string> UploadPaths();
 
 }  // namespace mamori::http

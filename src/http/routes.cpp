@@ -38,6 +38,10 @@ Router ApiRoutes() {
   // Assets and systems.
   r.Add({"GET", "/api/v1/assets", ListAssets, full});
   r.Add({"POST", "/api/v1/assets", CreateAsset, full});
+  // The register as files; before {id} so the literal paths win.
+  r.Add({"GET", "/api/v1/assets/export", ExportAssets, full});
+  r.Add({"GET", "/api/v1/assets/import-template", AssetImportTemplate, full});
+  r.Add({"POST", "/api/v1/assets/import", ImportAssets, full});
   r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full});
   r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full});
   r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full});
@@ -61,5 +65,7 @@ Router ApiRoutes() {
   r.Add({"GET", "/metrics", MetricsText, pub});
   return r;
 }
+
+std::vector<std::string> UploadPaths() { return {"/api/v1/assets/import"}; }
 
 }  // namespace mamori::http

@@ -499,6 +499,17 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
       beast::get_lowest_layer(conn->stream).cancel();
     });
     co_await bhttp::async_read_header(conn->stream, buffer, parser, Redirect(ec));
+    size_t body_limit = options_.max_body_bytes;
+    if (!ec && parser.get().method() == bhttp::verb::post) {
+      const std::string target = ToString(parser.get().target());
+      const std::string path = target.substr(0, target.find('?'));
+      for (const auto& p : options_.upload_paths) {
+        if (path == p) {
+          body_limit = std::max(body_limit, options_.max_upload_bytes);
+          parser.body_limit(static_cast<uint64_t>(body_limit));  // before any body byte is parsed
+        }
+      }
+    }
     if (!ec && !parser.is_done() && parser.get().version() == 11 &&
         IEquals(ToString(parser.get()[bhttp::field::expect]), "100-continue")) {
       // Clients that wait for 100 Continue before the body would otherwise stall a second.
@@ -524,7 +535,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
       } else if (ec == bhttp::error::body_limit) {
         answer = api::Response::Problem(Error{ErrorCode::kPayloadTooLarge,
                                               "リクエスト本文が大きすぎます（上限 " +
-                                                  std::to_string(options_.max_body_bytes) +
+                                                  std::to_string(body_limit) +
                                                   " バイト）",
                                               {},
                                               {}});

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/request.hpp"
 #include "common/result.hpp"
@@ -20,6 +21,10 @@ struct ServerOptions {
   std::string key_file;            // PEM private key matching the leaf
   size_t max_header_bytes = 16 * 1024;   // over this: 431
   size_t max_body_bytes = 1024 * 1024;   // over this: 413
+  // A POST to one of upload_paths (exact path, query ignored) may carry up to max_upload_bytes:
+  // file imports are larger than any JSON body.
+  size_t max_upload_bytes = 8 * 1024 * 1024;
+  std::vector<std::string> upload_paths;
   std::chrono::seconds request_timeout{30};   // whole request read (headers and body); 408
   std::chrono::seconds idle_timeout{75};      // keep-alive wait for the next request
   std::chrono::seconds handshake_timeout{10};

@@ -354,6 +354,26 @@ TEST_F(ServerTest, OversizeBodyWithoutExpectGets413Problem) {
   EXPECT_TRUE(IsProblem(r));
 }
 
+TEST_F(ServerTest, UploadPathsTakeTheLargerLimitAndNothingElseDoes) {
+  ServerOptions o = Options();
+  o.max_upload_bytes = 8 * 1024;
+  o.upload_paths = {"/upload"};
+  StartServer(o);
+  const std::string body(4 * 1024, 'x');
+  Curl upload;
+  auto r = upload.Do(Url("/upload?dry_run=true"), body);
+  ASSERT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
+  EXPECT_EQ(r.status, 200);
+  // The same body elsewhere is over max_body_bytes.
+  Curl other;
+  EXPECT_EQ(other.Do(Url("/post"), body).status, 413);
+  // And the upload limit holds on the upload path, naming itself.
+  Curl big;
+  auto over = big.Do(Url("/upload"), std::string(16 * 1024, 'x'));
+  EXPECT_EQ(over.status, 413);
+  EXPECT_NE(Parse(over.body)["detail"].get<std::string>().find("8192"), std::string::npos);
+}
+
 TEST_F(ServerTest, OversizeHeadersGet431Problem) {
   StartServer(Options());
   Curl curl;

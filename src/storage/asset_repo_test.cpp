@@ -114,6 +114,21 @@ TEST_P(AssetStorageTest, SystemRoundTripKeepsEveryField) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST_P(AssetStorageTest, SystemsFoundByExactName) {
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys1", "住民記録システム")); }).ok());
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys2", "庁内LAN")); }).ok());
+  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys3", "庁内LAN")); }).ok());
+  auto one = db_->Read([&](Connection& c) { return SystemRepo(c).FindByName("住民記録システム"); });
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].id, "sys1");
+  auto two = db_->Read([&](Connection& c) { return SystemRepo(c).FindByName("庁内LAN"); });
+  EXPECT_EQ(two->size(), 2u);
+  // Exact match only: no substring, no LIKE wildcard.
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return SystemRepo(c).FindByName("住民記録"); })->empty());
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return SystemRepo(c).FindByName("%"); })->empty());
+}
+
 TEST_P(AssetStorageTest, SystemUpdateNeedsTheCurrentVersion) {
   ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys1", "旧名")); }).ok());
   SystemRecord s = System("sys1", "新名");

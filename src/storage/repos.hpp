@@ -157,6 +157,8 @@ class SystemRepo {
   // stored version is still r.version: a stale version is a conflict.
   Status Update(const SystemRecord& r);
   Result<std::optional<SystemRecord>> Get(const std::string& id);
+  // The systems named exactly `name`: none, one, or two when the name is ambiguous.
+  Result<std::vector<SystemRecord>> FindByName(const std::string& name);
   // Ordered by name, then id.
   Result<std::vector<SystemRecord>> List(const SystemFilter& f, const Page& page);
   Result<int64_t> Count(const SystemFilter& f);

@@ -19,6 +19,8 @@ constexpr std::string_view kUpdate =
     "sla_availability = ?, rto_minutes = ?, rpo_minutes = ?, system_owner_user_id = ?, system_admin_user_id = ?, "
     "notes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?";
 constexpr std::string_view kGet = "SELECT " MAMORI_SYSTEM_COLUMNS " FROM information_systems WHERE id = ?";
+constexpr std::string_view kByName =
+    "SELECT " MAMORI_SYSTEM_COLUMNS " FROM information_systems WHERE name = ? ORDER BY id LIMIT 2";
 constexpr std::string_view kExists = "SELECT COUNT(*) FROM information_systems WHERE id = ?";
 constexpr std::string_view kListHead = "SELECT " MAMORI_SYSTEM_COLUMNS " FROM information_systems s WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM information_systems s WHERE 1 = 1";
@@ -119,6 +121,12 @@ Status SystemRepo::Update(const SystemRecord& s) {
 Result<std::optional<SystemRecord>> SystemRepo::Get(const std::string& id) {
   std::optional<SystemRecord> out;
   MAMORI_TRY(c_.Query(kGet, {id}, [&](const Row& r) { out = ReadSystem(r); }));
+  return out;
+}
+
+Result<std::vector<SystemRecord>> SystemRepo::FindByName(const std::string& name) {
+  std::vector<SystemRecord> out;
+  MAMORI_TRY(c_.Query(kByName, {name}, [&](const Row& r) { out.push_back(ReadSystem(r)); }));
   return out;
 }
 

@@ -171,11 +171,23 @@ function expect(cond, message) {
   if (!cond) throw new Error(message)
 }
 
+// Polls until `probe` returns true: the page re-renders after an action
+// answers, so a single read right after a dialog closes can see the old text.
+async function eventually(probe, message, timeoutMs = 5000) {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    if (await probe()) return
+    if (Date.now() > end) throw new Error(typeof message === 'function' ? await message() : message)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
 async function expectText(page, selector, expected) {
   const loc = page.locator(selector).first()
   await loc.waitFor()
-  const got = (await loc.innerText()).trim()
-  expect(got === expected, `${selector}: expected "${expected}", got "${got}"`)
+  let got = ''
+  await eventually(async () => (got = (await loc.innerText()).trim()) === expected,
+    () => `${selector}: expected "${expected}", got "${got}"`)
 }
 
 // Browser-side problems: any CSP violation or uncaught error fails the run.
@@ -576,7 +588,7 @@ async function main() {
       expect(new URL(p3.url()).pathname === '/login', 'a locked account signed in')
       await shot(p3, 'login-locked')
       await ctx3.close()
-      expect((await statusOf(page, lockUser)) === msg(ja, 'status.locked'), 'the user is not shown as locked')
+      await eventually(async () => (await statusOf(page, lockUser)) === msg(ja, 'status.locked'), 'the user is not shown as locked')
     })
 
     await step('filters: status, section, role, not logged in for N days', async () => {
@@ -604,15 +616,15 @@ async function main() {
       }
       await page.keyboard.press('Escape')
       await page.waitForFunction(() => !document.querySelector('dialog[open]'))
-      expect((await statusOf(page, opUser)) === msg(ja, 'status.active'), 'Escape acted instead of cancelling')
+      await eventually(async () => (await statusOf(page, opUser)) === msg(ja, 'status.active'), 'Escape acted instead of cancelling')
 
       await userAction(page, opUser, 'suspend', { shotName: 'user-suspend-confirm' })
       await page.waitForSelector('[data-testid="status-message"]')
-      expect((await statusOf(page, opUser)) === msg(ja, 'status.suspended'), 'user not suspended')
+      await eventually(async () => (await statusOf(page, opUser)) === msg(ja, 'status.suspended'), 'user not suspended')
       await shotBoth(page, 'users-suspended')
       await userAction(page, opUser, 'resume')
       await page.waitForSelector('[data-testid="status-message"]')
-      expect((await statusOf(page, opUser)) === msg(ja, 'status.active'), 'user not resumed')
+      await eventually(async () => (await statusOf(page, opUser)) === msg(ja, 'status.active'), 'user not resumed')
     })
 
     await step('reset a password (shown once) and delete an ID', async () => {
@@ -622,7 +634,7 @@ async function main() {
       await page.click('[data-testid="temp-password-close"]')
       await userAction(page, opUser, 'delete', { shotName: 'user-delete-confirm' })
       await page.waitForSelector('[data-testid="status-message"]')
-      expect((await statusOf(page, opUser)) === msg(ja, 'status.deleted'), 'user not deleted')
+      await eventually(async () => (await statusOf(page, opUser)) === msg(ja, 'status.deleted'), 'user not deleted')
     })
 
     await step('user detail and a role assignment with scope and validity', async () => {
@@ -733,7 +745,7 @@ async function main() {
       await page.fill('[data-testid="system-rto"]', '180')
       await page.click('[data-testid="system-submit"]')
       await page.waitForFunction(() => !document.querySelector('dialog[open]'))
-      expect((await row.innerText()).includes(msg(ja, 'systems.minutes', { n: 180 })), 'the edited RTO is not shown')
+      await eventually(async () => (await row.innerText()).includes(msg(ja, 'systems.minutes', { n: 180 })), 'the edited RTO is not shown')
       await shotBoth(page, 'systems')
     })
 
