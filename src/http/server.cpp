@@ -487,7 +487,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(std::min<size_t>(
         options_.max_header_bytes, std::numeric_limits<uint32_t>::max())));
-    parser.body_limit(static_cast<uint64_t>(options_.max_body_bytes));
+    parser.body_limit(static_cast<uint64_t>(std::max(options_.max_body_bytes, options_.max_upload_bytes)));
 
     // The request timeout cancels the read rather than closing the socket (as Beast's own
     // timeout would), so that a 408 can still be sent over the intact TLS session.
@@ -499,15 +499,21 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
       beast::get_lowest_layer(conn->stream).cancel();
     });
     co_await bhttp::async_read_header(conn->stream, buffer, parser, Redirect(ec));
+    // Beast checks a Content-Length against the limit while it parses the header, before the
+    // path is known: the header is read under the larger limit, and the path's own limit is
+    // applied right after (to the Content-Length here, to chunked bodies by the parser).
     size_t body_limit = options_.max_body_bytes;
-    if (!ec && parser.get().method() == bhttp::verb::post) {
+    // Over even the larger limit, the header parse already failed; the request line is parsed
+    // by then, so the answer still names the limit of the path.
+    if (!ec || ec == bhttp::error::body_limit) {
       const std::string target = ToString(parser.get().target());
       const std::string path = target.substr(0, target.find('?'));
-      for (const auto& p : options_.upload_paths) {
-        if (path == p) {
-          body_limit = std::max(body_limit, options_.max_upload_bytes);
-          parser.body_limit(static_cast<uint64_t>(body_limit));  // before any body byte is parsed
-        }
+      if (parser.get().method() == bhttp::verb::post &&
+          std::find(options_.upload_paths.begin(), options_.upload_paths.end(), path) != options_.upload_paths.end())
+        body_limit = std::max(body_limit, options_.max_upload_bytes);
+      if (!ec) {
+        parser.body_limit(static_cast<uint64_t>(body_limit));
+        if (auto length = parser.content_length(); length && *length > body_limit) ec = bhttp::error::body_limit;
       }
     }
     if (!ec && !parser.is_done() && parser.get().version() == 11 &&

@@ -2,6 +2,8 @@
 // the pack, who sees what (kobe:4.2オ(2)), who registers and edits (kobe:4.2ウ(2)), optimistic
 // locking, the state that only requests move, the history, and bad input of every kind — each a
 // problem naming the field, with nothing changed (kobe:4.1, 4.2, 8.3.1ウ, 8.3.5).
+#include <iconv.h>
+
 #include <algorithm>
 #include <set>
 
@@ -18,8 +20,10 @@ class AssetsTest : public ApiTest {
     try {
       bureau_a_ = CreateOrgUnit(UniqueLogin("ba"), "bureau", city_id_);
       bureau_b_ = CreateOrgUnit(UniqueLogin("bb"), "bureau", city_id_);
-      section_a_ = CreateOrgUnit(UniqueLogin("sa"), "section", bureau_a_);
-      section_b_ = CreateOrgUnit(UniqueLogin("sb"), "section", bureau_b_);
+      code_a_ = UniqueLogin("sa");
+      code_b_ = UniqueLogin("sb");
+      section_a_ = CreateOrgUnit(code_a_, "section", bureau_a_);
+      section_b_ = CreateOrgUnit(code_b_, "section", bureau_b_);
       manager_ = new Person(NewSignedIn("im", {Role("information_manager", section_a_)}, section_a_));
       manager_b_ = new Person(NewSignedIn("imb", {Role("information_manager", section_b_)}, section_b_));
       staff_a_ = new Person(NewSignedIn("sta", {Role("staff", section_a_)}, section_a_));
@@ -80,13 +84,18 @@ class AssetsTest : public ApiTest {
     return out;
   }
 
+  // asset.import entries in the log: one per imported file.
+  static int64_t ImportsLogged() {
+    return static_cast<int64_t>(AuditLog("action=asset.import&per_page=200")["items"].size());
+  }
+
   static Person* manager_;
   static Person* manager_b_;
   static Person* staff_a_;
   static Person* staff_b_;
   static Person* auditor_;
   static Person* csirt_;
-  static std::string bureau_a_, bureau_b_, section_a_, section_b_;
+  static std::string bureau_a_, bureau_b_, section_a_, section_b_, code_a_, code_b_;
 };
 
 Person* AssetsTest::manager_ = nullptr;
@@ -95,7 +104,8 @@ Person* AssetsTest::staff_a_ = nullptr;
 Person* AssetsTest::staff_b_ = nullptr;
 Person* AssetsTest::auditor_ = nullptr;
 Person* AssetsTest::csirt_ = nullptr;
-std::string AssetsTest::bureau_a_, AssetsTest::bureau_b_, AssetsTest::section_a_, AssetsTest::section_b_;
+std::string AssetsTest::bureau_a_, AssetsTest::bureau_b_, AssetsTest::section_a_, AssetsTest::section_b_,
+    AssetsTest::code_a_, AssetsTest::code_b_;
 
 // 422 naming `field` (or "body" when `body_ok` and the parser refused the whole body).
 ::testing::AssertionResult Refused(const Reply& r, const std::string& field, const std::string& code = "",
@@ -530,6 +540,198 @@ TEST_F(AssetsTest, ChangesAreInTheOperationLogAndTheChainHolds) {
   EXPECT_TRUE(create && update) << log.dump();
   ProcResult v = server_->LogVerify();
   EXPECT_EQ(v.exit_code, 0) << v.output;
+}
+
+// ---- the register as files: CSV import and Excel/CSV export --------------------------------
+
+// `utf8` as CP932 bytes, the way Excel saves a CSV on Japanese Windows.
+std::string ToCp932(const std::string& utf8) {
+  iconv_t cd = iconv_open("CP932", "UTF-8");
+  Require(cd != reinterpret_cast<iconv_t>(-1), "iconv_open CP932");
+  std::string out(utf8.size() * 2 + 16, '\0');
+  char* in = const_cast<char*>(utf8.data());
+  size_t in_left = utf8.size(), out_left = out.size();
+  char* o = out.data();
+  const size_t n = iconv(cd, &in, &in_left, &o, &out_left);
+  iconv_close(cd);
+  Require(n != static_cast<size_t>(-1), "not representable in CP932: " + utf8);
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+constexpr char kCsvHead[] = "名称,種別,所管課コード,機密性,完全性,可用性,取扱制限,保管場所\r\n";
+
+Reply PostCsv(Person& p, const std::string& bytes, const std::string& query = "",
+              const std::string& type = "text/csv") {
+  return p.client->Send("POST", "/api/v1/assets/import" + query, bytes, Csrf::kSend, {"Content-Type: " + type});
+}
+
+// The errors[] of a problem as "row field code column".
+std::vector<std::string> RowErrors(const Reply& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.doc.value("errors", json::array()))
+    out.push_back(std::to_string(e.value("row", 0)) + " " + e.value("field", "") + " " + e.value("code", "") + " " +
+                  e.value("column", ""));
+  return out;
+}
+
+TEST_F(AssetsTest, Cp932CsvFromExcelIsImportedWholeAndLogged) {
+  const int64_t before = AssetCount();
+  const int64_t imports = ImportsLogged();
+  const std::string name1 = UniqueLogin("住民税台帳"), name2 = UniqueLogin("会議録");
+  const std::string csv = std::string(kCsvHead) + name1 + ",電子データ," + code_a_ + ",3,2,2,複製禁止、持出禁止,サーバ室\r\n" +
+                          "\"" + name2 + "\",紙文書," + code_a_ + ",機密性2,１,1,,\"書庫,2段目\"\r\n";
+  // Shift_JIS declared in the Content-Type, as a browser or a script might send it.
+  Reply r = PostCsv(*manager_, ToCp932(csv), "?file_name=" + std::string("%E5%8F%B0%E5%B8%B3.csv"),
+                    "text/csv; charset=Shift_JIS");
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  EXPECT_EQ(r.doc["imported"], 2);
+  EXPECT_EQ(r.doc["encoding"], "cp932");
+  ASSERT_EQ(r.doc["ids"].size(), 2u);
+  EXPECT_EQ(AssetCount(), before + 2);
+  Reply first = manager_->client->Get("/api/v1/assets/" + r.doc["ids"][0].get<std::string>());
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.doc["name"], name1);
+  EXPECT_EQ(first.doc["label"], "機密性3・完全性2・可用性2");
+  EXPECT_EQ(first.doc["handling"], json::array({"複製禁止", "持出禁止"}));
+  Reply second = manager_->client->Get("/api/v1/assets/" + r.doc["ids"][1].get<std::string>());
+  EXPECT_EQ(second.doc["location"], "書庫,2段目") << "a quoted cell keeps its comma";
+  EXPECT_EQ(second.doc["integrity"], 1);
+  // Without a declared charset the bytes decide: CP932 again, then UTF-8 with a BOM.
+  const std::string third = std::string(kCsvHead) + UniqueLogin("自動判定") + ",端末," + code_a_ + ",1,1,1,,\r\n";
+  Reply sniffed = PostCsv(*manager_, ToCp932(third), "", "application/octet-stream");
+  ASSERT_EQ(sniffed.status, 201) << sniffed.Describe();
+  EXPECT_EQ(sniffed.doc["encoding"], "cp932");
+  Reply bom = PostCsv(*manager_, "\xEF\xBB\xBF" + std::string(kCsvHead) + UniqueLogin("BOM付き") + ",端末," + code_a_ +
+                                     ",1,1,1,,\r\n");
+  ASSERT_EQ(bom.status, 201) << bom.Describe();
+  EXPECT_EQ(bom.doc["encoding"], "utf-8");
+  // One asset.import per file, with what identifies the file; the chain holds.
+  json log = AuditLog("action=asset.import&per_page=200");
+  EXPECT_EQ(static_cast<int64_t>(log["items"].size()), imports + 3);
+  bool named = false;
+  for (const auto& e : log["items"])
+    named |= e["detail"].value("file_name", "") == "台帳.csv" && e["detail"]["rows"] == 2 &&
+             e["detail"]["sha256"].get<std::string>().size() == 64;
+  EXPECT_TRUE(named) << log.dump();
+  ProcResult v = server_->LogVerify();
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+}
+
+TEST_F(AssetsTest, ARejectedRowStopsTheWholeFileAndEveryProblemIsNamed) {
+  const int64_t before = AssetCount();
+  const int64_t imports = ImportsLogged();
+  const std::string csv = std::string(kCsvHead) + UniqueLogin("正常") + ",電子データ," + code_a_ + ",2,1,1,,\r\n" +
+                          ",宇宙船,no-such-code,4,高,1,,\r\n" +                       // row 3: five problems
+                          UniqueLogin("他課") + ",端末," + code_b_ + ",1,1,1,,\r\n" +  // row 4: not the manager's section
+                          "\r\n" +                                                      // row 5: blank, skipped
+                          UniqueLogin("正常2") + ",端末," + code_a_ + ",1,1,1,,=cmd()\r\n";
+  Reply r = PostCsv(*manager_, csv);
+  ASSERT_TRUE(IsProblem(r, 422, "validation_failed")) << r.Describe();
+  EXPECT_EQ(RowErrors(r), (std::vector<std::string>{"3 integrity not_a_number 完全性",
+                                                    "3 owner_org_unit_id not_found 所管課コード", "3 name required 名称",
+                                                    "3 kind not_allowed 種別", "3 confidentiality out_of_range 機密性",
+                                                    "4 owner_org_unit_id forbidden 所管課コード"}))
+      << r.body;
+  EXPECT_NE(r.doc["detail"].get<std::string>().find("4 行のうち 2 行"), std::string::npos) << r.doc["detail"];
+  EXPECT_EQ(AssetCount(), before) << "nothing half-imported";
+  EXPECT_EQ(ImportsLogged(), imports);
+  // A dry run of the same file answers the same and writes nothing; of a good file, the count.
+  Reply dry = PostCsv(*manager_, csv, "?dry_run=true");
+  EXPECT_TRUE(IsProblem(dry, 422, "validation_failed"));
+  Reply good = PostCsv(*manager_, std::string(kCsvHead) + UniqueLogin("確認") + ",端末," + code_a_ + ",1,1,1,,\r\n",
+                       "?dry_run=true");
+  ASSERT_EQ(good.status, 200) << good.Describe();
+  EXPECT_EQ(good.doc["dry_run"], true);
+  EXPECT_EQ(good.doc["rows"], 1);
+  EXPECT_EQ(AssetCount(), before);
+}
+
+TEST_F(AssetsTest, BadFilesAndParametersAreNamedAndChangeNothing) {
+  const int64_t before = AssetCount();
+  const std::string ok_row = UniqueLogin("x") + ",端末," + code_a_ + ",1,1,1,,\r\n";
+  EXPECT_TRUE(Refused(PostCsv(*manager_, ""), "file", "empty"));
+  EXPECT_TRUE(Refused(PostCsv(*manager_, kCsvHead), "file", "empty"));
+  EXPECT_TRUE(Refused(PostCsv(*manager_, std::string(kCsvHead) + ok_row, "?encoding=latin1"), "encoding", "not_allowed"));
+  EXPECT_TRUE(Refused(PostCsv(*manager_, std::string(kCsvHead) + ok_row, "?dry_run=maybe"), "dry_run", "wrong_type"));
+  EXPECT_TRUE(Refused(PostCsv(*manager_, std::string(kCsvHead) + ok_row, "?file_name=a%00b"), "file_name"));
+  // CP932 bytes declared as UTF-8; an unterminated quote; a header nobody knows.
+  Reply bytes = PostCsv(*manager_, ToCp932(std::string(kCsvHead) + ok_row), "?encoding=utf-8");
+  EXPECT_TRUE(Refused(bytes, "file", "invalid_encoding"));
+  EXPECT_EQ(bytes.doc["errors"][0]["row"], 1);
+  Reply quote = PostCsv(*manager_, std::string(kCsvHead) + ok_row + "\"unterminated,端末\r\n");
+  EXPECT_TRUE(Refused(quote, "file", "malformed_csv"));
+  EXPECT_EQ(quote.doc["errors"][0]["row"], 3);
+  Reply header = PostCsv(*manager_, "名称,種別,所管課コード,機密性,完全性,可用性,秘密の列\r\n" + ok_row);
+  EXPECT_EQ(RowErrors(header), std::vector<std::string>{"1 header unknown_column 秘密の列"});
+  Reply json_body = manager_->client->Post("/api/v1/assets/import", json{{"name", "x"}});
+  EXPECT_TRUE(Refused(json_body, "header") || Refused(json_body, "file")) << json_body.Describe();
+  // Over 1 MiB is fine for an import (the JSON limit is not the upload limit), over 8 MiB is not.
+  std::string big = kCsvHead;
+  const std::string shelf(120, 'S');
+  while (big.size() < 1200 * 1024) big += UniqueLogin("大量") + "," + "端末," + code_a_ + ",1,1,1,," + shelf + "\r\n";
+  Reply large = PostCsv(*manager_, big, "?dry_run=true");
+  ASSERT_EQ(large.status, 200) << large.Describe();
+  EXPECT_GT(large.doc["rows"].get<int64_t>(), 5000);
+  Reply huge = PostCsv(*manager_, std::string(9 * 1024 * 1024, 'x'));
+  EXPECT_TRUE(IsProblem(huge, 413, "payload_too_large")) << huge.Describe();
+  // No CSRF token; no right to register at all.
+  EXPECT_TRUE(IsProblem(manager_->client->Send("POST", "/api/v1/assets/import", std::string(kCsvHead) + ok_row,
+                                               Csrf::kOmit, {"Content-Type: text/csv"}),
+                        403, "csrf_failed"));
+  EXPECT_TRUE(IsProblem(PostCsv(*csirt_, std::string(kCsvHead) + ok_row), 403, "forbidden"));
+  EXPECT_EQ(AssetCount(), before);
+}
+
+TEST_F(AssetsTest, ExportIsAnExcelWorkbookOfWhatTheReaderSeesAndIsLogged) {
+  json open = CreateAsset(*manager_, ValidAsset(UniqueLogin("出力2")));
+  json secret = ValidAsset(UniqueLogin("出力3"));
+  secret["confidentiality"] = 3;
+  secret = CreateAsset(*manager_, secret);
+  Reply xlsx = auditor_->client->Get("/api/v1/assets/export");
+  ASSERT_EQ(xlsx.status, 200) << xlsx.Describe();
+  EXPECT_EQ(xlsx.ContentType(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_NE(xlsx.Header("content-disposition").find(".xlsx"), std::string::npos);
+  EXPECT_EQ(xlsx.Header("cache-control"), "no-store");
+  EXPECT_EQ(xlsx.body.substr(0, 4), std::string("PK\x03\x04", 4));
+  // CSV: UTF-8 with BOM, Japanese headings; CSIRT (city-wide, no read_restricted) never sees
+  // the 機密性3 asset in a file either.
+  Reply csv = csirt_->client->Get("/api/v1/assets/export?format=csv&owner_org_unit_id=" + section_a_);
+  ASSERT_EQ(csv.status, 200) << csv.Describe();
+  EXPECT_EQ(csv.body.substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_EQ(csv.body.substr(3, csv.body.find("\r\n") - 3),
+            "\"管理番号\",\"名称\",\"種別\",\"所管課コード\",\"所管課\",\"機密性\",\"完全性\",\"可用性\",\"格付\","
+            "\"取扱制限\",\"保管場所\",\"情報システム\",\"状態\",\"更新日\",\"版\"");
+  EXPECT_NE(csv.body.find(open["name"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(csv.body.find(secret["name"].get<std::string>()), std::string::npos);
+  EXPECT_NE(csv.body.find("\"機密性2・完全性1・可用性1\""), std::string::npos);
+  Reply en = auditor_->client->Get("/api/v1/assets/export?format=csv&lang=en&per_page=1");
+  ASSERT_EQ(en.status, 200);
+  EXPECT_EQ(en.body.substr(3, 12), "\"ID\",\"Name\",");
+  // The export went into the log with its filter.
+  json log = AuditLog("action=asset.export&per_page=200");
+  bool filtered = false;
+  for (const auto& e : log["items"]) filtered |= e["detail"]["filter"].value("owner_org_unit_id", "") == section_a_;
+  EXPECT_TRUE(filtered) << log.dump();
+  // What the export writes, the import reads (here as a dry run: it would register copies).
+  Reply again = PostCsv(*manager_, csv.body, "?dry_run=true");
+  ASSERT_EQ(again.status, 200) << again.Describe();
+  EXPECT_GE(again.doc["rows"].get<int64_t>(), 1);
+  // Bad parameters; no permission to read assets at all.
+  EXPECT_TRUE(Refused(auditor_->client->Get("/api/v1/assets/export?format=pdf"), "format", "not_allowed"));
+  EXPECT_TRUE(Refused(auditor_->client->Get("/api/v1/assets/export?lang=fr"), "lang", "not_allowed"));
+  EXPECT_TRUE(Refused(auditor_->client->Get("/api/v1/assets/export?state=lost"), "state", "not_allowed"));
+  Person nobody = NewSignedIn("nob", {});
+  EXPECT_TRUE(IsProblem(nobody.client->Get("/api/v1/assets/export"), 403, "forbidden"));
+}
+
+TEST_F(AssetsTest, TheImportTemplateHasTheImportableHeadings) {
+  Reply t = staff_a_->client->Get("/api/v1/assets/import-template");
+  ASSERT_EQ(t.status, 200) << t.Describe();
+  EXPECT_EQ(t.body, "\xEF\xBB\xBF\"名称\",\"種別\",\"所管課コード\",\"所管課\",\"機密性\",\"完全性\",\"可用性\",\"取扱制限\","
+                    "\"保管場所\",\"情報システム\"\r\n");
+  Reply en = staff_a_->client->Get("/api/v1/assets/import-template?lang=en");
+  EXPECT_EQ(en.body.substr(3, 8), "\"Name\",\"");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -368,7 +369,10 @@ Reply Client::Send(const std::string& method, const std::string& path, const std
   }
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Expect:");
-  if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
+  const bool typed = std::any_of(extra_headers.begin(), extra_headers.end(), [](const std::string& h) {
+    return h.size() > 13 && strncasecmp(h.c_str(), "content-type:", 13) == 0;
+  });
+  if (body && !typed) headers = curl_slist_append(headers, "Content-Type: application/json");
   if (!cookie.empty()) headers = curl_slist_append(headers, ("Cookie: " + std::string(kCookieName) + "=" + cookie).c_str());
   if (method != "GET" && method != "HEAD") {
     if (csrf == Csrf::kSend && !csrf_token.empty()) {
