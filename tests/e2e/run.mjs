@@ -14,7 +14,9 @@
 // with kobe:3.2.10ア); a denied personal-device request (policy_denied,
 // kobe:7.1.1カ(2)); what a person without permissions is offered, the
 // idle-timeout return to login, keyboard use of dialogs, and no CSP violation
-// or script error anywhere. Every page is
+// or script error anywhere; the register exported to Excel, a Shift_JIS (CP932) CSV
+// imported after its check, and a rejected file whose rows and columns are named while
+// nothing is registered. Every page is
 // photographed in Japanese and English.
 //
 // Environment:
@@ -27,6 +29,7 @@
 //
 // Exit status 0 when every step passed; 1 with the failing step named otherwise.
 
+import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -943,6 +946,94 @@ async function main() {
       await pc.goto(`${BASE}/requests?scope=all`)
       await pc.waitForSelector('[data-testid="requests-table"]')
       await shotBoth(pc, 'requests-all')
+    })
+
+    await step('the register as a file: Excel export, a CP932 CSV import, a rejected file with its rows named', async () => {
+      const units = await apiOk(pc, 'GET', '/org-units?per_page=1000')
+      const section = units.items.find((u) => u.id === sectionId)
+      expect(section && section.code, 'the section chief cannot see the section')
+      const total = async () => (await apiOk(pc, 'GET', '/assets?per_page=1')).total
+      await pc.goto(`${BASE}/information-assets`)
+      await pc.waitForSelector('[data-testid="assets-table"]')
+
+      // The Excel export: a download of an .xlsx workbook (a ZIP: it starts with PK).
+      const href = await pc.getAttribute('[data-testid="assets-export-xlsx"]', 'href')
+      expect(href.startsWith('/api/v1/assets/export?') && href.includes('format=xlsx') && href.includes('lang=ja'), `Excel export link: ${href}`)
+      const [download] = await Promise.all([pc.waitForEvent('download'), pc.click('[data-testid="assets-export-xlsx"]')])
+      const fileName = download.suggestedFilename()
+      expect(fileName.endsWith('.xlsx'), `the Excel export is named ${fileName}`)
+      const workbook = fs.readFileSync(await download.path())
+      expect(workbook.subarray(0, 2).toString('latin1') === 'PK', `the Excel export is not a workbook: ${workbook.subarray(0, 8).toString('hex')}`)
+      await setLang(pc, 'en')
+      await eventually(async () => (await pc.getAttribute('[data-testid="assets-export-csv"]', 'href')).includes('lang=en'), 'the CSV export does not follow the language')
+      await setLang(pc, 'ja')
+
+      // Two good rows, saved as Excel's "CSV (comma delimited)" does in Japan: CP932.
+      const heading = '名称,種別,所管課コード,所管課,機密性,完全性,可用性,取扱制限,保管場所,情報システム'
+      const good = ['固定資産課税台帳（紙）', '窓口受付端末 1 号機']
+      const csv = [
+        heading,
+        `${good[0]},紙文書,${section.code},,機密性2,2,1,複製禁止、持出禁止,書庫 B-3,`,
+        `${good[1]},端末,${section.code},${section.name},1,1,2,,窓口カウンター,`,
+      ].join('\r\n') + '\r\n'
+      const sjis = execFileSync('iconv', ['-f', 'UTF-8', '-t', 'CP932'], { input: Buffer.from(csv, 'utf8') })
+      expect(!sjis.equals(Buffer.from(csv, 'utf8')) && sjis.toString('utf8').includes('\ufffd'), 'iconv did not make CP932 bytes')
+      const before = await total()
+      await pc.click('[data-testid="assets-import"]')
+      await pc.waitForSelector('dialog[open] [data-testid="import-file"]')
+      const tplHref = await pc.getAttribute('[data-testid="import-template"]', 'href')
+      expect(tplHref === '/api/v1/assets/import-template?lang=ja', `template link: ${tplHref}`)
+      await shotInDialogBoth(pc, 'asset-import-dialog')
+      await pc.setInputFiles('[data-testid="import-file"]', { name: '資産台帳_窓口.csv', mimeType: 'text/csv', buffer: sjis })
+      await expectText(pc, '[data-testid="import-file-name"]', '資産台帳_窓口.csv')
+      await pc.selectOption('[data-testid="import-encoding"]', 'cp932')
+      expect(await pc.isDisabled('[data-testid="import-submit"]'), 'import is offered before the check')
+      await pc.click('[data-testid="import-check"]')
+      await expectText(pc, '[data-testid="import-ready"] .alert-title', msg(ja, 'asset_import.ready', { n: 2 }))
+      await eventually(async () => !(await pc.isDisabled('[data-testid="import-submit"]')), 'import is not offered after a good check')
+      expect((await total()) === before, 'the check registered assets')
+      await shotInDialogBoth(pc, 'asset-import-ready')
+      await pc.click('[data-testid="import-submit"]')
+      await pc.waitForFunction(() => !document.querySelector('dialog[open]'))
+      await expectText(pc, '[data-testid="status-message"]', msg(ja, 'asset_import.done', { n: 2 }))
+      for (const name of good) await pc.locator(`tr[data-asset-name="${name}"]`).waitFor()
+      expect((await total()) === before + 2, 'the import did not register exactly two assets')
+      const paper = (await apiOk(pc, 'GET', `/assets?q=${encodeURIComponent(good[0])}`)).items[0]
+      expect(paper.kind === 'paper_document' && paper.owner_org_unit_id === sectionId && paper.confidentiality === 2 && paper.integrity === 2,
+        `the imported asset: ${JSON.stringify(paper)}`)
+      expect(JSON.stringify(paper.handling) === JSON.stringify(['複製禁止', '持出禁止']), `imported handling: ${JSON.stringify(paper.handling)}`)
+      await shotBoth(pc, 'assets-imported')
+      const logged = await apiOk(page, 'GET', '/audit-log?action=asset.import')
+      expect(logged.items.some((e) => e.detail?.encoding === 'cp932' && e.detail?.file_name === '資産台帳_窓口.csv' && e.detail?.rows === 2),
+        `the import is not in the operation log: ${JSON.stringify(logged.items)}`)
+
+      // A UTF-8 file with one good row and one bad (a level the pack lacks, an unknown section):
+      // both problems named by row and heading, and nothing registered.
+      const bad = [
+        heading,
+        `正しい行の資産,電子データ,${section.code},,2,1,1,,,`,
+        `誤りのある資産,電子データ,NO-SUCH-${stamp},,9,1,1,,,`,
+      ].join('\n') + '\n'
+      await pc.click('[data-testid="assets-import"]')
+      await pc.waitForSelector('dialog[open] [data-testid="import-file"]')
+      await pc.setInputFiles('[data-testid="import-file"]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad, 'utf8') })
+      await pc.click('[data-testid="import-check"]')
+      await pc.waitForSelector('[data-testid="import-errors"]')
+      await expectText(pc, '[data-testid="import-rejected"] .alert-title', msg(ja, 'asset_import.rows_rejected', { rows: 2, rejected: 1 }))
+      const errorRows = pc.locator('[data-testid="import-errors"] tbody tr')
+      await eventually(async () => (await errorRows.count()) === 2, async () => `rejected rows: ${await errorRows.allInnerTexts()}`)
+      const bad3 = await pc.locator('[data-testid="import-errors"] tr[data-row="3"]').allInnerTexts()
+      expect(bad3.length === 2, `row 3 is not named twice: ${bad3.join(' / ')}`)
+      expect(bad3.some((r) => r.includes('機密性') && r.includes(msg(ja, 'asset_import.codes.out_of_range_levels', { levels: '1、2、3' }))),
+        `the bad level is not named: ${bad3.join(' / ')}`)
+      expect(bad3.some((r) => r.includes('所管課コード') && r.includes(msg(ja, 'asset_import.codes.not_found'))), `the unknown section is not named: ${bad3.join(' / ')}`)
+      expect((await pc.locator('[data-testid="import-errors"] tr[data-row="2"]').count()) === 0, 'the good row is listed as rejected')
+      expect(await pc.isDisabled('[data-testid="import-submit"]'), 'import is offered for a rejected file')
+      await shotInDialogBoth(pc, 'asset-import-errors')
+      await pc.keyboard.press('Escape')
+      await pc.waitForFunction(() => !document.querySelector('dialog[open]'))
+      expect((await total()) === before + 2, 'a rejected file registered assets')
+      expect((await pc.locator('tr[data-asset-name="正しい行の資産"]').count()) === 0, 'a row of a rejected file is listed')
       await ctxS.close()
       await ctxC.close()
     })

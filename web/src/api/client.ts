@@ -57,9 +57,19 @@ export function buildQuery(query?: RequestOptions['query']): string {
   return s ? `?${s}` : ''
 }
 
-export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+/** A request body as it goes on the wire: JSON text, or a file's bytes with their own type. */
+interface Payload {
+  data: BodyInit
+  contentType: string
+}
+
+/** Bytes a raw-body request can carry (a file as chosen, or read into memory). */
+export type RawBody = Blob | ArrayBuffer | Uint8Array<ArrayBuffer>
+
+// The one code path of every call: CSRF header, problem documents, 401 and activity hooks.
+async function send<T>(method: string, path: string, payload: Payload | undefined, opts: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (payload !== undefined) headers['Content-Type'] = payload.contentType
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken
 
   let res: Response
@@ -67,7 +77,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     res = await fetch(`/api/v1${path}${buildQuery(opts.query)}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: payload?.data,
       credentials: 'same-origin',
       cache: 'no-store',
     })
@@ -98,10 +108,22 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   return (text ? JSON.parse(text) : undefined) as T
 }
 
+/** A call with a JSON body (or none). */
+export function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  return send<T>(method, path, body === undefined ? undefined : { data: JSON.stringify(body), contentType: 'application/json' }, opts)
+}
+
+/** A call whose body is sent as is (an uploaded file), with its content type. */
+export function requestRaw<T>(method: string, path: string, body: RawBody, contentType: string, opts: RequestOptions = {}): Promise<T> {
+  return send<T>(method, path, { data: body, contentType }, opts)
+}
+
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
   post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body ?? {}, opts),
   put: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, body ?? {}, opts),
   patch: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body ?? {}, opts),
   del: <T>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, undefined, opts),
+  /** POST of a file's bytes, e.g. a CSV as `text/csv`. */
+  postRaw: <T>(path: string, body: RawBody, contentType: string, opts?: RequestOptions) => requestRaw<T>('POST', path, body, contentType, opts),
 }

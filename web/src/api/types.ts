@@ -234,6 +234,19 @@ export type VerifyAnswer =
 export interface ProblemError {
   field: string
   code: string
+  /** In an imported file: the row as a spreadsheet numbers it (the header is row 1). */
+  row?: number
+  /** In an imported file: the column's heading as the file writes it. */
+  column?: string
+}
+
+/** POST /assets/import: a dry run's answer, or (201) the import's. */
+export interface AssetImportAnswer {
+  dry_run: boolean
+  rows: number
+  encoding: string
+  imported?: number
+  ids?: string[]
 }
 
 export interface Problem {
