@@ -77,7 +77,7 @@ CoverageReport Coverage(const PolicyPack& pack, const std::map<std::string, std:
       for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
         const size_t end = pos + needle.size();
         const bool whole = end >= text.size() || text[end] == '"' || text[end] == '\'' || text[end] == ' ' ||
-                           text[end] == ')' || text[end] == ',' || text[end] == '\n' || text[end] == '`';
+                           text[end] == ')' || text[end] == ',' || text[end] == ';' || text[end] == '\n' || text[end] == '`';
         if (whole) {
           c.tests.push_back(path);
           break;

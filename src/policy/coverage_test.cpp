@@ -14,6 +14,8 @@ TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
   std::map<std::string, std::string> tests = {
       {"a_test.cpp", R"x(EXPECT_EQ(r.clause, "kobe:7.1.1カ(2)");)x"},
       {"b_test.cpp", R"x(EXPECT_EQ(r.clause, "kobe:7.1.1");)x"},  // a different, shorter clause
+      {"c_test.cpp", "// suspension ends sessions (kobe:6.4.2ア, kobe:7.4.1ウ; seed 004)"},  // a list in a comment
+      {"d_test.cpp", "// kobe:7.4.1ウア is no clause"},
   };
   CoverageReport rep = Coverage(*pack, tests);
   const CoveredClause* device = nullptr;
@@ -25,6 +27,8 @@ TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
   ASSERT_NE(device, nullptr);
   EXPECT_EQ(device->handling, "enforced");
   EXPECT_EQ(device->tests, std::vector<std::string>{"a_test.cpp"});
+  for (const auto& c : rep.clauses)
+    if (c.clause == "7.4.1ウ") EXPECT_EQ(c.tests, std::vector<std::string>{"c_test.cpp"});
   ASSERT_NE(take_out, nullptr);
   EXPECT_TRUE(take_out->tests.empty());
   int total = 0;

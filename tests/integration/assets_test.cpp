@@ -1,7 +1,7 @@
 // The asset register and the information system ledger through the real server: labels from
 // the pack, who sees what (kobe:4.2オ(2)), who registers and edits (kobe:4.2ウ(2)), optimistic
 // locking, the state that only requests move, the history, and bad input of every kind — each a
-// problem naming the field, with nothing changed (kobe:4.1, 4.2, 8.3.1ウ, 8.3.5).
+// problem naming the field, with nothing changed (kobe:4.1, kobe:4.2, kobe:8.3.1ウ, kobe:8.3.5).
 #include <iconv.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // Operations and the operation log over the API: security headers, /healthz, /readyz,
 // /metrics, GET /audit-log with its filters and paging, /verify and the CSV export
-// (kobe:8.1.7, 8.1.12ウ; seed 002 4③).
+// (kobe:8.1.7, kobe:8.1.12ウ; seed 002 4③).
 #include <regex>
 #include <set>
 #include <sstream>

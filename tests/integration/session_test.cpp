@@ -1,6 +1,6 @@
 // Sign-in and the session: the login answer, identical 401s, lockout, forced password change,
 // password rules, TOTP enrolment and replay, CSRF on every state-changing route, logout, and
-// suspension ending sessions (kobe:6.4.2ア, 7.4.1ウ, 7.4.3, 8.2.5; seed 004 第10(5)).
+// suspension ending sessions (kobe:6.4.2ア, kobe:7.4.1ウ, kobe:7.4.3, kobe:8.2.5; seed 004 第10(5)).
 #include <atomic>
 #include <regex>
 #include <set>

@@ -1,6 +1,6 @@
 // The ID lifecycle (create, suspend, resume, reset, delete — never reused), contractor expiry,
 // org units, role assignments with scope, separation of duties and delegation, and scope
-// checks on every user route (kobe:3.2.10, 7.4.1ウ, 8.2.1イ, 8.2.6イ; seed 004 第10(5)).
+// checks on every user route (kobe:3.2.10, kobe:7.4.1ウ, kobe:8.2.1イ(2), kobe:8.2.6イ; seed 004 第10(5)).
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -385,7 +385,7 @@ TEST_F(UsersTest, DelegationNeedsADelegatorHoldingTheSameRoleAndScope) {
 }
 
 // Scope: an information_manager of one section, an information_officer of its bureau, and a
-// staff member see and touch only what their scope covers (kobe:3.2.5, 3.2.6).
+// staff member see and touch only what their scope covers (kobe:3.2.5, kobe:3.2.6).
 class ScopeTest : public ApiTest {
  protected:
   static void SetUpTestSuite() {
