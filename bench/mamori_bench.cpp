@@ -84,7 +84,7 @@ struct Options {
   int http_seconds = 10;         // each wrk run
   double append_seconds = 5;     // each append run
   int64_t verify_entries = 1000000;
-  int append_threads = 4;
+  int append_threads = 32;      // concurrent writers, as a busy server has them
   int login_connections = 8;
   int get_connections = 32;
   int org_units = 510;           // added for the GET scaling diagnostic; 0 = none
@@ -106,7 +106,7 @@ void Usage() {
       "  --cpu-seconds N        length of each raw Argon2id run (default 5)\n"
       "  --append-seconds N     length of each append run (default 5)\n"
       "  --verify-entries N     operation-log entries written, then verified (default 1000000)\n"
-      "  --append-threads N     writer threads for one-append-per-transaction (default 4)\n"
+      "  --append-threads N     writer threads for one-append-per-transaction (default 32)\n"
       "  --login-connections N  wrk connections for logins (default 8)\n"
       "  --get-connections N    wrk connections for GET (default 32)\n"
       "  --org-units N          org units added for the GET scaling diagnostic (default 510, 0 = none)\n"

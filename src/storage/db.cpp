@@ -98,4 +98,85 @@ Status Database::BeginWrite(Connection& c) {
   return Ok();
 }
 
+namespace {
+
+// Most transactions one commit carries: enough to turn a disk flush per request into one per
+// burst, few enough that a group stays short.
+constexpr size_t kMaxGroup = 256;
+
+// Set while this thread runs a group, so a nested Write fails instead of waiting for itself.
+thread_local bool t_in_group = false;
+
+}  // namespace
+
+Status Database::RunWrite(const std::function<bool(Connection&)>& run) {
+  if (t_in_group) return StorageError("write", "Write called inside a write transaction");
+  WriteJob job;
+  job.run = &run;
+  std::unique_lock lock(write_mu_);
+  write_queue_.push_back(&job);
+  while (!job.done) {
+    if (write_leader_) {
+      write_cv_.wait(lock);
+      continue;
+    }
+    // Lead: take everyone waiting (this job included) and run them as one transaction.
+    write_leader_ = true;
+    std::vector<WriteJob*> group;
+    while (!write_queue_.empty() && group.size() < kMaxGroup) {
+      group.push_back(write_queue_.front());
+      write_queue_.pop_front();
+    }
+    lock.unlock();
+    RunGroup(group);
+    lock.lock();
+    for (WriteJob* j : group) j->done = true;
+    write_leader_ = false;
+    write_cv_.notify_all();
+  }
+  return job.status;
+}
+
+void Database::RunGroup(const std::vector<WriteJob*>& group) {
+  auto fail_all = [&](const Error& e) {
+    for (WriteJob* j : group) j->status = e;
+  };
+  auto conn = Acquire();
+  if (!conn.ok()) return fail_all(conn.error());
+  Connection& c = **conn;
+  if (auto st = BeginWrite(c); !st.ok()) return fail_all(st.error());
+  t_in_group = true;
+  struct Reset {
+    ~Reset() { t_in_group = false; }
+  } reset;
+  // A lone transaction needs no savepoint: it commits or rolls back as a whole.
+  const bool alone = group.size() == 1;
+  size_t kept = 0;
+  for (WriteJob* j : group) {
+    if (!alone) {
+      if (auto st = c.ExecScript("SAVEPOINT mamori_write"); !st.ok()) {
+        c.Rollback();
+        return fail_all(st.error());
+      }
+    }
+    const bool ok = (*j->run)(c);
+    if (ok) ++kept;
+    if (alone) break;
+    auto st = c.ExecScript(ok ? "RELEASE SAVEPOINT mamori_write"
+                              : "ROLLBACK TO SAVEPOINT mamori_write; RELEASE SAVEPOINT mamori_write");
+    if (!st.ok()) {
+      c.Rollback();
+      return fail_all(st.error());
+    }
+  }
+  if (kept == 0) {
+    c.Rollback();
+    return;
+  }
+  if (auto st = c.Commit(); !st.ok()) {
+    c.Rollback();
+    fail_all(st.error());
+  }
+}
+
 }  // namespace mamori::storage

@@ -5,9 +5,12 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -87,31 +90,34 @@ class Database {
   const std::string& url() const { return url_; }
   Result<PooledConnection> Acquire();
 
-  // Runs `fn(conn)` in a write transaction: commits when it returns OK, rolls back on an
-  // error or an exception, so a failed request leaves nothing behind. Every write
-  // transaction first takes the operation-log head lock: writes are serialised in log order.
+  // Runs `fn(conn)` in a write transaction: its changes commit when it returns OK and are
+  // rolled back on an error or an exception, so a failed request leaves nothing behind. Every
+  // write transaction first takes the operation-log head lock: writes are serialised in log
+  // order.
+  //
+  // Group commit: writers that arrive while another transaction is committing wait, and the
+  // next of them runs all waiting `fn`s one after another in one transaction, each inside its
+  // own savepoint, and commits them with one disk flush. A `fn` that fails is rolled back to
+  // its savepoint and the others are unaffected; the order is the same as if each had run
+  // alone. `fn` must not call Write itself (that answers an internal error).
   template <typename Fn>
   auto Write(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     using R = decltype(fn(std::declval<Connection&>()));
-    auto conn = Acquire();
-    if (!conn.ok()) return R(std::move(conn).error());
-    Connection& c = **conn;
-    if (auto st = BeginWrite(c); !st.ok()) return R(std::move(st).error());
-    try {
-      R result = fn(c);
-      if (result.ok()) {
-        if (auto st = c.Commit(); !st.ok()) {
-          c.Rollback();
-          return R(std::move(st).error());
-        }
-      } else {
-        c.Rollback();
+    std::optional<R> result;
+    std::exception_ptr thrown;
+    Status st = RunWrite([&](Connection& c) {
+      try {
+        result.emplace(fn(c));
+        return result->ok();
+      } catch (...) {
+        thrown = std::current_exception();
+        return false;
       }
-      return result;
-    } catch (...) {
-      c.Rollback();
-      throw;
-    }
+    });
+    if (thrown) std::rethrow_exception(thrown);
+    if (result && !result->ok()) return std::move(*result);  // its own error; none of it committed
+    if (!st.ok()) return R(std::move(st).error());             // begin or commit failed
+    return std::move(*result);
   }
 
   // Runs `fn(conn)` on a pooled connection without a transaction (reads).
@@ -133,11 +139,24 @@ class Database {
   Status BeginWrite(Connection& c);
   void Release(std::unique_ptr<Connection> conn);
 
+  // One caller's work in a group commit: `run` answers whether its changes may stay.
+  struct WriteJob {
+    const std::function<bool(Connection&)>* run = nullptr;
+    Status status = Ok();  // begin, savepoint or commit failures of the group
+    bool done = false;
+  };
+  Status RunWrite(const std::function<bool(Connection&)>& run);
+  void RunGroup(const std::vector<WriteJob*>& group);
+
   Dialect dialect_;
   std::string url_;
   int max_connections_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::mutex write_mu_;
+  std::condition_variable write_cv_;
+  std::deque<WriteJob*> write_queue_;
+  bool write_leader_ = false;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;
 };

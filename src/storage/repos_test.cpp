@@ -276,6 +276,53 @@ TEST_P(StorageTest, ConcurrentWritersAreSerialised) {
   EXPECT_EQ(head->first, 80);  // no lost update of the head
 }
 
+TEST_P(StorageTest, GroupCommitKeepsEachTransactionWholeOrGone) {
+  // Many writers at once share commits; every third one fails after writing (half of those
+  // on a failed statement — a duplicate login — which aborts a PostgreSQL transaction until
+  // its savepoint is rolled back). The others land whole, the failed ones leave nothing, and
+  // the head advanced exactly once per kept transaction, in one order.
+  ASSERT_TRUE(db_->Write([&](Connection& c) { return UserRepo(c).Insert(User("taken", "taken")); }).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> kept{0}, refused{0}, wrong{0};
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const int n = t * 20 + i;
+        const std::string id = "g" + std::to_string(n);
+        auto st = db_->Write([&](Connection& c) -> Status {
+          MAMORI_ASSIGN(auto head, AuditRepo(c).Head());
+          MAMORI_TRY(UserRepo(c).Insert(User(id, "login" + id)));
+          MAMORI_TRY(AuditRepo(c).SetHead(head.first + 1, id));
+          if (n % 3 == 1) return Error::Conflict("refused after writing");
+          if (n % 3 == 2 && n % 2 == 0) return UserRepo(c).Insert(User(id + "x", "taken"));
+          return Ok();
+        });
+        const bool should_fail = n % 3 == 1 || (n % 3 == 2 && n % 2 == 0);
+        if (st.ok() == should_fail) ++wrong;
+        (st.ok() ? kept : refused)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  auto users = db_->Read([&](Connection& c) { return UserRepo(c).Count({}); });
+  EXPECT_EQ(*users, kept.load() + 1);
+  auto head = db_->Read([&](Connection& c) { return AuditRepo(c).Head(); });
+  EXPECT_EQ(head->first, kept.load());
+  EXPECT_GT(refused.load(), 0);
+}
+
+TEST_P(StorageTest, AWriteInsideAWriteIsRefusedNotADeadlock) {
+  auto st = db_->Write([&](Connection& c) -> Status {
+    MAMORI_TRY(UserRepo(c).Insert(User("outer", "outer")));
+    return db_->Write([&](Connection& inner) { return UserRepo(inner).Insert(User("inner", "inner")); });
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(*db_->Read([&](Connection& c) { return UserRepo(c).Count({}); }), 0);
+  // The database is still usable afterwards.
+  EXPECT_TRUE(db_->Write([&](Connection& c) { return UserRepo(c).Insert(User("after", "after")); }).ok());
+}
+
 TEST_P(StorageTest, HostileTextIsData) {
   const std::string evil = "x'); DROP TABLE users; -- \xE2\x80\xAE ?";
   ASSERT_TRUE(db_->Write([&](Connection& c) {
