@@ -128,7 +128,14 @@ Status Database::RunWrite(const std::function<bool(Connection&)>& run) {
       write_queue_.pop_front();
     }
     lock.unlock();
-    RunGroup(group);
+    try {
+      RunGroup(group);
+    } catch (const std::exception& e) {
+      // Only the callers' work is allowed to throw, and that is caught inside; anything else
+      // must still release the waiting writers.
+      const Error err = StorageError("write group", e.what());
+      for (WriteJob* j : group) j->status = err;
+    }
     lock.lock();
     for (WriteJob* j : group) j->done = true;
     write_leader_ = false;
