@@ -2,7 +2,11 @@
 
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <future>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "common/crypto.hpp"
 #include "storage/repos.hpp"
@@ -162,17 +166,44 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
 
   MAMORI_ASSIGN(auto checkpoints, repo.Checkpoints());
   std::map<int64_t, const storage::CheckpointRecord*> by_seq;
-  int64_t prev_cp = 0;
-  for (const auto& cp : checkpoints) {
-    // A bad signature means the checkpoint itself was forged or altered.
-    auto sig = crypto::Base64Decode(cp.signature);
-    if (cp.key_id != key_.key_id || !sig ||
-        !verifier_.Verify(CheckpointMessage(cp.seq, cp.hash), *sig)) {
-      fail(prev_cp + 1, "checkpoint " + std::to_string(cp.seq) + " has an invalid signature");
+  for (const auto& cp : checkpoints) by_seq[cp.seq] = &cp;
+  // The signatures are checked on other threads while this one walks the chain: they are
+  // independent, and together they are most of the work (about 4,000 signatures per million
+  // entries). valid[i] is checkpoint i's result.
+  std::vector<char> valid(checkpoints.size(), 0);
+  std::vector<std::future<void>> checkers;
+  {
+    const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+    const size_t chunk = (checkpoints.size() + threads - 1) / std::max<size_t>(threads, 1);
+    for (size_t from = 0; from < checkpoints.size(); from += chunk) {
+      const size_t to = std::min(checkpoints.size(), from + chunk);
+      checkers.push_back(std::async(std::launch::async, [&, from, to] {
+        for (size_t i = from; i < to; ++i) {
+          const auto& cp = checkpoints[i];
+          auto sig = crypto::Base64Decode(cp.signature);
+          valid[i] = cp.key_id == key_.key_id && sig && verifier_.Verify(CheckpointMessage(cp.seq, cp.hash), *sig);
+        }
+      }));
     }
-    by_seq[cp.seq] = &cp;
-    prev_cp = cp.seq;
   }
+  // Every exit below waits for the checkers first: they read `checkpoints` and write `valid`.
+  auto signatures = [&] {
+    for (auto& f : checkers) f.get();
+    checkers.clear();
+    // A bad signature means the checkpoint itself was forged or altered: everything after the
+    // checkpoint before it is unproven.
+    for (size_t i = 0; i < checkpoints.size(); ++i)
+      if (!valid[i])
+        fail(i == 0 ? 1 : checkpoints[i - 1].seq + 1,
+             "checkpoint " + std::to_string(checkpoints[i].seq) + " has an invalid signature");
+  };
+  struct Join {
+    std::vector<std::future<void>>& f;
+    ~Join() {
+      for (auto& x : f)
+        if (x.valid()) x.wait();
+    }
+  } join{checkers};
 
   int64_t expected = 1;
   std::string prev_hash = kGenesisHash;
@@ -212,6 +243,7 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
     }));
     more = got == kBatch;
   }
+  signatures();
   if (!rep.ok) return rep;
 
   MAMORI_ASSIGN(auto head, repo.Head());
