@@ -1179,7 +1179,8 @@ void BenchVerify(const Options& o, const audit::SigningKey& key) {
       m += static_cast<int64_t>(keep.size());
     }
     const double hash = static_cast<double>(m) / Since(t1);
-    // The signed checkpoints Verify checks, one crypto::VerifyEcdsaSha256 (from the PEM) each.
+    // The signed checkpoints Verify checks, with the public key parsed once as Verify does (its
+    // checks run on other threads while the chain is walked, so this is CPU, not wall time).
     double cp_seconds = NAN;
     if (rep.ok() && rep->checkpoints > 0) {
       const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'));
@@ -1187,7 +1188,8 @@ void BenchVerify(const Options& o, const audit::SigningKey& key) {
       if (sig.ok()) {
         const int kTimes = 200;
         const auto t2 = SteadyClock::now();
-        for (int i = 0; i < kTimes; ++i) benchmark::DoNotOptimize(crypto::VerifyEcdsaSha256(key.public_pem, msg, *sig));
+        auto verifier = crypto::EcKey::FromPublicPem(key.public_pem);
+        for (int i = 0; i < kTimes && verifier.ok(); ++i) benchmark::DoNotOptimize(verifier->Verify(msg, *sig));
         cp_seconds = Since(t2) / kTimes * static_cast<double>(rep->checkpoints);
       }
     }
@@ -1196,7 +1198,8 @@ void BenchVerify(const Options& o, const audit::SigningKey& key) {
                  Rate(hash);
       std::string cps;
       if (std::isfinite(cp_seconds)) {
-        cps = ", checkpoint signature checks " + Thousands(cp_seconds, 2) + " s of the " + Thousands(secs, 2) + " s";
+        cps = ", checkpoint signature checks " + Thousands(cp_seconds, 2) + " s CPU (on other threads) beside the " +
+              Thousands(secs, 2) + " s";
         row.note += cps;
       }
       Say("breakdown, each alone: raw sqlite3_step over the same rows " + Rate(raw_scan) + ", AuditRepo::Scan " +

@@ -208,13 +208,11 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
   int64_t expected = 1;
   std::string prev_hash = kGenesisHash;
   int64_t last_good_cp = 0;
-  const int64_t kBatch = 100000;
-  bool more = true;
-  while (more && rep.ok) {
-    int64_t got = 0;
-    MAMORI_TRY(repo.Scan(expected, kBatch, [&](const storage::LogEntryRecord& e) {
-      ++got;
-      if (!rep.ok) return;
+  // One batch's checks, in seq order, with its hashes already computed.
+  auto check = [&](const std::vector<storage::LogEntryRecord>& batch, const std::vector<std::string>& hashes) {
+    for (size_t i = 0; i < batch.size() && rep.ok; ++i) {
+      const storage::LogEntryRecord& e = batch[i];
+      const std::string& h = hashes[i];
       if (e.seq != expected) {
         fail(expected, e.seq > expected ? "entry missing" : "entries out of order");
         return;
@@ -223,7 +221,6 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
         fail(e.seq, "prev_hash does not match the previous entry");
         return;
       }
-      const std::string h = EntryHash(e);
       if (h != e.hash) {
         fail(e.seq, "hash does not match the entry's contents");
         return;
@@ -240,8 +237,37 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c) const {
       prev_hash = h;
       ++rep.entries;
       ++expected;
-    }));
-    more = got == kBatch;
+    }
+  };
+  // A pipeline: this thread reads batch k+1 from the database while another hashes batch k;
+  // the checks themselves are string comparisons. (`pending` outlives `hashing`, whose
+  // destructor waits, on every way out.)
+  const int64_t kBatch = 50000;
+  std::vector<storage::LogEntryRecord> pending;
+  std::future<std::vector<std::string>> hashing;
+  int64_t scan_from = 1;
+  for (;;) {
+    std::vector<storage::LogEntryRecord> next;
+    next.reserve(static_cast<size_t>(kBatch));
+    MAMORI_TRY(repo.Scan(scan_from, kBatch, [&](storage::LogEntryRecord&& e) { next.push_back(std::move(e)); }));
+    if (hashing.valid()) {
+      check(pending, hashing.get());
+      if (!rep.ok) break;
+    }
+    if (next.empty()) break;
+    scan_from = next.back().seq + 1;
+    const bool last = static_cast<int64_t>(next.size()) < kBatch;
+    pending = std::move(next);
+    hashing = std::async(std::launch::async, [&pending] {
+      std::vector<std::string> out;
+      out.reserve(pending.size());
+      for (const auto& e : pending) out.push_back(EntryHash(e));
+      return out;
+    });
+    if (last) {
+      check(pending, hashing.get());
+      break;
+    }
   }
   signatures();
   if (!rep.ok) return rep;

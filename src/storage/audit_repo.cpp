@@ -98,7 +98,7 @@ Result<int64_t> AuditRepo::Count(const LogFilter& f) {
   return c_.QueryInt(sql, p, 0);
 }
 
-Status AuditRepo::Scan(int64_t from_seq, int64_t limit, const std::function<void(const LogEntryRecord&)>& fn) {
+Status AuditRepo::Scan(int64_t from_seq, int64_t limit, const std::function<void(LogEntryRecord&&)>& fn) {
   return c_.Query(kScan, {from_seq, limit > 0 ? limit : INT64_MAX}, [&](const Row& r) { fn(ReadEntry(r)); });
 }
 

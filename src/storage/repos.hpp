@@ -129,7 +129,7 @@ class AuditRepo {
   Result<std::vector<LogEntryRecord>> List(const LogFilter& f, const Page& page);
   Result<int64_t> Count(const LogFilter& f);
   // Streams entries in seq order from `from_seq`, `limit` at most (0 = all).
-  Status Scan(int64_t from_seq, int64_t limit, const std::function<void(const LogEntryRecord&)>& fn);
+  Status Scan(int64_t from_seq, int64_t limit, const std::function<void(LogEntryRecord&&)>& fn);
   Status InsertCheckpoint(const CheckpointRecord& c);
   Result<std::vector<CheckpointRecord>> Checkpoints();
 
