@@ -171,18 +171,7 @@ Response ExportAssets(App& app, Call& call) {
   const std::string stem = "information-assets-" + FormatDate(JstDate(app.env.clock.NowMicros()));
   Response r;
   if (format == "csv") {
-    std::string csv(kUtf8Bom);
-    std::vector<std::string> line;
-    for (const auto& c : sheet.columns) line.push_back(c.header);
-    csv += CsvLine(line);
-    for (const auto& row : sheet.rows) {
-      line.clear();
-      for (const auto& cell : row)
-        line.push_back(std::holds_alternative<int64_t>(cell) ? std::to_string(std::get<int64_t>(cell))
-                                                             : std::get<std::string>(cell));
-      csv += CsvLine(line);
-    }
-    r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
+    r = Response::Text(200, SheetCsv(sheet), "text/csv; charset=utf-8");
     r.SetHeader("Content-Disposition", "attachment; filename=\"" + stem + ".csv\"");
   } else {
     auto bytes = XlsxWorkbook(sheet);
@@ -199,9 +188,9 @@ Response ExportAssets(App& app, Call& call) {
 Response AssetImportTemplate(App& app, Call& call) {
   auto english = EnglishOf(call.req);
   if (!english.ok()) return Response::Problem(english.error());
-  std::string csv(kUtf8Bom);
-  csv += CsvLine(domain::AssetTemplateHeadings(app.env.pack.classification, *english));
-  Response r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
+  Response r = Response::Text(200, std::string(kUtf8Bom) + CsvLine(domain::AssetTemplateHeadings(
+                                                               app.env.pack.classification, *english)),
+                              "text/csv; charset=utf-8");
   r.SetHeader("Content-Disposition", "attachment; filename=\"information-assets-template.csv\"");
   return r;
 }

@@ -171,6 +171,24 @@ std::string CsvLine(const std::vector<std::string>& cells) {
   return line + "\r\n";
 }
 
+std::string SheetCellText(const SheetCell& cell) {
+  if (const auto* n = std::get_if<int64_t>(&cell)) return std::to_string(*n);
+  return std::get<std::string>(cell);
+}
+
+std::string SheetCsv(const Sheet& sheet) {
+  std::string csv(kUtf8Bom);
+  std::vector<std::string> line;
+  for (const auto& c : sheet.columns) line.push_back(c.header);
+  csv += CsvLine(line);
+  for (const auto& row : sheet.rows) {
+    line.clear();
+    for (const auto& cell : row) line.push_back(SheetCellText(cell));
+    csv += CsvLine(line);
+  }
+  return csv;
+}
+
 Result<std::string> XlsxWorkbook(const Sheet& sheet) {
   const char* env_tmp = std::getenv("TMPDIR");
   std::string dir = env_tmp && *env_tmp ? env_tmp : "/tmp";

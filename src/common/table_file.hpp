@@ -65,6 +65,11 @@ struct Sheet {
   std::vector<std::vector<SheetCell>> rows;
 };
 
+// A cell as text (numbers in decimal).
+std::string SheetCellText(const SheetCell& cell);
+// `sheet` as a CSV file: BOM, the header row, then the rows, each cell defused as CsvCell does.
+std::string SheetCsv(const Sheet& sheet);
+
 // The .xlsx bytes of a workbook holding `sheet`. libxlsxwriter writes to a file, so the
 // workbook passes through a private temporary file (mode 0600) that is removed before return.
 Result<std::string> XlsxWorkbook(const Sheet& sheet);

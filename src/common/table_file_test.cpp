@@ -102,6 +102,14 @@ TEST(TableFileTest, WrittenCellsNeverRunAsFormulas) {
   EXPECT_EQ((*t)[0], (std::vector<std::string>{"改行\nあり", "カンマ,あり", "\"引用\""}));
 }
 
+TEST(TableFileTest, ASheetAsCsvHasTheBomHeadingsAndDefusedCells) {
+  Sheet sheet;
+  sheet.columns = {{"名称", 30}, {"機密性", 8}};
+  sheet.rows = {{std::string("=1+1"), int64_t{3}}};
+  EXPECT_EQ(SheetCsv(sheet), std::string(kUtf8Bom) + "\"名称\",\"機密性\"\r\n\"'=1+1\",\"3\"\r\n");
+  EXPECT_EQ(SheetCellText(SheetCell{int64_t{-2}}), "-2");
+}
+
 TEST(TableFileTest, WritesAnXlsxWorkbook) {
   Sheet sheet;
   sheet.name = "情報資産台帳";

@@ -391,7 +391,9 @@ Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
 
 Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
   if (!access_.Has(a, "assets.read")) return Error::Forbidden();
-  return env_.db.Write([&](storage::Connection& c) -> Result<AssetExport> {
+  // Read first, then log in a short write: a large export does not hold the write lock while
+  // it reads. Nothing is handed out unless the log entry committed.
+  auto read = env_.db.Read([&](storage::Connection& c) -> Result<AssetExport> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     MAMORI_ASSIGN(storage::AssetFilter f, FilterFor(c, a, q, tree));
     storage::AssetRepo repo(c);
@@ -410,9 +412,13 @@ Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
         out.system_names[r.system_id] = sys ? sys->name : "";
       }
     }
+    return out;
+  });
+  if (!read.ok()) return read;
+  MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
     audit::Event e = a.Event("asset.export", "assets");
     e.clause = env_.pack.Cite(env_.pack.classification.restricted_clause);
-    e.detail = {{"rows", out.items.size()}};
+    e.detail = {{"rows", read->items.size()}};
     nlohmann::json filter = nlohmann::json::object();
     if (!q.owner_org_unit_id.empty()) filter["owner_org_unit_id"] = q.owner_org_unit_id;
     if (q.min_confidentiality > 0) filter["min_confidentiality"] = q.min_confidentiality;
@@ -420,9 +426,9 @@ Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
     if (!q.kind.empty()) filter["kind"] = q.kind;
     if (!q.q.empty()) filter["q"] = q.q;
     e.detail["filter"] = filter;
-    MAMORI_TRY(env_.log.Record(c, e));
-    return out;
-  });
+    return env_.log.Record(c, e);
+  }));
+  return read;
 }
 
 Result<storage::AssetRecord> AssetService::Update(const Actor& a, const std::string& id, const AssetChanges& in) {

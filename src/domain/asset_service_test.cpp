@@ -653,20 +653,13 @@ TEST_F(AssetImportTest, ExportShowsWhatTheReaderSeesAndIsLogged) {
   Sheet sheet = AssetSheet(*assets_.Export(city_manager_, {}), assets_, t_.pack.classification, false);
   ASSERT_EQ(sheet.rows.size(), 2u);
   EXPECT_EQ(sheet.columns[1].header, "名称");
-  CsvTable table = {{}};
-  for (const auto& c : sheet.columns) table[0].push_back(c.header);
-  for (const auto& row : sheet.rows) {
-    std::vector<std::string> cells;
-    for (const auto& cell : row)
-      cells.push_back(std::holds_alternative<int64_t>(cell) ? std::to_string(std::get<int64_t>(cell))
-                                                            : std::get<std::string>(cell));
-    table.push_back(cells);
-  }
+  auto table = ParseCsv(DecodeText(SheetCsv(sheet), TextEncoding::kAuto)->text);
+  ASSERT_TRUE(table.ok());
   EXPECT_EQ(std::get<std::string>(sheet.rows[0][2]), "電子データ");
   EXPECT_EQ(std::get<std::string>(sheet.rows[0][8]), "機密性2・完全性1・可用性1");
   AssetImportOptions dry;
   dry.dry_run = true;
-  auto again = assets_.Import(city_manager_, table, dry);
+  auto again = assets_.Import(city_manager_, *table, dry);
   ASSERT_TRUE(again.ok()) << again.error().detail;
   EXPECT_EQ(again->rows, 2);
   Actor nobody = ActorIn(t_.section_a, {});

@@ -2,6 +2,12 @@
 #include "http/router.hpp"
 
 namespace mamori::http {
+namespace {
+
+// Routes that take a file upload; the server gives them the larger body limit.
+constexpr char kAssetImportPath[] = "/api/v1/assets/import";
+
+}  // namespace
 
 Router ApiRoutes() {
   using namespace api;
@@ -41,7 +47,7 @@ Router ApiRoutes() {
   // The register as files; before {id} so the literal paths win.
   r.Add({"GET", "/api/v1/assets/export", ExportAssets, full});
   r.Add({"GET", "/api/v1/assets/import-template", AssetImportTemplate, full});
-  r.Add({"POST", "/api/v1/assets/import", ImportAssets, full});
+  r.Add({"POST", kAssetImportPath, ImportAssets, full});
   r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full});
   r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full});
   r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full});
@@ -66,6 +72,6 @@ Router ApiRoutes() {
   return r;
 }
 
-std::vector<std::string> UploadPaths() { return {"/api/v1/assets/import"}; }
+std::vector<std::string> UploadPaths() { return {kAssetImportPath}; }
 
 }  // namespace mamori::http
