@@ -65,34 +65,6 @@ AssetRecord ReadAsset(const Row& r) {
   return a;
 }
 
-// "%q%" with LIKE's wildcards escaped.
-std::string Contains(const std::string& q) {
-  std::string out = "%";
-  for (char ch : q) {
-    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
-  }
-  out.push_back('%');
-  return out;
-}
-
-// "(column IN (?, …) OR column2 IN (…))" over the non-empty sets; "1 = 0" when all are empty.
-std::string AnyIn(std::initializer_list<std::pair<const char*, const std::vector<std::string>*>> sets, Params& p) {
-  std::string out;
-  for (const auto& [column, values] : sets) {
-    if (values->empty()) continue;
-    out += out.empty() ? "" : " OR ";
-    out += column;
-    out += " IN (";
-    for (size_t i = 0; i < values->size(); ++i) {
-      out += i ? ", ?" : "?";
-      p.push_back((*values)[i]);
-    }
-    out += ")";
-  }
-  return out.empty() ? "1 = 0" : out;
-}
-
 // Appends the WHERE conditions of a filter; every value is a bind parameter.
 void AppendFilter(const AssetFilter& f, std::string& sql, Params& p) {
   if (f.restrict_owners) {
@@ -108,32 +80,15 @@ void AppendFilter(const AssetFilter& f, std::string& sql, Params& p) {
       sql += " OR " + AnyIn({{"a.owner_org_unit_id", &f.restricted_units}, {"a.system_id", &f.restricted_systems}}, p);
     sql += ")";
   }
-  if (!f.owner_org_unit_id.empty()) {
-    sql += " AND a.owner_org_unit_id = ?";
-    p.push_back(f.owner_org_unit_id);
-  }
+  AppendEq(sql, p, "a.owner_org_unit_id", f.owner_org_unit_id);
   if (f.min_confidentiality > 0) {
     sql += " AND a.confidentiality >= ?";
     p.push_back(f.min_confidentiality);
   }
-  if (!f.state.empty()) {
-    sql += " AND a.state = ?";
-    p.push_back(f.state);
-  }
-  if (!f.kind.empty()) {
-    sql += " AND a.kind = ?";
-    p.push_back(f.kind);
-  }
-  if (!f.system_id.empty()) {
-    sql += " AND a.system_id = ?";
-    p.push_back(f.system_id);
-  }
-  if (!f.q.empty()) {
-    // LOWER() on both sides: SQLite's LIKE folds ASCII case, PostgreSQL's does not, and each
-    // engine's LOWER folds the same letters on both sides.
-    sql += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
-    p.push_back(Contains(f.q));
-  }
+  AppendEq(sql, p, "a.state", f.state);
+  AppendEq(sql, p, "a.kind", f.kind);
+  AppendEq(sql, p, "a.system_id", f.system_id);
+  AppendContains(sql, p, "a.name", f.q);
 }
 
 // The columns asset_counts groups by.

@@ -1,7 +1,9 @@
 // Helpers the repositories share for filtered, paged listings built from bind parameters.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +26,56 @@ inline void AppendIn(std::string& sql, Params& p, std::string_view column, const
     p.push_back(values[i]);
   }
   sql += ")";
+}
+
+// "(column IN (?, …) OR column2 IN (…))" over the non-empty sets; "1 = 0" when all are empty
+// (a scope that names nothing sees nothing).
+inline std::string AnyIn(std::initializer_list<std::pair<const char*, const std::vector<std::string>*>> sets,
+                         Params& p) {
+  std::string out;
+  for (const auto& [column, values] : sets) {
+    if (values->empty()) continue;
+    out += out.empty() ? "" : " OR ";
+    out += column;
+    out += " IN (";
+    for (size_t i = 0; i < values->size(); ++i) {
+      out += i ? ", ?" : "?";
+      p.push_back((*values)[i]);
+    }
+    out += ")";
+  }
+  return out.empty() ? "1 = 0" : out;
+}
+
+// Appends " AND <column> = ?" when `value` is set (a filter left empty matches everything).
+inline void AppendEq(std::string& sql, Params& p, std::string_view column, const std::string& value) {
+  if (value.empty()) return;
+  sql += " AND ";
+  sql += column;
+  sql += " = ?";
+  p.push_back(value);
+}
+
+// "%q%" for LIKE with its wildcards escaped (ESCAPE '\'); `lower` folds ASCII letters.
+inline std::string LikePattern(const std::string& q, bool lower = false) {
+  std::string out = "%";
+  for (char ch : q) {
+    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+    out.push_back(lower && ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
+  }
+  out.push_back('%');
+  return out;
+}
+
+// Appends a case-insensitive (ASCII) substring match of `column` against `q`, when set.
+// LOWER() on both sides: SQLite's LIKE folds ASCII case and PostgreSQL's does not, and each
+// engine's LOWER folds the same letters on both sides.
+inline void AppendContains(std::string& sql, Params& p, std::string_view column, const std::string& q) {
+  if (q.empty()) return;
+  sql += " AND LOWER(";
+  sql += column;
+  sql += ") LIKE LOWER(?) ESCAPE '\\'";
+  p.push_back(LikePattern(q));
 }
 
 // Runs `sql` (a SELECT with its WHERE already built) with ORDER BY `order` and the page's

@@ -47,53 +47,15 @@ SystemRecord ReadSystem(const Row& r) {
 
 Value OptInt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(nullptr); }
 
-// "%q%" with LIKE's wildcards escaped.
-std::string Contains(const std::string& q) {
-  std::string out = "%";
-  for (char ch : q) {
-    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
-  }
-  out.push_back('%');
-  return out;
-}
-
 void AppendFilter(const SystemFilter& f, std::string& sql, Params& p) {
   if (f.restrict) {
     // Either set may be empty; both empty match nothing.
-    std::string any;
-    auto in = [&](const char* column, const std::vector<std::string>& values) {
-      if (values.empty()) return;
-      any += any.empty() ? "" : " OR ";
-      any += column;
-      any += " IN (";
-      for (size_t i = 0; i < values.size(); ++i) {
-        any += i ? ", ?" : "?";
-        p.push_back(values[i]);
-      }
-      any += ")";
-    };
-    in("s.owner_org_unit_id", f.org_unit_ids);
-    in("s.id", f.system_ids);
-    sql += any.empty() ? " AND 1 = 0" : " AND (" + any + ")";
+    sql += " AND (" + AnyIn({{"s.owner_org_unit_id", &f.org_unit_ids}, {"s.id", &f.system_ids}}, p) + ")";
   }
-  if (!f.owner_org_unit_id.empty()) {
-    sql += " AND s.owner_org_unit_id = ?";
-    p.push_back(f.owner_org_unit_id);
-  }
-  if (!f.network_zone.empty()) {
-    sql += " AND s.network_zone = ?";
-    p.push_back(f.network_zone);
-  }
-  if (!f.hosting.empty()) {
-    sql += " AND s.hosting = ?";
-    p.push_back(f.hosting);
-  }
-  if (!f.q.empty()) {
-    // LOWER() on both sides: SQLite's LIKE folds ASCII case, PostgreSQL's does not.
-    sql += " AND LOWER(s.name) LIKE LOWER(?) ESCAPE '\\'";
-    p.push_back(Contains(f.q));
-  }
+  AppendEq(sql, p, "s.owner_org_unit_id", f.owner_org_unit_id);
+  AppendEq(sql, p, "s.network_zone", f.network_zone);
+  AppendEq(sql, p, "s.hosting", f.hosting);
+  AppendContains(sql, p, "s.name", f.q);
 }
 
 }  // namespace

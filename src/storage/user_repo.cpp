@@ -51,17 +51,6 @@ UserRecord ReadUser(const Row& r) {
   return u;
 }
 
-// "%q%" with LIKE's wildcards escaped; `lower` folds ASCII letters.
-std::string LikePattern(const std::string& q, bool lower) {
-  std::string out = "%";
-  for (char ch : q) {
-    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-    out.push_back(lower && ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
-  }
-  out.push_back('%');
-  return out;
-}
-
 // Appends the WHERE conditions of a filter; every value is a bind parameter.
 void AppendFilter(const UserFilter& f, std::string& sql, Params& p) {
   if (f.restrict_units) AppendIn(sql, p, "u.org_unit_id", f.org_unit_ids);
