@@ -192,8 +192,8 @@ ProcResult RunMamori(const std::vector<std::string>& args, const std::string& st
   return r;
 }
 
-ServerProcess::ServerProcess() {
-  data_dir_ = MakeTempDir("data");
+ServerProcess::ServerProcess(const std::string& policy_file) {
+  data_dir_ = MakeTempDir(policy_file.empty() ? "data" : "pack");
   if (Engine() == "postgres") {
     const char* url = std::getenv("MAMORI_TEST_PG_URL");
     Require(url && *url, "MAMORI_TEST_ENGINE=postgres but MAMORI_TEST_PG_URL is not set");
@@ -202,10 +202,25 @@ ServerProcess::ServerProcess() {
     db_arg_ = pg_->url();
   }
   std::vector<std::string> args{"init", "--data", data_dir_, "--admin", kAdminLogin};
+  if (!policy_file.empty()) args.insert(args.end(), {"--policy", policy_file});
   if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
   ProcResult r = RunMamori(args, std::string(kAdminTempPassword) + "\n");
   Require(r.exit_code == 0, "mamori init failed (exit " + std::to_string(r.exit_code) + "): " + r.output);
   Start();
+}
+
+bool ServerProcess::Alive() {
+  for (int i = 0; i < 10 && pid_ > 0; ++i) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      ended_ = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                   : "exited with " + std::to_string(WEXITSTATUS(status));
+    } else {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  return pid_ > 0;
 }
 
 ServerProcess::~ServerProcess() {

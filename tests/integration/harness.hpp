@@ -117,11 +117,16 @@ inline constexpr char kAdminTempPassword[] = "Init#Temp-7Qz9wXk";
 // `mamori serve`. Stop() and Start() again reuse the same data.
 class ServerProcess {
  public:
-  ServerProcess();  // init + start
+  // init (with `policy_file` as the pack when given, else the default Kobe pack) + start.
+  explicit ServerProcess(const std::string& policy_file = "");
   ~ServerProcess();
   void Start();
   void Stop();
   bool running() const { return pid_ > 0; }
+  // Whether the server process is still running, watched for a moment so that a crash that
+  // has just closed a connection is seen; ended() then says how it ended.
+  bool Alive();
+  const std::string& ended() const { return ended_; }
 
   const std::string& base_url() const { return base_url_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -138,6 +143,7 @@ class ServerProcess {
   std::string data_dir_;
   std::string db_arg_;
   std::string base_url_;
+  std::string ended_;
   pid_t pid_ = -1;
 };
 

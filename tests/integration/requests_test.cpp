@@ -1380,124 +1380,6 @@ TEST_F(RequestsTest, RoutesNeedASessionAndTheCsrfToken) {
 
 // ==== Another municipality's pack ============================================================
 
-// `mamori init --policy FILE` and `mamori serve` on a private data directory (and, on
-// PostgreSQL, a private schema), like the harness's ServerProcess but with the pack given.
-class PackServer {
- public:
-  explicit PackServer(const std::string& pack_path) {
-    data_dir_ = MakeTempDir("pack");
-    if (Engine() == "postgres") {
-      pg_ = std::make_unique<storage::TestDatabase>("postgres");
-      Require(pg_->db() != nullptr, "cannot create a PostgreSQL test schema");
-      db_arg_ = pg_->url();
-    }
-    std::vector<std::string> args{"init", "--data", data_dir_, "--admin", kAdminLogin, "--policy", pack_path};
-    if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
-    ProcResult r = RunMamori(args, std::string(kAdminTempPassword) + "\n");
-    Require(r.exit_code == 0, "mamori init --policy " + pack_path + " failed: " + r.output);
-    Start();
-  }
-  ~PackServer() {
-    Stop();
-    std::error_code ec;
-    if (!std::getenv("MAMORI_TEST_KEEP")) std::filesystem::remove_all(data_dir_, ec);
-  }
-  const std::string& base_url() const { return base_url_; }
-  // Whether the server process is still running (watched for a moment, so that a crash that
-  // has just closed the connection is seen).
-  bool Alive() {
-    for (int i = 0; i < 10 && pid_ > 0; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        ended_ = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                     : "exited with " + std::to_string(WEXITSTATUS(status));
-      } else {
-        std::this_thread::sleep_for(20ms);
-      }
-    }
-    return pid_ > 0;
-  }
-  // How the server process ended, once Alive() has seen it end.
-  const std::string& ended() const { return ended_; }
-  void Start() {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      const uint16_t port = FreePort();
-      std::vector<std::string> args{MamoriBinary(), "serve",       "--data",
-                                    data_dir_,      "--listen",    "127.0.0.1:" + std::to_string(port),
-                                    "--web",        "/nonexistent"};
-      if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      const std::string log_path = data_dir_ + "/serve.log";
-      int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      Require(log >= 0, "cannot open " + log_path);
-      pid_t pid = fork();
-      Require(pid >= 0, "fork failed");
-      if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        dup2(log, 1);
-        dup2(log, 2);
-        execv(argv[0], argv.data());
-        _exit(127);
-      }
-      close(log);
-      base_url_ = "https://127.0.0.1:" + std::to_string(port);
-      Client probe(base_url_);
-      const auto deadline = std::chrono::steady_clock::now() + 30s;
-      bool died = false;
-      while (!died && std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        died = waitpid(pid, &status, WNOHANG) == pid;  // e.g. the port was taken: try another
-        if (!died && probe.Get("/healthz").status == 200) {
-          pid_ = pid;
-          return;
-        }
-        std::this_thread::sleep_for(50ms);
-      }
-      if (!died) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
-    }
-    throw std::runtime_error("mamori serve with the pack did not start");
-  }
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 1000; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  static uint16_t FreePort() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    Require(fd >= 0, "socket failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    Require(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind failed");
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(fd);
-    return ntohs(addr.sin_port);
-  }
-
-  std::unique_ptr<storage::TestDatabase> pg_;
-  std::string data_dir_, db_arg_, base_url_, ended_;
-  pid_t pid_ = -1;
-};
 
 std::string SamplePack() { return SourceDir() + "/tests/packs/sample_town.yaml"; }
 
@@ -1508,7 +1390,7 @@ class RequestsPackTest : public ApiTest {
   static void SetUpTestSuite() {
     setup_error_.clear();
     try {
-      town_ = new PackServer(SamplePack());
+      town_ = new ServerProcess(SamplePack());
       town_admin_ = new Person();
       town_admin_->login_id = kAdminLogin;
       town_admin_->password = kAdminTempPassword;
@@ -1617,12 +1499,12 @@ class RequestsPackTest : public ApiTest {
     return r.doc.value("state", "");
   }
 
-  static PackServer* town_;
+  static ServerProcess* town_;
   static Person *town_admin_, *bucho_, *bucho_other_, *kacho_, *shokuin_, *fuku_;
   static std::string town_id_, town_name_, somu_bu_, fukushi_bu_, somu_ka_, fukushi_ka_;
 };
 
-PackServer* RequestsPackTest::town_ = nullptr;
+ServerProcess* RequestsPackTest::town_ = nullptr;
 Person *RequestsPackTest::town_admin_ = nullptr, *RequestsPackTest::bucho_ = nullptr,
        *RequestsPackTest::bucho_other_ = nullptr, *RequestsPackTest::kacho_ = nullptr,
        *RequestsPackTest::shokuin_ = nullptr, *RequestsPackTest::fuku_ = nullptr;
