@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fieldBase, importSummary } from './assetImport'
+import { assetFieldLabel, fieldBase, importSummary } from './assetImport'
 
 describe('importSummary', () => {
   it('reads the rows and rejected rows from a rejected file', () => {
@@ -22,5 +22,17 @@ describe('fieldBase', () => {
   it('drops a list index', () => {
     expect(fieldBase('handling[2]')).toBe('handling')
     expect(fieldBase('confidentiality')).toBe('confidentiality')
+  })
+})
+
+describe('assetFieldLabel', () => {
+  const dims = [{ id: 'confidentiality', label: '秘匿性', label_en: 'Secrecy', levels: [1, 2] }] as never[]
+  const t = (k: string) => `<${k}>`
+  it('names a classification axis in the pack’s words and other fields by their message', () => {
+    expect(assetFieldLabel('confidentiality', dims, t, 'ja')).toBe('秘匿性')
+    expect(assetFieldLabel('confidentiality', dims, t, 'en')).toBe('Secrecy')
+    expect(assetFieldLabel('handling[2]', dims, t, 'ja')).toBe('<assets.handling>')
+    expect(assetFieldLabel('file', dims, t, 'ja', { file: 'x.file' })).toBe('<x.file>')
+    expect(assetFieldLabel('nonsense', dims, t, 'ja')).toBeNull()
   })
 })
