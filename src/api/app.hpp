@@ -12,14 +12,17 @@
 #include "domain/directory_service.hpp"
 #include "domain/env.hpp"
 #include "domain/log_service.hpp"
+#include "domain/refusal_log.hpp"
 #include "domain/request_service.hpp"
 #include "domain/system_service.hpp"
 
 namespace mamori::api {
 
 struct App {
-  explicit App(domain::Env& e)
-      : env(e), auth(e), directory(e), logs(e), assets(e), systems(e), requests(e, assets) {}
+  // `refusal_window_micros`: identical refusals within it are counted in one log entry.
+  explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
+      : env(e), auth(e), directory(e), logs(e), assets(e), systems(e), requests(e, assets),
+        refusals(e, refusal_window_micros) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::DirectoryService directory;
@@ -27,6 +30,7 @@ struct App {
   domain::AssetService assets;
   domain::SystemService systems;
   domain::RequestService requests;
+  domain::RefusalLog refusals;  // every refused decision on the record (the pipeline writes)
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
 };

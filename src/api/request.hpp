@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,8 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The Error a problem answer was made from, so the pipeline can put refusals on the record.
+  std::optional<Error> error;
 
   void SetHeader(std::string name, std::string value);
   std::string GetHeader(std::string_view name) const;

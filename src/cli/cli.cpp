@@ -108,17 +108,23 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
     spdlog::info("signal {}: stopping", sig);
     server.Stop();
   });
-  // Approved requests past their date expire; checked at start and every ten minutes.
+  // Background work: approved requests past their date expire (at start and every ten
+  // minutes); the counts of refusal windows that have closed are written (every five seconds).
   std::mutex sweep_mu;
   std::condition_variable sweep_cv;
   bool stopping = false;
   std::thread sweeper([&] {
     std::unique_lock lock(sweep_mu);
+    auto next_expiry = std::chrono::steady_clock::now();
     do {
       lock.unlock();
-      if (auto n = r.app->requests.ExpireDue(); n.ok() && *n > 0) spdlog::info("{} requests expired", *n);
+      if (std::chrono::steady_clock::now() >= next_expiry) {
+        if (auto n = r.app->requests.ExpireDue(); n.ok() && *n > 0) spdlog::info("{} requests expired", *n);
+        next_expiry = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+      }
+      if (auto n = r.app->refusals.Flush(); !n.ok()) spdlog::error("refusal counts not written: {}", n.error().detail);
       lock.lock();
-    } while (!sweep_cv.wait_for(lock, std::chrono::minutes(10), [&] { return stopping; }));
+    } while (!sweep_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; }));
   });
   server.Run();
   {
@@ -127,6 +133,8 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   }
   sweep_cv.notify_all();
   sweeper.join();
+  // Refusals still being counted are written before the log is sealed.
+  if (auto n = r.app->refusals.Flush(true); !n.ok()) spdlog::error("refusal counts not written: {}", n.error().detail);
   // Seal the log head so the last entries are covered by a signature.
   (void)r.db->Write([&](storage::Connection& c) { return r.log->Checkpoint(c); });
   if (waiter.joinable()) {

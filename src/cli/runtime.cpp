@@ -61,7 +61,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const 
   rt->log = std::make_unique<audit::OperationLog>(SystemClock::Instance(), std::move(key), rt->cfg.checkpoint_every);
   rt->env = std::make_unique<domain::Env>(
       domain::Env{*rt->db, rt->pack, *rt->log, SystemClock::Instance(), std::move(*data_key)});
-  rt->app = std::make_unique<api::App>(*rt->env);
+  rt->app = std::make_unique<api::App>(*rt->env, rt->cfg.refusal_window_seconds * kMicrosPerSecond);
   return rt;
 }
 

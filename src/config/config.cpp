@@ -28,6 +28,7 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "max_body_kib") c.max_body_kib = kv.second.as<int>();
       else if (key == "max_upload_kib") c.max_upload_kib = kv.second.as<int>();
       else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
+      else if (key == "refusal_window_seconds") c.refusal_window_seconds = kv.second.as<int>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -37,6 +38,8 @@ Result<Config> Load(const std::string& data_dir) {
   if (c.max_body_kib < 1 || c.max_body_kib > 65536) return Error::Validation("max_body_kib", "out_of_range");
   if (c.max_upload_kib < 1 || c.max_upload_kib > 262144) return Error::Validation("max_upload_kib", "out_of_range");
   if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
+  if (c.refusal_window_seconds < 1 || c.refusal_window_seconds > 3600)
+    return Error::Validation("refusal_window_seconds", "out_of_range");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;
@@ -50,7 +53,8 @@ Status Save(const Config& c) {
   e << YAML::BeginMap << YAML::Key << "db" << YAML::Value << c.db_url << YAML::Key << "policy" << YAML::Value
     << c.policy_file << YAML::Key << "listen" << YAML::Value << c.listen << YAML::Key << "threads" << YAML::Value
     << c.threads << YAML::Key << "max_body_kib" << YAML::Value << c.max_body_kib << YAML::Key << "max_upload_kib" << YAML::Value << c.max_upload_kib << YAML::Key << "checkpoint_every"
-    << YAML::Value << c.checkpoint_every << YAML::EndMap;
+    << YAML::Value << c.checkpoint_every << YAML::Key << "refusal_window_seconds" << YAML::Value
+    << c.refusal_window_seconds << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());
   return Ok();

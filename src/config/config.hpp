@@ -16,6 +16,7 @@ struct Config {
   int max_body_kib = 1024;
   int max_upload_kib = 8192;  // file uploads (CSV import) only
   int checkpoint_every = 256;  // operation-log entries between signed checkpoints
+  int refusal_window_seconds = 60;  // identical refusals within this are counted in one entry
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }

@@ -50,29 +50,52 @@ void AddSecurityHeaders(api::Response& r, bool api) {
 api::Response Pipeline::Handle(api::Request& req) {
   // 1. Timing starts first so the latency histogram covers every later stage.
   const auto start = std::chrono::steady_clock::now();
-  std::string route_label = "unmatched";
+  Outcome out;
   api::Response resp;
   try {
     // 2-6. Routing, session, CSRF, owed steps, handler (see Dispatch).
-    resp = Dispatch(req, route_label);
+    resp = Dispatch(req, out);
   } catch (const std::exception& e) {
     // 7. Nothing thrown below reaches the client as text.
     spdlog::error("handler {} {}: {}", req.method, req.path, e.what());
     resp = Problem(ErrorCode::kInternal, "内部エラーが発生しました");
   }
-  // 8. Security headers on everything, no-store on the API.
+  // 8. A refused decision is itself on the record, in its own transaction: the refused change
+  //    rolled back inside the service and wrote nothing (DESIGN: every refusal is logged).
+  if (resp.error && out.route &&
+      domain::IsRecordedRefusal(resp.error->code, req.method != "GET" && req.method != "HEAD"))
+    RecordRefusal(req, out, *resp.error);
+  // 9. Security headers on everything, no-store on the API.
   AddSecurityHeaders(resp, IsApi(req.path));
-  // 9. Metrics last, with the final status.
+  // 10. Metrics last, with the final status.
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const bool is_static = !IsApi(req.path) && (req.method == "GET" || req.method == "HEAD");
+  const std::string route_label = out.route ? out.route->pattern : is_static ? "static" : "unmatched";
   app_.metrics.Observe(route_label, req.method, resp.status, secs);
   return resp;
 }
 
-api::Response Pipeline::Dispatch(api::Request& req, std::string& route_label) {
+void Pipeline::RecordRefusal(const api::Request& req, const Outcome& out, const Error& why) {
+  const Route& route = *out.route;
+  audit::Event e;
+  if (out.session) {
+    e = out.session->actor.Event("", "-");
+  } else {
+    e.address = req.remote_address.empty() ? "-" : req.remote_address;
+  }
+  // Every changing route names its action; a refused read falls back to its method and path.
+  e.action = route.action.empty() ? "api." + req.method + " " + route.pattern : route.action;
+  if (auto id = req.params.find("id"); !route.object.empty() && id != req.params.end())
+    e.target = route.object + ":" + id->second;
+  e.detail = {{"method", req.method}, {"route", route.pattern}};
+  if (auto st = app_.refusals.Record(std::move(e), why); !st.ok())
+    spdlog::error("refusal of {} {} not recorded: {}", req.method, req.path, st.error().detail);
+}
+
+api::Response Pipeline::Dispatch(api::Request& req, Outcome& out) {
   // 2. Routing: API paths by the table; any other GET is the front end.
   if (!IsApi(req.path)) {
     if (req.method != "GET" && req.method != "HEAD") return Problem(ErrorCode::kMethodNotAllowed, "許可されていないメソッドです");
-    route_label = "static";
     return StaticFile(req);
   }
   Match m = router_.Find(req);
@@ -81,7 +104,7 @@ api::Response Pipeline::Dispatch(api::Request& req, std::string& route_label) {
     return Problem(ErrorCode::kNotFound, "そのAPIはありません");
   }
   const Route& route = *m.route;
-  route_label = route.pattern;
+  out.route = &route;
   api::Call call{req, std::nullopt};
   if (route.access != Access::kPublic) {
     // 3. Session: the cookie names a live session or the request is unauthenticated.
@@ -117,7 +140,9 @@ api::Response Pipeline::Dispatch(api::Request& req, std::string& route_label) {
     }
   }
   // 6. The handler: parse, call one service, map the result.
-  return route.handler(app_, call);
+  api::Response resp = route.handler(app_, call);
+  out.session = std::move(call.session);
+  return resp;
 }
 
 api::Response Pipeline::StaticFile(const api::Request& req) {

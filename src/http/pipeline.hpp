@@ -2,6 +2,8 @@
 // in Pipeline::Handle.
 #pragma once
 
+#include <optional>
+
 #include "api/app.hpp"
 #include "http/router.hpp"
 
@@ -13,7 +15,14 @@ class Pipeline {
   api::Response Handle(api::Request& req);
 
  private:
-  api::Response Dispatch(api::Request& req, std::string& route_label);
+  // What Dispatch found, for the stages after the handler.
+  struct Outcome {
+    const Route* route = nullptr;
+    std::optional<domain::SessionState> session;  // set when the route needed one and had it
+  };
+  api::Response Dispatch(api::Request& req, Outcome& out);
+  // Stage 8: a refused decision goes on the record (domain::RefusalLog).
+  void RecordRefusal(const api::Request& req, const Outcome& out, const Error& why);
   api::Response StaticFile(const api::Request& req);
 
   api::App& app_;

@@ -31,6 +31,18 @@ struct Route {
   api::Handler handler;
   Access access = Access::kSession;
   unsigned owed = kNothing;  // owed steps this route may run during (Owed bits)
+  // The operation-log action of the change this route makes ("request.approve") and the kind of
+  // object its {id} names ("request"): a refused call is logged under them (target
+  // "<object>:<id>"). Every route that changes state names its action (routes_test.cpp).
+  std::string action{};
+  std::string object{};
+
+  // Names the action and object (see above); returns the route for chaining in the table.
+  Route& Logs(std::string action_name, std::string object_kind = "") {
+    action = std::move(action_name);
+    object = std::move(object_kind);
+    return *this;
+  }
 };
 
 struct Match {
@@ -40,7 +52,10 @@ struct Match {
 
 class Router {
  public:
-  void Add(Route r) { routes_.push_back(std::move(r)); }
+  Route& Add(Route r) {
+    routes_.push_back(std::move(r));
+    return routes_.back();
+  }
   // Finds the route; fills req.params from {placeholders}.
   Match Find(api::Request& req) const;
   const std::vector<Route>& routes() const { return routes_; }

@@ -16,55 +16,55 @@ Router ApiRoutes() {
   const auto full = Access::kSession;
   // Sign-in and the session. The steps that settle what a new session owes run while it is owed;
   // reading the session and the rules, and logging out, run at any step.
-  r.Add({"POST", "/api/v1/session", Login, pub});
-  r.Add({"POST", "/api/v1/session/mfa", Mfa, full, kMfaCode});
+  r.Add({"POST", "/api/v1/session", Login, pub}).Logs("auth.login");
+  r.Add({"POST", "/api/v1/session/mfa", Mfa, full, kMfaCode}).Logs("auth.mfa");
   r.Add({"GET", "/api/v1/session", GetSession, full, kAnyStep});
-  r.Add({"DELETE", "/api/v1/session", Logout, full, kAnyStep});
-  r.Add({"PUT", "/api/v1/me/password", ChangePassword, full, kPasswordChange});
-  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, full, kMfaEnrolment});
-  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, full, kMfaEnrolment});
+  r.Add({"DELETE", "/api/v1/session", Logout, full, kAnyStep}).Logs("auth.logout");
+  r.Add({"PUT", "/api/v1/me/password", ChangePassword, full, kPasswordChange}).Logs("user.password_change");
+  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, full, kMfaEnrolment}).Logs("mfa.totp_enroll_start");
+  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, full, kMfaEnrolment}).Logs("mfa.totp_enroll_confirm");
   r.Add({"GET", "/api/v1/policy", GetPolicy, full, kAnyStep});
   // Organisation, people and roles.
   r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full});
-  r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full});
+  r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full}).Logs("org.create");
   r.Add({"GET", "/api/v1/users", ListUsers, full});
-  r.Add({"POST", "/api/v1/users", CreateUser, full});
+  r.Add({"POST", "/api/v1/users", CreateUser, full}).Logs("user.create");
   r.Add({"GET", "/api/v1/users/{id}", GetUser, full});
-  r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full});
-  r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full});
-  r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full});
-  r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full});
+  r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full}).Logs("user.delete", "user");
+  r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full}).Logs("user.suspend", "user");
+  r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full}).Logs("user.resume", "user");
+  r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full}).Logs("user.reset_password", "user");
   r.Add({"GET", "/api/v1/role-assignments", ListRoleAssignments, full});
-  r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full});
-  r.Add({"DELETE", "/api/v1/role-assignments/{id}", DeleteRoleAssignment, full});
+  r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full}).Logs("role.assign");
+  r.Add({"DELETE", "/api/v1/role-assignments/{id}", DeleteRoleAssignment, full}).Logs("role.revoke", "role_assignment");
   // Operation log.
   r.Add({"GET", "/api/v1/audit-log", ListAuditLog, full});
   r.Add({"GET", "/api/v1/audit-log/verify", VerifyAuditLog, full});
   r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full});
   // Assets and systems.
   r.Add({"GET", "/api/v1/assets", ListAssets, full});
-  r.Add({"POST", "/api/v1/assets", CreateAsset, full});
+  r.Add({"POST", "/api/v1/assets", CreateAsset, full}).Logs("asset.create");
   // The register as files; before {id} so the literal paths win.
   r.Add({"GET", "/api/v1/assets/export", ExportAssets, full});
   r.Add({"GET", "/api/v1/assets/import-template", AssetImportTemplate, full});
-  r.Add({"POST", kAssetImportPath, ImportAssets, full});
+  r.Add({"POST", kAssetImportPath, ImportAssets, full}).Logs("asset.import");
   r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full});
-  r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full});
+  r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full}).Logs("asset.update", "asset");
   r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full});
   r.Add({"GET", "/api/v1/systems", ListSystems, full});
-  r.Add({"POST", "/api/v1/systems", CreateSystem, full});
+  r.Add({"POST", "/api/v1/systems", CreateSystem, full}).Logs("system.create");
   r.Add({"GET", "/api/v1/systems/{id}", GetSystem, full});
-  r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full});
+  r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full}).Logs("system.update", "system");
   // Requests (申請) and their decisions.
   r.Add({"GET", "/api/v1/requests", ListRequests, full});
-  r.Add({"POST", "/api/v1/requests", CreateRequest, full});
+  r.Add({"POST", "/api/v1/requests", CreateRequest, full}).Logs("request.create");
   r.Add({"GET", "/api/v1/requests/{id}", GetRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/submit", SubmitRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/approve", ApproveRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/reject", RejectRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/withdraw", WithdrawRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/complete", CompleteRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/report", ReportRequest, full});
+  r.Add({"POST", "/api/v1/requests/{id}/submit", SubmitRequest, full}).Logs("request.submit", "request");
+  r.Add({"POST", "/api/v1/requests/{id}/approve", ApproveRequest, full}).Logs("request.approve", "request");
+  r.Add({"POST", "/api/v1/requests/{id}/reject", RejectRequest, full}).Logs("request.reject", "request");
+  r.Add({"POST", "/api/v1/requests/{id}/withdraw", WithdrawRequest, full}).Logs("request.withdraw", "request");
+  r.Add({"POST", "/api/v1/requests/{id}/complete", CompleteRequest, full}).Logs("request.complete", "request");
+  r.Add({"POST", "/api/v1/requests/{id}/report", ReportRequest, full}).Logs("request.report", "request");
   // Operations.
   r.Add({"GET", "/healthz", Healthz, pub});
   r.Add({"GET", "/readyz", Readyz, pub});

@@ -1,6 +1,7 @@
 #include "policy/pack.hpp"
 
 #include <algorithm>
+#include <span>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -60,6 +61,9 @@ class Checker {
 
   // Reports keys of `map` not in `known` (a typo must not silently disable a rule).
   void Keys(const YAML::Node& map, std::initializer_list<const char*> known, const std::string& where) {
+    Keys(map, std::span<const char* const>(known.begin(), known.size()), where);
+  }
+  void Keys(const YAML::Node& map, std::span<const char* const> known, const std::string& where) {
     for (const auto& kv : map) {
       const std::string key = kv.first.as<std::string>("");
       bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
@@ -510,9 +514,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     }
   }
   if (const YAML::Node cl = root["clauses"]; cl && c.Map(cl, "clauses")) {
-    c.Keys(cl, {"temporary_password", "id_lifecycle", "id_suspension", "password_reset", "operation_log",
-               "requester_approver"},
-           "clauses");
+    c.Keys(cl, kClauseKeys, "clauses");
     for (const char* key : kClauseKeys) {
       const std::string v = c.Str(cl, key, false, "clauses");
       if (!v.empty()) pack.clauses[key] = v;

@@ -29,6 +29,8 @@ inline constexpr const char* kClauseKeys[] = {
     "password_reset",      // an administrator issues a new temporary password
     "operation_log",       // logs are kept, checked and protected
     "requester_approver",  // whoever requests may not approve the same request
+    "access_control",      // only those with the right may act (cited by refused changes)
+    "sign_in_throttle",    // sign-in attempts are limited (cited by throttled sign-ins)
 };
 
 inline constexpr const char* kScopeTypes[] = {"city", "org_unit", "system"};
