@@ -33,6 +33,7 @@ struct App {
   domain::RefusalLog refusals;  // every refused decision on the record (the pipeline writes)
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
+  std::string openapi_json;  // /api/v1/openapi.json, generated from the route table at start
 };
 
 struct Call {

@@ -82,6 +82,11 @@ Response GetPolicy(App& app, Call& call) { return Response::Json(200, PolicyJson
 
 Response Healthz(App&, Call&) { return Response::Json(200, {{"status", "ok"}}); }
 
+Response OpenApi(App& app, Call&) {
+  if (app.openapi_json.empty()) return Response::Problem(Error::NotFound("API文書"));
+  return Response::Text(200, app.openapi_json, "application/json");
+}
+
 Response Readyz(App& app, Call&) {
   auto r = app.env.db.Read([](storage::Connection& c) { return c.QueryInt("SELECT 1", {}, 0); });
   if (!r.ok() || *r != 1)

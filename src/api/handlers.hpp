@@ -41,6 +41,7 @@ Response GetPolicy(App&, Call&);
 Response Healthz(App&, Call&);
 Response Readyz(App&, Call&);
 Response MetricsText(App&, Call&);
+Response OpenApi(App&, Call&);
 
 // asset_handlers.cpp: the asset register and the information system ledger
 Response ListAssets(App&, Call&);

@@ -79,7 +79,9 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   } else {
     spdlog::warn("no built front end at '{}': serving the API only", web_dir);
   }
-  http::Pipeline pipeline(*r.app, http::ApiRoutes());
+  http::Router routes = http::ApiRoutes();
+  r.app->openapi_json = http::OpenApiDocument(routes);
+  http::Pipeline pipeline(*r.app, std::move(routes));
   http::ServerOptions opts;
   opts.host = hp->first;
   opts.port = hp->second;

@@ -36,7 +36,16 @@ struct Route {
   // "<object>:<id>"). Every route that changes state names its action (routes_test.cpp).
   std::string action{};
   std::string object{};
+  // What the route does, in Japanese and English, for /api/v1/openapi.json (every route has one,
+  // routes_test.cpp).
+  std::string summary{};
+  std::string summary_en{};
 
+  Route& Doc(std::string ja, std::string en) {
+    summary = std::move(ja);
+    summary_en = std::move(en);
+    return *this;
+  }
   // Names the action and object (see above); returns the route for chaining in the table.
   Route& Logs(std::string action_name, std::string object_kind = "") {
     action = std::move(action_name);
@@ -68,5 +77,8 @@ class Router {
 Router ApiRoutes();
 // The POST paths that take a file upload, with the larger body limit (routes.cpp).
 std::vector<std::string> UploadPaths();
+// The OpenAPI 3.1 document of the API, generated from the route table (openapi.cpp) and served
+// at /api/v1/openapi.json.
+std::string OpenApiDocument(const Router& router);
 
 }  // namespace mamori::http

@@ -16,59 +16,108 @@ Router ApiRoutes() {
   const auto full = Access::kSession;
   // Sign-in and the session. The steps that settle what a new session owes run while it is owed;
   // reading the session and the rules, and logging out, run at any step.
-  r.Add({"POST", "/api/v1/session", Login, pub}).Logs("auth.login");
-  r.Add({"POST", "/api/v1/session/mfa", Mfa, full, kMfaCode}).Logs("auth.mfa");
-  r.Add({"GET", "/api/v1/session", GetSession, full, kAnyStep});
-  r.Add({"DELETE", "/api/v1/session", Logout, full, kAnyStep}).Logs("auth.logout");
-  r.Add({"PUT", "/api/v1/me/password", ChangePassword, full, kPasswordChange}).Logs("user.password_change");
-  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, full, kMfaEnrolment}).Logs("mfa.totp_enroll_start");
-  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, full, kMfaEnrolment}).Logs("mfa.totp_enroll_confirm");
-  r.Add({"GET", "/api/v1/policy", GetPolicy, full, kAnyStep});
+  r.Add({"POST", "/api/v1/session", Login, pub}).Logs("auth.login")
+      .Doc("ログイン（ログインIDとパスワード）", "Sign in with login ID and password");
+  r.Add({"POST", "/api/v1/session/mfa", Mfa, full, kMfaCode}).Logs("auth.mfa")
+      .Doc("多要素認証の確認コード", "Give the MFA code");
+  r.Add({"GET", "/api/v1/session", GetSession, full, kAnyStep})
+      .Doc("現在のセッションと役割", "The current session and roles");
+  r.Add({"DELETE", "/api/v1/session", Logout, full, kAnyStep}).Logs("auth.logout")
+      .Doc("ログアウト", "Sign out");
+  r.Add({"PUT", "/api/v1/me/password", ChangePassword, full, kPasswordChange}).Logs("user.password_change")
+      .Doc("自分のパスワード変更", "Change my password");
+  r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, full, kMfaEnrolment}).Logs("mfa.totp_enroll_start")
+      .Doc("認証アプリ（TOTP）の登録開始", "Start TOTP enrolment");
+  r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, full, kMfaEnrolment}).Logs("mfa.totp_enroll_confirm")
+      .Doc("認証アプリ（TOTP）の登録確認", "Confirm TOTP enrolment");
+  r.Add({"GET", "/api/v1/openapi.json", OpenApi, pub})
+      .Doc("このAPIのOpenAPI 3.1文書", "This API's OpenAPI 3.1 document");
+  r.Add({"GET", "/api/v1/policy", GetPolicy, full, kAnyStep})
+      .Doc("適用中のポリシーパック", "The policy pack in force");
   // Organisation, people and roles.
-  r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full});
-  r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full}).Logs("org.create");
-  r.Add({"GET", "/api/v1/users", ListUsers, full});
-  r.Add({"POST", "/api/v1/users", CreateUser, full}).Logs("user.create");
-  r.Add({"GET", "/api/v1/users/{id}", GetUser, full});
-  r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full}).Logs("user.delete", "user");
-  r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full}).Logs("user.suspend", "user");
-  r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full}).Logs("user.resume", "user");
-  r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full}).Logs("user.reset_password", "user");
-  r.Add({"GET", "/api/v1/role-assignments", ListRoleAssignments, full});
-  r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full}).Logs("role.assign");
-  r.Add({"DELETE", "/api/v1/role-assignments/{id}", DeleteRoleAssignment, full}).Logs("role.revoke", "role_assignment");
+  r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full})
+      .Doc("組織の一覧", "List org units");
+  r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full}).Logs("org.create")
+      .Doc("組織の登録", "Create an org unit");
+  r.Add({"GET", "/api/v1/users", ListUsers, full})
+      .Doc("利用者の一覧", "List users");
+  r.Add({"POST", "/api/v1/users", CreateUser, full}).Logs("user.create")
+      .Doc("利用者IDの登録", "Create a user ID");
+  r.Add({"GET", "/api/v1/users/{id}", GetUser, full})
+      .Doc("利用者の詳細", "Get a user");
+  r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full}).Logs("user.delete", "user")
+      .Doc("利用者IDの抹消", "Delete (抹消) a user ID");
+  r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full}).Logs("user.suspend", "user")
+      .Doc("利用者IDの停止", "Suspend a user ID");
+  r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full}).Logs("user.resume", "user")
+      .Doc("利用者IDの再開", "Resume a user ID");
+  r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full}).Logs("user.reset_password", "user")
+      .Doc("仮パスワードの再発行", "Reissue a temporary password");
+  r.Add({"GET", "/api/v1/role-assignments", ListRoleAssignments, full})
+      .Doc("役割の割当ての一覧", "List role assignments");
+  r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full}).Logs("role.assign")
+      .Doc("役割の割当て", "Assign a role");
+  r.Add({"DELETE", "/api/v1/role-assignments/{id}", DeleteRoleAssignment, full}).Logs("role.revoke", "role_assignment")
+      .Doc("役割の割当ての取消し", "Revoke a role assignment");
   // Operation log.
-  r.Add({"GET", "/api/v1/audit-log", ListAuditLog, full});
-  r.Add({"GET", "/api/v1/audit-log/verify", VerifyAuditLog, full});
-  r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full});
+  r.Add({"GET", "/api/v1/audit-log", ListAuditLog, full})
+      .Doc("操作ログの検索", "Search the operation log");
+  r.Add({"GET", "/api/v1/audit-log/verify", VerifyAuditLog, full})
+      .Doc("操作ログの改ざん検証", "Verify the operation log");
+  r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full})
+      .Doc("操作ログの出力（CSV）", "Export the operation log (CSV)");
   // Assets and systems.
-  r.Add({"GET", "/api/v1/assets", ListAssets, full});
-  r.Add({"POST", "/api/v1/assets", CreateAsset, full}).Logs("asset.create");
+  r.Add({"GET", "/api/v1/assets", ListAssets, full})
+      .Doc("情報資産の一覧", "List information assets");
+  r.Add({"POST", "/api/v1/assets", CreateAsset, full}).Logs("asset.create")
+      .Doc("情報資産の登録", "Register an information asset");
   // The register as files; before {id} so the literal paths win.
-  r.Add({"GET", "/api/v1/assets/export", ExportAssets, full});
-  r.Add({"GET", "/api/v1/assets/import-template", AssetImportTemplate, full});
-  r.Add({"POST", kAssetImportPath, ImportAssets, full}).Logs("asset.import");
-  r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full});
-  r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full}).Logs("asset.update", "asset");
-  r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full});
-  r.Add({"GET", "/api/v1/systems", ListSystems, full});
-  r.Add({"POST", "/api/v1/systems", CreateSystem, full}).Logs("system.create");
-  r.Add({"GET", "/api/v1/systems/{id}", GetSystem, full});
-  r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full}).Logs("system.update", "system");
+  r.Add({"GET", "/api/v1/assets/export", ExportAssets, full})
+      .Doc("情報資産台帳の出力（Excel・CSV）", "Export the asset register (xlsx, CSV)");
+  r.Add({"GET", "/api/v1/assets/import-template", AssetImportTemplate, full})
+      .Doc("情報資産台帳の取込用ひな形", "Asset register import template");
+  r.Add({"POST", kAssetImportPath, ImportAssets, full}).Logs("asset.import")
+      .Doc("情報資産台帳のCSV取込", "Import the asset register from CSV");
+  r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full})
+      .Doc("情報資産の詳細", "Get an information asset");
+  r.Add({"PATCH", "/api/v1/assets/{id}", UpdateAsset, full}).Logs("asset.update", "asset")
+      .Doc("情報資産の変更", "Change an information asset");
+  r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full})
+      .Doc("情報資産の変更履歴", "History of an information asset");
+  r.Add({"GET", "/api/v1/systems", ListSystems, full})
+      .Doc("情報システム台帳の一覧", "List the information system ledger");
+  r.Add({"POST", "/api/v1/systems", CreateSystem, full}).Logs("system.create")
+      .Doc("情報システムの登録", "Register an information system");
+  r.Add({"GET", "/api/v1/systems/{id}", GetSystem, full})
+      .Doc("情報システムの詳細", "Get an information system");
+  r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full}).Logs("system.update", "system")
+      .Doc("情報システムの変更", "Change an information system");
   // Requests (申請) and their decisions.
-  r.Add({"GET", "/api/v1/requests", ListRequests, full});
-  r.Add({"POST", "/api/v1/requests", CreateRequest, full}).Logs("request.create");
-  r.Add({"GET", "/api/v1/requests/{id}", GetRequest, full});
-  r.Add({"POST", "/api/v1/requests/{id}/submit", SubmitRequest, full}).Logs("request.submit", "request");
-  r.Add({"POST", "/api/v1/requests/{id}/approve", ApproveRequest, full}).Logs("request.approve", "request");
-  r.Add({"POST", "/api/v1/requests/{id}/reject", RejectRequest, full}).Logs("request.reject", "request");
-  r.Add({"POST", "/api/v1/requests/{id}/withdraw", WithdrawRequest, full}).Logs("request.withdraw", "request");
-  r.Add({"POST", "/api/v1/requests/{id}/complete", CompleteRequest, full}).Logs("request.complete", "request");
-  r.Add({"POST", "/api/v1/requests/{id}/report", ReportRequest, full}).Logs("request.report", "request");
+  r.Add({"GET", "/api/v1/requests", ListRequests, full})
+      .Doc("申請の一覧", "List requests");
+  r.Add({"POST", "/api/v1/requests", CreateRequest, full}).Logs("request.create")
+      .Doc("申請の作成", "Create a request");
+  r.Add({"GET", "/api/v1/requests/{id}", GetRequest, full})
+      .Doc("申請の詳細", "Get a request");
+  r.Add({"POST", "/api/v1/requests/{id}/submit", SubmitRequest, full}).Logs("request.submit", "request")
+      .Doc("下書きの申請", "Submit a draft request");
+  r.Add({"POST", "/api/v1/requests/{id}/approve", ApproveRequest, full}).Logs("request.approve", "request")
+      .Doc("申請の承認", "Approve a request");
+  r.Add({"POST", "/api/v1/requests/{id}/reject", RejectRequest, full}).Logs("request.reject", "request")
+      .Doc("申請の却下", "Reject a request");
+  r.Add({"POST", "/api/v1/requests/{id}/withdraw", WithdrawRequest, full}).Logs("request.withdraw", "request")
+      .Doc("申請の取下げ", "Withdraw a request");
+  r.Add({"POST", "/api/v1/requests/{id}/complete", CompleteRequest, full}).Logs("request.complete", "request")
+      .Doc("完了の記録（返却日等）", "Record completion");
+  r.Add({"POST", "/api/v1/requests/{id}/report", ReportRequest, full}).Logs("request.report", "request")
+      .Doc("緊急時の例外措置の事後報告", "Report an emergency exception");
   // Operations.
-  r.Add({"GET", "/healthz", Healthz, pub});
-  r.Add({"GET", "/readyz", Readyz, pub});
-  r.Add({"GET", "/metrics", MetricsText, pub});
+  r.Add({"GET", "/healthz", Healthz, pub})
+      .Doc("稼働確認", "Liveness");
+  r.Add({"GET", "/readyz", Readyz, pub})
+      .Doc("準備完了確認（データベース・操作ログ）", "Readiness (database, log chain)");
+  r.Add({"GET", "/metrics", MetricsText, pub})
+      .Doc("Prometheus形式のメトリクス", "Prometheus metrics");
   return r;
 }
 

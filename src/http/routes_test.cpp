@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "http/router.hpp"
 
 namespace mamori::http {
@@ -24,6 +26,42 @@ TEST(ApiRoutes, AChangingRouteOnAnIdNamesTheKindOfObjectSoItsRefusalNamesTheTarg
     if (!Changes(r) || r.pattern.find("{id}") == std::string::npos) continue;
     EXPECT_FALSE(r.object.empty()) << r.method << " " << r.pattern << " logs no target kind";
   }
+}
+
+TEST(ApiRoutes, EveryRouteSaysWhatItDoesInJapaneseAndEnglish) {
+  for (const Route& r : kRoutes.routes()) {
+    EXPECT_FALSE(r.summary.empty()) << r.method << " " << r.pattern << " has no summary (Route::Doc)";
+    EXPECT_FALSE(r.summary_en.empty()) << r.method << " " << r.pattern << " has no English summary";
+  }
+}
+
+TEST(OpenApi, TheDocumentListsEveryRouteWithItsSecurityAndPathParameters) {
+  auto doc = nlohmann::json::parse(OpenApiDocument(kRoutes));
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  size_t operations = 0;
+  for (const Route& r : kRoutes.routes()) {
+    std::string method;
+    for (char c : r.method) method += static_cast<char>(std::tolower(c));
+    ASSERT_TRUE(doc["paths"].contains(r.pattern)) << r.pattern;
+    ASSERT_TRUE(doc["paths"][r.pattern].contains(method)) << r.method << " " << r.pattern;
+    const auto& op = doc["paths"][r.pattern][method];
+    ++operations;
+    EXPECT_EQ(op["summary"], r.summary);
+    if (r.access == Access::kPublic) {
+      EXPECT_TRUE(op["security"].empty()) << r.pattern;
+    } else {
+      EXPECT_TRUE(op["security"][0].contains("session")) << r.pattern;
+    }
+    if (r.pattern.find("{id}") != std::string::npos) {
+      EXPECT_EQ(op["parameters"][0]["name"], "id");
+    }
+  }
+  EXPECT_EQ(operations, kRoutes.routes().size());
+  // Sign-in needs no session; a change needs the CSRF header as well as the session.
+  EXPECT_TRUE(doc["paths"]["/api/v1/session"]["post"]["security"].empty());
+  EXPECT_TRUE(doc["paths"]["/api/v1/users"]["post"]["security"][0].contains("csrf"));
+  EXPECT_FALSE(doc["paths"]["/api/v1/users"]["get"]["security"][0].contains("csrf"));
+  EXPECT_TRUE(doc["paths"]["/api/v1/assets/import"]["post"]["requestBody"]["content"].contains("text/csv"));
 }
 
 TEST(ApiRoutes, NoTwoRoutesShareMethodAndPattern) {
