@@ -363,6 +363,19 @@ TEST_F(StandardRulesTest, TheSecurityManagerKeepsTheSystemLedger) {
   EXPECT_TRUE(IsProblem(staff_->client->Post("/api/v1/systems", body), 403, "forbidden"));
 }
 
+TEST_F(StandardRulesTest, ASuspensionCitesTheIdRegistrationClauseNotTheLostCardOne) {
+  // Suspending an ID is a change to its registration (kobe:8.2.1イ(2)); kobe:7.4.1ウ is about
+  // stopping access when an ID card is reported lost, one reason among several.
+  json user = CreateUser(UniqueLogin("srsusp"), section_);
+  const std::string id = user["id"].get<std::string>();
+  ASSERT_EQ(admin_->client->Post("/api/v1/users/" + id + "/suspend", json::object()).status, 204);
+  json log = AuditLog("action=user.suspend&per_page=50");
+  std::string clause = "(no entry)";
+  for (const auto& e : log["items"])
+    if (e.value("target", "").find(id) != std::string::npos) clause = e.value("clause", "");
+  EXPECT_EQ(clause, "kobe:8.2.1イ(2)");
+}
+
 TEST_F(StandardRulesTest, ThePolicyNamesItsSourcesAndMarksTheCitysOwnChoices) {
   Reply pol = staff_->client->Get("/api/v1/policy");
   ASSERT_EQ(pol.status, 200) << pol.Describe();
