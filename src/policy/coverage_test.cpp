@@ -28,7 +28,9 @@ TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
   EXPECT_EQ(device->handling, "enforced");
   EXPECT_EQ(device->tests, std::vector<std::string>{"a_test.cpp"});
   for (const auto& c : rep.clauses)
-    if (c.clause == "7.4.1ウ") EXPECT_EQ(c.tests, std::vector<std::string>{"c_test.cpp"});
+    if (c.clause == "7.4.1ウ") {
+      EXPECT_EQ(c.tests, std::vector<std::string>{"c_test.cpp"});
+    }
   ASSERT_NE(take_out, nullptr);
   EXPECT_TRUE(take_out->tests.empty());
   int total = 0;

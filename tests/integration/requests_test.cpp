@@ -496,7 +496,9 @@ TEST_F(RequestsTest, EveryKobeTypeFromRequestToCompletion) {
     EXPECT_EQ(approved.doc.value("state", ""), "approved");
     EXPECT_EQ(approved.doc.value("decided_by", ""), approver.id);
     EXPECT_EQ(approved.doc.value("decision_note", ""), "承認します");
-    if (!asset.is_null()) EXPECT_EQ(AssetState(asset), c.in_effect) << "while approved";
+    if (!asset.is_null()) {
+      EXPECT_EQ(AssetState(asset), c.in_effect) << "while approved";
+    }
 
     if (emergency) {
       EXPECT_TRUE(IsProblem(Act(requester, r, "complete"), 409, "conflict"))
@@ -510,14 +512,20 @@ TEST_F(RequestsTest, EveryKobeTypeFromRequestToCompletion) {
       for (const auto& [k, _] : c.completion.items())
         EXPECT_TRUE(HasFieldError(missing, "completion." + k, "required")) << k;
       EXPECT_EQ(StateOf(r), "approved") << "a refused completion changes nothing";
-      if (!asset.is_null()) EXPECT_EQ(AssetState(asset), c.in_effect);
+      if (!asset.is_null()) {
+        EXPECT_EQ(AssetState(asset), c.in_effect);
+      }
     }
     Reply done =
         Act(requester, r, "complete", {{"completion", c.completion.is_null() ? json::object() : c.completion}});
     ASSERT_EQ(done.status, 200) << done.Describe();
     EXPECT_EQ(done.doc.value("state", ""), "completed");
-    if (!c.completion.is_null()) EXPECT_EQ(done.doc["completion"], c.completion);
-    if (!asset.is_null()) EXPECT_EQ(AssetState(asset), c.after) << "once completed";
+    if (!c.completion.is_null()) {
+      EXPECT_EQ(done.doc["completion"], c.completion);
+    }
+    if (!asset.is_null()) {
+      EXPECT_EQ(AssetState(asset), c.after) << "once completed";
+    }
   }
 }
 
@@ -1007,8 +1015,9 @@ TEST_F(RequestsTest, TwoTakeOutsOfOneAssetAreNeverInEffectTogether) {
   EXPECT_TRUE(IsProblem(r, 409, "conflict")) << "the second take-out cannot be approved while the asset is out";
   EXPECT_EQ(StateOf(second), r.status == 200 ? "approved" : "submitted");
   ASSERT_EQ(Act(*staff_a_, first, "complete", {{"completion", {{"returned_on", "2099-04-03"}}}}).status, 200);
-  if (StateOf(second) == "approved")
+  if (StateOf(second) == "approved") {
     EXPECT_EQ(AssetState(asset), "taken_out") << "the second take-out is still in effect, yet the asset reads returned";
+  }
 }
 
 TEST_F(RequestsTest, SimultaneousDecisionsDecideOnce) {
