@@ -92,7 +92,8 @@ json PolicyJson(const policy::PolicyPack& pack) {
     for (const auto& f : t.completion) completion.push_back(field_json(f));
     for (const auto& d : t.deny)
       deny.push_back({{"when", d.when.ToString()}, {"clause", pack.Cite(d.clause)}, {"message", d.message},
-                      {"message_en", d.message_en}});
+                      {"message_en", d.message_en}, {"at", d.at},
+                      {"field", d.field.empty() ? json(nullptr) : json(d.field)}});
     types.push_back({{"id", t.id},
                      {"title", t.title},
                      {"title_en", t.title_en},
@@ -101,6 +102,12 @@ json PolicyJson(const policy::PolicyPack& pack) {
                      {"max_assets", t.max_assets},
                      {"applies_when", t.applies_when.empty() ? json(nullptr) : json(t.applies_when.ToString())},
                      {"approver", {{"role", t.approver.role}, {"scope", t.approver.scope}}},
+                     {"filed_by", t.filed_by.when.empty()
+                                      ? json(nullptr)
+                                      : json{{"when", t.filed_by.when.ToString()},
+                                             {"clause", pack.Cite(t.filed_by.clause)},
+                                             {"message", t.filed_by.message},
+                                             {"message_en", t.filed_by.message_en}}},
                      {"fields", fields},
                      {"completion", completion},
                      {"deny", deny},
@@ -114,7 +121,11 @@ json PolicyJson(const policy::PolicyPack& pack) {
   json dims = json::array();
   for (const auto& d : pack.classification.dimensions)
     dims.push_back({{"id", d.id}, {"label", d.label}, {"label_en", d.label_en}, {"levels", d.levels}});
+  json sources = json::array();
+  for (const auto& s : pack.sources)
+    sources.push_back({{"prefix", s.prefix}, {"title", s.title}, {"title_en", s.title_en}});
   return {{"pack", pack.pack},
+          {"sources", sources},
           {"classification",
            {{"clause", pack.Cite(pack.classification.clause)},
             {"dimensions", dims},
@@ -134,17 +145,18 @@ json PolicyJson(const policy::PolicyPack& pack) {
               {"max_length", a.password.max_length}, {"classes_required", a.password.classes_required},
               {"dictionary_check", a.password.dictionary_check}, {"reject_login_id", a.password.reject_login_id},
               {"history", a.password.history}, {"temporary_must_change", a.password.temporary_must_change},
-              {"privileged_max_age_days", a.password.privileged_max_age_days}}},
+              {"privileged_max_age_days", a.password.privileged_max_age_days},
+              {"city_choice", a.password.city_choice}}},
             {"lockout",
              {{"clause", pack.Cite(a.lockout.clause)}, {"max_failures", a.lockout.max_failures},
-              {"lock_minutes", a.lockout.lock_minutes}}},
+              {"lock_minutes", a.lockout.lock_minutes}, {"city_choice", a.lockout.city_choice}}},
             {"session",
              {{"clause", pack.Cite(a.session.clause)}, {"idle_minutes", a.session.idle_minutes},
-              {"absolute_hours", a.session.absolute_hours}}},
+              {"absolute_hours", a.session.absolute_hours}, {"city_choice", a.session.city_choice}}},
             {"mfa", {{"clause", pack.Cite(a.mfa.clause)}, {"required_for", mfa}}},
             {"ids",
              {{"clause", pack.Cite(a.ids.clause)}, {"inactive_days", a.ids.inactive_days},
-              {"expiry_required_for", a.ids.expiry_required_for}}}}}};
+              {"expiry_required_for", a.ids.expiry_required_for}, {"city_choice", a.ids.city_choice}}}}}};
 }
 
 json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now, const std::string& today,

@@ -216,7 +216,14 @@ int RunPolicyCoverage(const std::string& file, const std::string& source) {
     return 1;
   }
   const auto rep = policy::Coverage(*pack, TestFiles(source));
-  std::cout << "clause\thandling\tused by\ttests\n";
+  // The documents cited, each with its prefix and how many of its clauses the pack accounts for.
+  auto count = [&](const std::string& prefix) {
+    auto it = rep.by_source.find(prefix);
+    return it == rep.by_source.end() ? 0 : it->second;
+  };
+  std::cout << "source\ttitle\tclauses\n" << pack->pack << "\t" << pack->title << "\t" << count(pack->pack) << "\n";
+  for (const auto& s : pack->sources) std::cout << s.prefix << "\t" << s.title << "\t" << count(s.prefix) << "\n";
+  std::cout << "\nclause\thandling\tused by\ttests\n";
   for (const auto& c : rep.clauses) {
     std::string used, tests;
     for (const auto& s : c.sources) used += (used.empty() ? "" : ", ") + s;

@@ -116,8 +116,9 @@ Status AddDemoRecords(Runtime& rt) {
                              {"period_to", later}, {"carrier", "山本 優"}};
   // One waiting in the section chief's inbox, and one already approved (the medium is out).
   MAMORI_TRY(app.requests.Create(staff, {"take_out", {usb.id}, take_out}));
-  nlohmann::json remote = {{"place", "自宅"}, {"public_place", false}, {"personal_data", false},
-                           {"period_from", today}, {"period_to", later}};
+  nlohmann::json remote = {{"place", "自宅"},         {"public_place", false},       {"personal_data", false},
+                           {"bulk_or_sensitive_personal_data", false}, {"remote_access", "lgwan"},
+                           {"period_from", today},      {"period_to", later}};
   MAMORI_ASSIGN(auto rw, app.requests.Create(staff, {"remote_work", {}, remote}));
   MAMORI_TRY(app.requests.Approve(manager, rw.request.id, "承認します"));
   return Ok();

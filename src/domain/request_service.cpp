@@ -21,6 +21,14 @@ bool Evaluates(const policy::Expr& e, const policy::Context& ctx) {
   return r.ok() && *r;
 }
 
+// A deny rule's refusal: bad input named by its field (422), or the standard's plain no (403).
+Error Refusal(const policy::DenyRule& rule, const policy::PolicyPack& pack) {
+  if (rule.field.empty()) return Error{ErrorCode::kPolicyDenied, rule.message, pack.Cite(rule.clause), {}};
+  Error e = Error::Validation(rule.field, "policy_rule", rule.message);
+  e.clause = pack.Cite(rule.clause);
+  return e;
+}
+
 }  // namespace
 
 Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::json& in, const std::string& prefix,
@@ -63,7 +71,7 @@ Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::j
         break;
       }
     }
-    if (ctx && !v.is_null()) ctx->Set("fields." + f.id, v);
+    if (ctx && !v.is_null()) ctx->Set(prefix + "." + f.id, v);
   }
   std::vector<const char*> known;
   for (const auto& f : form) known.push_back(f.id.c_str());
@@ -99,10 +107,8 @@ RequestView RequestService::ViewOf(const Actor& a, storage::RequestRecord r, con
   return v;
 }
 
-Status RequestService::Check(storage::Connection& c, const Actor& a, const policy::RequestType& t,
-                             storage::RequestRecord& r, const nlohmann::json& fields) {
-  policy::Context ctx;
-  MAMORI_TRY(ValidateForm(t.fields, fields, "fields", &ctx));
+Result<storage::UserRecord> RequestService::PutRequester(storage::Connection& c, const Actor& a,
+                                                          policy::Context& ctx) const {
   MAMORI_ASSIGN(auto requester, storage::UserRepo(c).Get(a.user_id));
   if (!requester) return Error::Forbidden();
   ctx.Set("requester.employment_type", requester->employment_type);
@@ -110,7 +116,37 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
   policy::Value::List roles;
   for (const auto& ra : a.roles) roles.emplace_back(ra.role);
   ctx.Set("requester.roles", policy::Value(std::move(roles)));
-  r.requester_org_unit_id = requester->org_unit_id;
+  return *requester;
+}
+
+Status RequestService::Deny(storage::Connection& c, const policy::RequestType& t, const std::string& at,
+                            const policy::Context& ctx, const std::vector<storage::AssetRecord>& assets) const {
+  // Each rule is checked once per asset (and once without one when there is none).
+  for (const auto& asset : assets) {
+    std::optional<storage::SystemRecord> sys;
+    if (!asset.system_id.empty()) {
+      MAMORI_ASSIGN(sys, storage::SystemRepo(c).Get(asset.system_id));
+    }
+    policy::Context actx = ctx;
+    PutAssetValues(actx, asset, sys ? &*sys : nullptr);
+    for (const auto& rule : t.deny)
+      if (rule.at == at && Evaluates(rule.when, actx)) return Refusal(rule, env_.pack);
+  }
+  if (assets.empty())
+    for (const auto& rule : t.deny)
+      if (rule.at == at && Evaluates(rule.when, ctx)) return Refusal(rule, env_.pack);
+  return Ok();
+}
+
+Status RequestService::Check(storage::Connection& c, const Actor& a, const policy::RequestType& t,
+                             storage::RequestRecord& r, const nlohmann::json& fields) {
+  policy::Context ctx;
+  MAMORI_ASSIGN(auto requester, PutRequester(c, a, ctx));
+  // Who may ask at all comes before the form (kobe:9.5.1 names who files an exception).
+  if (!t.filed_by.when.empty() && !Evaluates(t.filed_by.when, ctx))
+    return Error{ErrorCode::kPolicyDenied, t.filed_by.message, env_.pack.Cite(t.filed_by.clause), {}};
+  MAMORI_TRY(ValidateForm(t.fields, fields, "fields", &ctx));
+  r.requester_org_unit_id = requester.org_unit_id;
 
   // Each asset: visible to the requester, not disposed, free when the type takes it out.
   std::vector<storage::AssetRecord> assets;
@@ -123,22 +159,17 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
     assets.push_back(std::move(asset).value());
   }
   bool applies = t.applies_when.empty() || assets.empty();
-  std::vector<std::string> zones;
   for (const auto& asset : assets) {
+    if (applies) break;
     std::optional<storage::SystemRecord> sys;
     if (!asset.system_id.empty()) {
       MAMORI_ASSIGN(sys, storage::SystemRepo(c).Get(asset.system_id));
     }
     policy::Context actx = ctx;
     PutAssetValues(actx, asset, sys ? &*sys : nullptr);
-    applies = applies || Evaluates(t.applies_when, actx);
-    for (const auto& rule : t.deny)
-      if (Evaluates(rule.when, actx))
-        return Error{ErrorCode::kPolicyDenied, rule.message, env_.pack.Cite(rule.clause), {}};
+    applies = Evaluates(t.applies_when, actx);
   }
-  if (assets.empty())
-    for (const auto& rule : t.deny)
-      if (Evaluates(rule.when, ctx)) return Error{ErrorCode::kPolicyDenied, rule.message, env_.pack.Cite(rule.clause), {}};
+  MAMORI_TRY(Deny(c, t, "request", ctx, assets));
   if (!applies) {
     Error e = Error::Validation("asset_ids", "not_required",
                                 "この情報資産の分類ではこの申請は不要です（" + env_.pack.Cite(t.clause) + "）");
@@ -153,7 +184,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
     r.approver_scope_id.clear();
   } else if (t.approver.scope == "requester_unit") {
     r.approver_scope_type = "org_unit";
-    r.approver_scope_id = requester->org_unit_id;
+    r.approver_scope_id = requester.org_unit_id;
   } else {
     if (assets.empty()) return Error::Validation("asset_ids", "required", "承認者を決めるため情報資産を指定してください");
     r.approver_scope_type = "org_unit";
@@ -312,7 +343,19 @@ Result<RequestView> RequestService::Complete(const Actor& a, const std::string& 
                                            const policy::RequestType& t, const OrgTree&) -> Status {
     if (r.requester_id != a.user_id) return Error::Forbidden("申請者だけが完了を記録できます");
     if (t.report_after || (r.state != "approved" && r.state != "expired")) return WrongState(r.state);
-    MAMORI_TRY(ValidateForm(t.completion, completion, "completion", nullptr));
+    // The completion rules see the request's form, its assets as they are now, who asked and
+    // what the completion records (a return dated before the take-out is refused).
+    policy::Context ctx;
+    MAMORI_ASSIGN(auto requester, PutRequester(c, a, ctx));
+    (void)requester;
+    (void)ValidateForm(t.fields, Parse(r.fields), "fields", &ctx);  // checked when it was filed
+    MAMORI_TRY(ValidateForm(t.completion, completion, "completion", &ctx));
+    std::vector<storage::AssetRecord> assets;
+    for (const auto& asset_id : r.asset_ids) {
+      auto asset = assets_.LoadVisible(c, a, asset_id);
+      if (asset.ok()) assets.push_back(std::move(asset).value());
+    }
+    MAMORI_TRY(Deny(c, t, "completion", ctx, assets));
     r.completion = Dump(completion);
     r.state = "completed";
     std::string after = t.state_on_complete;

@@ -63,6 +63,11 @@ class RequestService {
   // Validates against the type's form, evaluates deny rules and resolves the approver.
   Status Check(storage::Connection& c, const Actor& a, const policy::RequestType& t, storage::RequestRecord& r,
                const nlohmann::json& fields);
+  // Puts requester.* (employment type, unit, roles in force) into `ctx`; the requester's record.
+  Result<storage::UserRecord> PutRequester(storage::Connection& c, const Actor& a, policy::Context& ctx) const;
+  // The type's deny rules checked `at` "request" or "completion": the first that holds refuses.
+  Status Deny(storage::Connection& c, const policy::RequestType& t, const std::string& at, const policy::Context& ctx,
+              const std::vector<storage::AssetRecord>& assets) const;
   Result<RequestView> Transition(const Actor& a, const std::string& id, const std::string& action,
                                  const std::function<Status(storage::Connection&, storage::RequestRecord&,
                                                             const policy::RequestType&, const OrgTree&)>& step);
@@ -73,7 +78,7 @@ class RequestService {
 };
 
 // Validates `in` against a form: every problem named "<prefix>.<field id>"; fills `ctx`
-// with "fields.<id>" values. Unknown keys are unknown_field.
+// with "<prefix>.<id>" values ("fields.<id>", "completion.<id>"). Unknown keys are unknown_field.
 Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::json& in, const std::string& prefix,
                     policy::Context* ctx);
 

@@ -19,11 +19,13 @@ class RequestTest : public ::testing::Test {
     chief_ = Person("chief", t_.section_a, "information_manager", "org_unit", t_.section_a);
     other_chief_ = Person("otherchief", t_.section_b, "information_manager", "org_unit", t_.section_b);
     ciso_ = Person("ciso", t_.bureau_a, "ciso", "city", "");
+    director_ = Person("director", t_.bureau_a, "security_director", "city", "");
   }
 
   Actor Person(const std::string& login, const std::string& unit, const std::string& role,
-               const std::string& scope_type, const std::string& scope_id) {
-    auto u = t_.AddUser(login, unit, kPw);
+               const std::string& scope_type, const std::string& scope_id,
+               const std::string& employment = "regular") {
+    auto u = t_.AddUser(login, unit, kPw, employment, employment == "contractor" ? "2099-03-31" : "");
     EXPECT_TRUE(t_.Grant(u.id, role, scope_type, scope_id).ok());
     Actor a;
     a.user_id = u.id;
@@ -32,11 +34,12 @@ class RequestTest : public ::testing::Test {
     return a;
   }
 
-  std::string Asset(int confidentiality, std::vector<std::string> handling = {}, const std::string& unit = "") {
+  std::string Asset(int confidentiality, std::vector<std::string> handling = {}, const std::string& unit = "",
+                    const std::string& kind = "removable_medium") {
     storage::AssetRecord r;
     r.id = NewId();
     r.name = "住民記録 " + std::to_string(confidentiality);
-    r.kind = "removable_medium";
+    r.kind = kind;
     r.owner_org_unit_id = unit.empty() ? t_.section_a : unit;
     r.confidentiality = confidentiality;
     r.integrity = 2;
@@ -61,7 +64,7 @@ class RequestTest : public ::testing::Test {
   TestEnv t_;
   AssetService assets_;
   RequestService requests_;
-  Actor staff_, chief_, other_chief_, ciso_;
+  Actor staff_, chief_, other_chief_, ciso_, director_;
 };
 
 TEST_F(RequestTest, TakeOutFromRequestToReturn) {
@@ -117,7 +120,7 @@ TEST_F(RequestTest, NobodyApprovesTheirOwnRequest) {
 
 TEST_F(RequestTest, DenyRulesNameTheirClause) {
   // A confidentiality-3 asset on a non-issued device (kobe:7.1.1カ(2)).
-  const std::string secret = Asset(3);
+  const std::string secret = Asset(3, {}, "", "electronic_data");
   json device = {{"device_type", "smartphone"}, {"device_owner", "本人"}, {"os_version", "Android 15"},
                  {"purpose", "連絡"}, {"data_handled", "予定表"}, {"max_confidentiality", 2},
                  {"security_measures", "画面ロック"}, {"period_from", "2026-10-01"}, {"period_to", "2027-03-31"}};
@@ -135,7 +138,8 @@ TEST_F(RequestTest, DenyRulesNameTheirClause) {
   EXPECT_EQ(requests_.Create(staff_, {"take_out", {locked}, TakeOut()}).error().code, ErrorCode::kPolicyDenied);
   // Wireless LAN is never allowed in the My Number zone.
   json wifi = {{"network_zone", "mynumber"}, {"location", "3階"}, {"purpose", "会議"}, {"security", "WPA3"}};
-  EXPECT_EQ(requests_.Create(staff_, {"wireless_lan", {}, wifi}).error().clause, "kobe:8.1.15");
+  // kobe:8.1.15イ: the clause that permits wireless LAN is the one that bars the My Number zone.
+  EXPECT_EQ(requests_.Create(staff_, {"wireless_lan", {}, wifi}).error().clause, "kobe:8.1.15イ");
 }
 
 TEST_F(RequestTest, MissingAndBadFieldsAreNamed) {
@@ -207,12 +211,17 @@ TEST_F(RequestTest, WithdrawRejectAndDrafts) {
 
 TEST_F(RequestTest, EmergencyExceptionsAreExecutedThenReported) {
   json f = {{"rule", "8.1.19"}, {"reason", "障害対応"}, {"measures", "限定端末のみ"}, {"executed_on", "2026-09-12"}};
-  auto r = requests_.Create(staff_, {"exception_emergency", {}, f});
+  // kobe:9.5.2: the section chief (情報管理者) acts first and reports; staff may not.
+  auto by_staff = requests_.Create(staff_, {"exception_emergency", {}, f});
+  ASSERT_FALSE(by_staff.ok());
+  EXPECT_EQ(by_staff.error().code, ErrorCode::kPolicyDenied);
+  EXPECT_EQ(by_staff.error().clause, "kobe:9.5.2");
+  auto r = requests_.Create(chief_, {"exception_emergency", {}, f});
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->request.state, "executed");
   EXPECT_EQ(r->request.report_due_at, t_.clock.NowMicros() + 72 * kMicrosPerHour);
   EXPECT_EQ(requests_.Approve(ciso_, r->request.id, "").error().code, ErrorCode::kConflict);
-  ASSERT_TRUE(requests_.Report(staff_, r->request.id, "復旧済み").ok());
+  ASSERT_TRUE(requests_.Report(chief_, r->request.id, "復旧済み").ok());
   auto ok = requests_.Approve(ciso_, r->request.id, "了承");
   ASSERT_TRUE(ok.ok()) << ok.error().detail;
   EXPECT_EQ(ok->request.state, "approved");
@@ -244,6 +253,102 @@ TEST_F(RequestTest, DelegatesApproveWithinTheirValidity) {
   d.roles = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::RoleRepo(c).ListForUser(deputy.id); });
   auto r = requests_.Create(staff_, {"take_out", {asset}, TakeOut()});
   ASSERT_TRUE(requests_.Approve(d, r->request.id, "代行").ok());
+}
+
+// ---- what the standard says, clause by clause (role ids and clauses written out here, never
+// read back from the pack) ----
+
+TEST_F(RequestTest, PersonalTestDataIsPermittedByTheSecurityDirectorNotTheSectionChief) {
+  // kobe:8.3.3イ(3): real personal data becomes test data only with the 統括責任者's permission.
+  const std::string data = Asset(3, {}, "", "electronic_data");
+  json form = {{"system", "住民記録システム"}, {"reason", "移行の検証"}, {"measures", "マスキング"},
+               {"period_from", "2026-10-01"}, {"period_to", "2026-10-31"}};
+  auto r = requests_.Create(staff_, {"personal_test_data", {data}, form});
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->request.clause, "kobe:8.3.3イ(3)");
+  EXPECT_EQ(r->request.approver_role, "security_director");
+  EXPECT_EQ(r->request.approver_scope_type, "city");
+  // The owner section's chief holds the information_manager role over the asset: not enough.
+  auto by_chief = requests_.Approve(chief_, r->request.id, "");
+  ASSERT_FALSE(by_chief.ok());
+  EXPECT_EQ(by_chief.error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(requests_.Get(ciso_, r->request.id)->request.state, "submitted");
+  auto ok = requests_.Approve(director_, r->request.id, "マスキングを条件に許可");
+  ASSERT_TRUE(ok.ok()) << ok.error().detail;
+  EXPECT_EQ(ok->request.decided_by, director_.user_id);
+}
+
+TEST_F(RequestTest, ExceptionsAreFiledOnlyByTheRolesThatClauseNames) {
+  // kobe:9.5.1: 情報基盤管理者, 業務システム管理者 and 情報管理者 ask for exceptions; nobody else.
+  json f = {{"rule", "7.1.1エ"}, {"reason", "災害対応"}, {"measures", "暗号化"}, {"period_from", "2026-10-01"},
+            {"period_to", "2026-10-31"}};
+  const int64_t head = t_.LogHead();
+  for (const char* type : {"exception", "exception_minor"}) {
+    SCOPED_TRACE(type);
+    auto by_staff = requests_.Create(staff_, {type, {}, f});
+    ASSERT_FALSE(by_staff.ok());
+    EXPECT_EQ(by_staff.error().code, ErrorCode::kPolicyDenied);
+    EXPECT_EQ(by_staff.error().clause, "kobe:9.5.1");
+    // The CISO approves exceptions but is not among those who file them.
+    EXPECT_EQ(requests_.Create(ciso_, {type, {}, f}).error().clause, "kobe:9.5.1");
+  }
+  EXPECT_EQ(t_.LogHead(), head) << "a refused filing creates and logs nothing here (the edge logs refusals)";
+  EXPECT_EQ(requests_.List(ciso_, {})->second, 0);
+  auto by_chief = requests_.Create(chief_, {"exception", {}, f});
+  ASSERT_TRUE(by_chief.ok()) << by_chief.error().detail;
+  EXPECT_EQ(by_chief->request.approver_role, "ciso");
+  Actor admin = Person("sysadmin", t_.section_a, "system_admin", "org_unit", t_.section_a);
+  auto by_admin = requests_.Create(admin, {"exception_minor", {}, f});
+  ASSERT_TRUE(by_admin.ok()) << by_admin.error().detail;
+  EXPECT_EQ(by_admin->request.approver_role, "security_director");
+}
+
+TEST_F(RequestTest, ACompletionDatedBeforeThePermissionsStartIsRefusedAndChangesNothing) {
+  const std::string asset = Asset(2);
+  auto r = requests_.Create(staff_, {"take_out", {asset}, TakeOut("2026-10-01", "2026-10-05")});
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(requests_.Approve(chief_, r->request.id, "").ok());
+  const int64_t head = t_.LogHead();
+  auto early = requests_.Complete(staff_, r->request.id, {{"returned_on", "2026-09-30"}});
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, ErrorCode::kValidationFailed);
+  ASSERT_EQ(early.error().fields.size(), 1u);
+  EXPECT_EQ(early.error().fields[0].field, "completion.returned_on");
+  EXPECT_EQ(early.error().clause, "kobe:7.1.1エ");
+  EXPECT_EQ(requests_.Get(staff_, r->request.id)->request.state, "approved");
+  EXPECT_EQ(AssetState(asset), "taken_out");
+  EXPECT_EQ(t_.LogHead(), head);
+  // Returned the day it went out is fine.
+  ASSERT_TRUE(requests_.Complete(staff_, r->request.id, {{"returned_on", "2026-10-01"}}).ok());
+  EXPECT_EQ(AssetState(asset), "in_use");
+}
+
+TEST_F(RequestTest, ACopyOfAnAssetMarkedNoCopyingIsRefused) {
+  // A handling restriction (kobe:4.2イ) binds: 複製禁止 stops a copy or a send.
+  const std::string marked = Asset(2, {"複製禁止"}, "", "electronic_data");
+  json copy = {{"method", "copy"}, {"recipients", "課内共有フォルダ"}, {"purpose", "共有"}, {"outside_section", false},
+               {"encrypted", false}};
+  auto r = requests_.Create(staff_, {"copy_send", {marked}, copy});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kPolicyDenied);
+  EXPECT_EQ(r.error().clause, "kobe:4.2イ");
+  EXPECT_TRUE(requests_.Create(staff_, {"copy_send", {Asset(2, {}, "", "electronic_data")}, copy}).ok());
+}
+
+TEST_F(RequestTest, AContractorMayNeverUseAPrivateDevice) {
+  Actor contractor = Person("vendor", t_.section_a, "contractor", "org_unit", t_.section_a, "contractor");
+  json device = {{"device_type", "pc"}, {"device_owner", "本人"}, {"os_version", "Windows 11"},
+                 {"purpose", "保守"}, {"data_handled", "設定情報"}, {"max_confidentiality", 1},
+                 {"security_measures", "ウイルス対策"}, {"period_from", "2026-10-01"}, {"period_to", "2027-03-31"}};
+  auto r = requests_.Create(contractor, {"personal_device", {}, device});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kPolicyDenied);
+  EXPECT_EQ(r.error().clause, "pref:第8(3)");
+  // The same form from a member of staff may be permitted (kobe:7.1.1カ(1)) ...
+  EXPECT_TRUE(requests_.Create(staff_, {"personal_device", {}, device}).ok());
+  // ... but never for a private removable medium: only terminals can be permitted.
+  device["device_type"] = "removable_medium";
+  EXPECT_EQ(requests_.Create(staff_, {"personal_device", {}, device}).error().clause, "kobe:7.1.1カ(1)");
 }
 
 }  // namespace

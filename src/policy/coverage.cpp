@@ -44,6 +44,7 @@ CoverageReport Coverage(const PolicyPack& pack, const std::map<std::string, std:
     CoveredClause& c = found[clause];
     c.clause = clause;
     c.citation = pack.Cite(clause);
+    c.source = c.citation.substr(0, c.citation.find(':'));
     if (c.handling.empty() || Rank(handling) > Rank(c.handling)) c.handling = handling;
     if (std::find(c.sources.begin(), c.sources.end(), source) == c.sources.end()) c.sources.push_back(source);
   };
@@ -60,6 +61,7 @@ CoverageReport Coverage(const PolicyPack& pack, const std::map<std::string, std:
   add(pack.classification.restricted_clause, "enforced", "classification.restricted");
   for (const auto& t : pack.request_types) {
     add(t.clause, "workflow", "request_types." + t.id);
+    add(t.filed_by.clause, "enforced", "request_types." + t.id + ".filed_by");
     for (const auto& d : t.deny) add(d.clause, "enforced", "request_types." + t.id + ".deny");
   }
   // What the pack states in its index is authoritative: a role may name a clause whose duties
@@ -85,11 +87,22 @@ CoverageReport Coverage(const PolicyPack& pack, const std::map<std::string, std:
       }
     }
     rep.by_handling[c.handling] += 1;
+    rep.by_source[c.source] += 1;
     if (!c.tests.empty()) ++rep.with_tests;
     rep.clauses.push_back(std::move(c));
   }
   std::sort(rep.clauses.begin(), rep.clauses.end(),
-            [](const CoveredClause& x, const CoveredClause& y) { return ClauseLess(x.clause, y.clause); });
+            [&](const CoveredClause& x, const CoveredClause& y) {
+              // The pack's own standard first, then each source in the order the pack declares them.
+              auto rank = [&](const std::string& src) {
+                if (src == pack.pack) return -1;
+                for (size_t i = 0; i < pack.sources.size(); ++i)
+                  if (pack.sources[i].prefix == src) return static_cast<int>(i);
+                return static_cast<int>(pack.sources.size());
+              };
+              if (rank(x.source) != rank(y.source)) return rank(x.source) < rank(y.source);
+              return ClauseLess(x.clause, y.clause);
+            });
   return rep;
 }
 

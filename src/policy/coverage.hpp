@@ -12,7 +12,8 @@ namespace mamori::policy {
 
 struct CoveredClause {
   std::string clause;    // "7.1.1エ"
-  std::string citation;  // "kobe:7.1.1エ"
+  std::string citation;  // "kobe:7.1.1エ", "proc:2(1)③"
+  std::string source;    // the citing prefix: the pack's id or one of its sources ("proc")
   std::string handling;  // enforced | workflow | checklist | organisational
   std::vector<std::string> sources;  // where the pack uses it: "request_types.take_out", ...
   std::vector<std::string> tests;    // test files citing it
@@ -21,6 +22,7 @@ struct CoveredClause {
 struct CoverageReport {
   std::vector<CoveredClause> clauses;  // in clause order
   std::map<std::string, int> by_handling;
+  std::map<std::string, int> by_source;  // clauses per citing prefix
   int with_tests = 0;
 };
 

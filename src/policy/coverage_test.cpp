@@ -28,7 +28,9 @@ TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
   EXPECT_EQ(device->handling, "enforced");
   EXPECT_EQ(device->tests, std::vector<std::string>{"a_test.cpp"});
   for (const auto& c : rep.clauses)
-    if (c.clause == "7.4.1ウ") EXPECT_EQ(c.tests, std::vector<std::string>{"c_test.cpp"});
+    if (c.clause == "7.4.1ウ") {
+      EXPECT_EQ(c.tests, std::vector<std::string>{"c_test.cpp"});
+    }
   ASSERT_NE(take_out, nullptr);
   EXPECT_TRUE(take_out->tests.empty());
   int total = 0;
@@ -37,6 +39,31 @@ TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
   // Clause order is numeric: 3.2.9 before 3.2.10.
   for (size_t i = 1; i < rep.clauses.size(); ++i)
     EXPECT_NE(rep.clauses[i].clause, rep.clauses[i - 1].clause);
+}
+
+TEST(CoverageTest, ClausesOfOtherSourcesAreCountedUnderTheirOwnPrefix) {
+  const char* src = std::getenv("MAMORI_SOURCE_DIR");
+  auto pack = LoadPackFile(std::string(src ? src : ".") + "/policy/kobe.yaml");
+  ASSERT_TRUE(pack.ok()) << pack.error().detail;
+  CoverageReport rep = Coverage(*pack, {{"e_test.cpp", R"x(EXPECT_EQ(r.clause, "proc:2(1)③");)x"}});
+  const CoveredClause* usage_log = nullptr;
+  const CoveredClause* private_devices = nullptr;
+  for (const auto& c : rep.clauses) {
+    if (c.citation == "proc:2(1)③") usage_log = &c;
+    if (c.citation == "pref:第8(3)") private_devices = &c;
+  }
+  ASSERT_NE(usage_log, nullptr);
+  EXPECT_EQ(usage_log->source, "proc");
+  EXPECT_EQ(usage_log->tests, std::vector<std::string>{"e_test.cpp"});
+  ASSERT_NE(private_devices, nullptr);
+  EXPECT_EQ(private_devices->source, "pref");
+  EXPECT_EQ(private_devices->handling, "enforced");
+  int total = 0;
+  for (const auto& [source, n] : rep.by_source) total += n;
+  EXPECT_EQ(total, static_cast<int>(rep.clauses.size()));
+  // The pack's own clauses come first, then each source's in the order the pack declares them.
+  EXPECT_EQ(rep.clauses.front().source, "kobe");
+  EXPECT_EQ(rep.clauses.back().source, "pref");
 }
 
 }  // namespace

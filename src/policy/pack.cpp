@@ -38,8 +38,21 @@ std::string Classification::Label(int c, int i, int a, bool english) const {
   return out;
 }
 
+const Source* PolicyPack::FindSource(const std::string& prefix) const {
+  for (const auto& s : sources)
+    if (s.prefix == prefix) return &s;
+  return nullptr;
+}
+
 std::string PolicyPack::Cite(const std::string& clause) const {
-  return clause.empty() ? std::string() : pack + ":" + clause;
+  if (clause.empty()) return {};
+  // A clause of another source carries its prefix already ("proc:2(1)③"); the loader has
+  // checked that the prefix is declared, so "7.1.1:x" style text never reaches here.
+  if (const size_t colon = clause.find(':'); colon != std::string::npos) {
+    const std::string prefix = clause.substr(0, colon);
+    if (prefix == pack || FindSource(prefix)) return clause;
+  }
+  return pack + ":" + clause;
 }
 
 std::string PolicyPack::CiteFor(const std::string& key) const {
@@ -53,6 +66,20 @@ namespace {
 class Checker {
  public:
   explicit Checker(std::vector<PackError>& errors) : errors_(errors) {}
+
+  // The pack whose `pack` id and `sources` a clause's prefix must name (set once both are read).
+  void CitingFor(const PolicyPack* pack) { citing_ = pack; }
+
+  // A clause written "<prefix>:<number>" must name the pack itself or a declared source: a
+  // misspelt prefix would otherwise cite the city's own standard for another body's rule.
+  void CheckClause(const YAML::Node& node, const std::string& clause, const std::string& where) {
+    const size_t colon = clause.find(':');
+    if (colon == std::string::npos || !citing_) return;
+    const std::string prefix = clause.substr(0, colon);
+    if (colon + 1 >= clause.size()) Fail(node, where + ": clause '" + clause + "' names no number");
+    else if (prefix != citing_->pack && !citing_->FindSource(prefix))
+      Fail(node, where + ": clause '" + clause + "' names an undeclared source '" + prefix + "' (see sources)");
+  }
 
   void Fail(const YAML::Node& node, const std::string& message) {
     const YAML::Mark m = node.Mark();
@@ -89,6 +116,7 @@ class Checker {
       Fail(n, where + "." + key + " must be text");
       return {};
     }
+    if (std::string_view(key) == "clause") CheckClause(n, n.Scalar(), where);
     return n.Scalar();
   }
 
@@ -140,6 +168,7 @@ class Checker {
 
  private:
   std::vector<PackError>& errors_;
+  const PolicyPack* citing_ = nullptr;
 };
 
 bool Contains(const auto& list, const std::string& v) {
@@ -194,6 +223,17 @@ void ParseSeparation(Checker& c, const YAML::Node& node, PolicyPack& pack) {
   }
 }
 
+// `city_choice`: which of a section's values the standard leaves to the city. Each must be one
+// of `values`, the section's keys that hold a number or a setting.
+std::vector<std::string> CityChoice(Checker& c, const YAML::Node& section, const std::string& where,
+                                    std::initializer_list<const char*> values) {
+  std::vector<std::string> out = c.List(section, "city_choice", where);
+  for (const auto& k : out)
+    if (std::none_of(values.begin(), values.end(), [&](const char* v) { return k == v; }))
+      c.Fail(section["city_choice"], where + ".city_choice: '" + k + "' is not a value of this section");
+  return out;
+}
+
 void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolicy& auth) {
   if (!node) {
     c.Fail(node, "authentication is required");
@@ -206,8 +246,11 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
     const std::string w = "authentication.password";
     c.Keys(p, {"clause", "min_length", "max_length", "classes_required", "dictionary_check",
                "reject_login_id", "history", "temporary_must_change", "privileged_max_age_days",
-               "argon2id"}, w);
+               "argon2id", "city_choice"}, w);
     auto& pw = auth.password;
+    pw.city_choice = CityChoice(c, p, w, {"min_length", "max_length", "classes_required", "dictionary_check",
+                                          "reject_login_id", "history", "temporary_must_change",
+                                          "privileged_max_age_days", "argon2id"});
     pw.clause = c.Str(p, "clause", true, w);
     pw.min_length = c.Int(p, "min_length", 8, 1, 128, w);
     pw.max_length = c.Int(p, "max_length", 128, 8, 1024, w);
@@ -230,7 +273,8 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
 
   if (const YAML::Node l = node["lockout"]; l && c.Map(l, "authentication.lockout")) {
     const std::string w = "authentication.lockout";
-    c.Keys(l, {"clause", "max_failures", "lock_minutes"}, w);
+    c.Keys(l, {"clause", "max_failures", "lock_minutes", "city_choice"}, w);
+    auth.lockout.city_choice = CityChoice(c, l, w, {"max_failures", "lock_minutes"});
     auth.lockout.clause = c.Str(l, "clause", true, w);
     auth.lockout.max_failures = c.Int(l, "max_failures", 5, 1, 100, w);
     auth.lockout.lock_minutes = c.Int(l, "lock_minutes", 30, 1, 525600, w);
@@ -240,7 +284,8 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
 
   if (const YAML::Node s = node["session"]; s && c.Map(s, "authentication.session")) {
     const std::string w = "authentication.session";
-    c.Keys(s, {"clause", "idle_minutes", "absolute_hours"}, w);
+    c.Keys(s, {"clause", "idle_minutes", "absolute_hours", "city_choice"}, w);
+    auth.session.city_choice = CityChoice(c, s, w, {"idle_minutes", "absolute_hours"});
     auth.session.clause = c.Str(s, "clause", false, w);
     auth.session.idle_minutes = c.Int(s, "idle_minutes", 15, 1, 1440, w);
     auth.session.absolute_hours = c.Int(s, "absolute_hours", 10, 1, 168, w);
@@ -261,7 +306,8 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
 
   if (const YAML::Node i = node["ids"]; i && c.Map(i, "authentication.ids")) {
     const std::string w = "authentication.ids";
-    c.Keys(i, {"clause", "inactive_days", "expiry_required_for"}, w);
+    c.Keys(i, {"clause", "inactive_days", "expiry_required_for", "city_choice"}, w);
+    auth.ids.city_choice = CityChoice(c, i, w, {"inactive_days", "expiry_required_for"});
     auth.ids.clause = c.Str(i, "clause", false, w);
     auth.ids.inactive_days = c.Int(i, "inactive_days", 90, 1, 3650, w);
     auth.ids.expiry_required_for = c.List(i, "expiry_required_for", w);
@@ -388,7 +434,7 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
     if (!c.Map(d, w)) continue;
     c.Keys(d, {"title", "title_en", "clause", "assets", "max_assets", "applies_when", "approver", "fields", "deny",
                "completion", "state_in_effect", "state_on_complete", "report_after", "report_within_hours",
-               "expires_field", "retention_years"},
+               "expires_field", "retention_years", "filed_by"},
            w);
     t.title = c.Str(d, "title", true, w);
     t.title_en = c.Str(d, "title_en", false, w);
@@ -404,6 +450,20 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
     for (const auto& f : t.fields) roots.push_back("fields." + f.id);
     for (const char* r : {"requester.employment_type", "requester.roles", "requester.org_unit_id"}) roots.push_back(r);
     t.applies_when = Condition(c, d["applies_when"], w + ".applies_when", roots);
+    if (const YAML::Node fb = d["filed_by"]; fb && c.Map(fb, w + ".filed_by")) {
+      const std::string fw = w + ".filed_by";
+      c.Keys(fb, {"when", "clause", "message", "message_en"}, fw);
+      // Only who asks decides who may ask: the form and the assets come later.
+      t.filed_by.when = Condition(c, fb["when"], fw + ".when",
+                                  {"requester.employment_type", "requester.roles", "requester.org_unit_id"});
+      if (!fb["when"]) c.Fail(fb, fw + ".when is required");
+      t.filed_by.clause = c.Str(fb, "clause", true, fw);
+      t.filed_by.message = c.Str(fb, "message", true, fw);
+      t.filed_by.message_en = c.Str(fb, "message_en", false, fw);
+    }
+    // Completion-time rules may also read what the completion records.
+    std::vector<std::string> completion_roots = roots;
+    for (const auto& f : t.completion) completion_roots.push_back("completion." + f.id);
     if (const YAML::Node a = d["approver"]; a && c.Map(a, w + ".approver")) {
       c.Keys(a, {"role", "scope"}, w + ".approver");
       t.approver.role = c.Str(a, "role", true, w + ".approver");
@@ -432,9 +492,22 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
       } else {
         for (const auto& item : deny) {
           if (!c.Map(item, w + ".deny item")) continue;
-          c.Keys(item, {"when", "clause", "message", "message_en"}, w + ".deny");
+          c.Keys(item, {"when", "clause", "message", "message_en", "at", "field"}, w + ".deny");
           DenyRule r;
-          r.when = Condition(c, item["when"], w + ".deny.when", roots);
+          r.at = c.Str(item, "at", false, w + ".deny");
+          if (r.at.empty()) r.at = "request";
+          if (r.at != "request" && r.at != "completion")
+            c.Fail(item["at"], w + ".deny.at must be request or completion");
+          r.when = Condition(c, item["when"], w + ".deny.when", r.at == "completion" ? completion_roots : roots);
+          r.field = c.Str(item, "field", false, w + ".deny");
+          if (!r.field.empty()) {
+            bool known = false;
+            for (const auto& f : t.fields) known |= r.field == "fields." + f.id;
+            if (r.at == "completion")
+              for (const auto& f : t.completion) known |= r.field == "completion." + f.id;
+            if (!known) c.Fail(item["field"], w + ".deny.field must name a field of the form" +
+                                                  std::string(r.at == "completion" ? " or of the completion" : ""));
+          }
           if (!item["when"]) c.Fail(item, w + ".deny.when is required");
           r.clause = c.Str(item, "clause", true, w + ".deny");
           r.message = c.Str(item, "message", true, w + ".deny");
@@ -464,6 +537,30 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
   }
 }
 
+bool IsPrefix(const std::string& id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+  });
+}
+
+void ParseSources(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node) return;
+  if (!c.Map(node, "sources")) return;
+  for (const auto& kv : node) {
+    Source s;
+    s.prefix = kv.first.as<std::string>("");
+    const std::string w = "sources." + s.prefix;
+    if (!IsPrefix(s.prefix)) c.Fail(kv.first, w + ": a prefix is lower-case letters, digits, '-' or '_'");
+    if (s.prefix == pack.pack) c.Fail(kv.first, w + ": the pack's own id needs no source entry");
+    if (pack.FindSource(s.prefix)) c.Fail(kv.first, w + " is defined twice");
+    if (!c.Map(kv.second, w)) continue;
+    c.Keys(kv.second, {"title", "title_en"}, w);
+    s.title = c.Str(kv.second, "title", true, w);
+    s.title_en = c.Str(kv.second, "title_en", false, w);
+    pack.sources.push_back(std::move(s));
+  }
+}
+
 }  // namespace
 
 std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackError>& errors) {
@@ -479,7 +576,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -492,6 +589,8 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   pack.title_en = c.Str(root, "title_en", false, "pack");
   pack.version = c.Str(root, "version", true, "pack");
   pack.municipality = c.Str(root, "municipality", true, "pack");
+  ParseSources(c, root["sources"], pack);
+  c.CitingFor(&pack);
   ParseRoles(c, root["roles"], pack);
   ParseSeparation(c, root["separation_of_duties"], pack);
   ParseAuthentication(c, root["authentication"], pack.auth);
@@ -517,6 +616,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     c.Keys(cl, kClauseKeys, "clauses");
     for (const char* key : kClauseKeys) {
       const std::string v = c.Str(cl, key, false, "clauses");
+      if (!v.empty()) c.CheckClause(cl[key], v, "clauses." + std::string(key));
       if (!v.empty()) pack.clauses[key] = v;
     }
   }

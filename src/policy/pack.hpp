@@ -51,8 +51,12 @@ struct SeparationRule {
   std::string clause;
 };
 
+// Each authentication section may list, in `city_choice`, the keys whose values the standard
+// leaves to the city (the standard asks for a lockout, not for five attempts): shown as the
+// city's own choice, not as the standard's requirement.
 struct PasswordPolicy {
   std::string clause;
+  std::vector<std::string> city_choice;
   int min_length = 8;
   int max_length = 128;
   int classes_required = 3;
@@ -67,12 +71,14 @@ struct PasswordPolicy {
 
 struct LockoutPolicy {
   std::string clause;
+  std::vector<std::string> city_choice;
   int max_failures = 5;
   int lock_minutes = 30;
 };
 
 struct SessionPolicy {
   std::string clause;
+  std::vector<std::string> city_choice;
   int idle_minutes = 15;
   int absolute_hours = 10;
 };
@@ -86,6 +92,7 @@ struct MfaPolicy {
 
 struct IdPolicy {
   std::string clause;
+  std::vector<std::string> city_choice;
   int inactive_days = 90;
   // Employment types whose IDs must carry an expiry date (time-limited accounts).
   std::vector<std::string> expiry_required_for;
@@ -139,8 +146,24 @@ struct FieldDef {
   std::vector<std::string> choices;  // choice
 };
 
+// A rule that refuses outright. `at` says when it is checked: "request" (creating and
+// submitting, reading fields.*, asset.*, requester.*) or "completion" (recording the
+// completion, which may read completion.* as well). With `field` the refusal is a 422 naming
+// that field (bad input: a return date before the take-out); without, a 403 policy_denied.
 struct DenyRule {
   Expr when;
+  std::string clause;
+  std::string message;
+  std::string message_en;
+  std::string at = "request";  // request | completion
+  std::string field;           // "" or "fields.<id>" / "completion.<id>"
+};
+
+// Who may file a request of a type (kobe:9.5.1: exceptions are asked for only by the
+// administrators and section chiefs the clause names): a condition over requester.* that must
+// hold, checked at create and submit; otherwise 403 policy_denied citing `clause`.
+struct FiledBy {
+  Expr when;  // empty: anyone holding requests.create
   std::string clause;
   std::string message;
   std::string message_en;
@@ -164,6 +187,7 @@ struct RequestType {
   Expr applies_when;  // when set and false for an asset, no permission is needed: 422 not_required
   ApproverRule approver;
   std::vector<FieldDef> fields;
+  FiledBy filed_by;
   std::vector<DenyRule> deny;
   std::vector<FieldDef> completion;
   std::string state_in_effect;    // asset state while approved and not completed ("" = unchanged)
@@ -181,8 +205,17 @@ struct IndexedClause {
   std::string handling;  // enforced | workflow | checklist | organisational
 };
 
+// A document the pack cites besides its own standard (the procurement's 特記事項, a ministry
+// guideline, another body's contractor rules): clauses written "<prefix>:<number>" cite it.
+struct Source {
+  std::string prefix;  // "proc"
+  std::string title;
+  std::string title_en;
+};
+
 struct PolicyPack {
-  std::string pack;  // short id used in clause citations ("kobe")
+  std::string pack;  // short id used in clause citations ("kobe"), for clauses without a prefix
+  std::vector<Source> sources;  // other documents, cited as "<prefix>:<clause>"
   std::string title;
   std::string title_en;
   std::string version;
@@ -197,8 +230,10 @@ struct PolicyPack {
   const RequestType* FindRequestType(const std::string& id) const;
 
   const RoleDef* FindRole(const std::string& id) const;
-  // "kobe:8.2.5" for clause "8.2.5"; "" for an empty clause.
+  // "kobe:8.2.5" for clause "8.2.5"; "proc:2(1)③" for a clause that already names one of the
+  // pack's sources; "" for an empty clause.
   std::string Cite(const std::string& clause) const;
+  const Source* FindSource(const std::string& prefix) const;
   // The citation for a decision point of kClauseKeys ("" when the pack names none).
   std::string CiteFor(const std::string& key) const;
 };

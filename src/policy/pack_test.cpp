@@ -1,6 +1,8 @@
 #include "policy/pack.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -92,6 +94,130 @@ TEST(PackTest, SyntaxErrorHasLine) {
 TEST(PackTest, MissingFileIsAnError) {
   auto r = LoadPackFile("/nonexistent/pack.yaml");
   EXPECT_FALSE(r.ok());
+}
+
+
+// ---- sources, who files, completion rules, the city's choices -----------------------------
+
+const char* kRequests = R"(sources:
+  proc: {title: 特記事項}
+request_types:
+  media:
+    title: 媒体
+    clause: "proc:2(1)③"
+    assets: none
+    approver: {role: security_manager, scope: city}
+    filed_by:
+      when: '"infrastructure_manager" in requester.roles'
+      clause: "9.5.1"
+      message: だめ
+    fields:
+      used_on: {label: 使用日, type: date}
+    completion:
+      erased_on: {label: 消去日, type: date}
+    deny:
+      - when: completion.erased_on < fields.used_on
+        at: completion
+        field: completion.erased_on
+        clause: "proc:2(1)③"
+        message: 消去日が使用日より前
+)";
+
+TEST(PackTest, ClausesOfADeclaredSourceKeepTheirPrefix) {
+  std::vector<PackError> errors;
+  auto pack = ParsePack(std::string(kMinimal) + kRequests, errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  ASSERT_EQ(pack->sources.size(), 1u);
+  EXPECT_EQ(pack->sources[0].prefix, "proc");
+  EXPECT_EQ(pack->Cite("proc:2(1)③"), "proc:2(1)③");
+  EXPECT_EQ(pack->Cite("9.5.1"), "test:9.5.1");
+  const RequestType* t = pack->FindRequestType("media");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(pack->Cite(t->clause), "proc:2(1)③");
+  EXPECT_EQ(pack->Cite(t->filed_by.clause), "test:9.5.1");
+  ASSERT_EQ(t->deny.size(), 1u);
+  EXPECT_EQ(t->deny[0].at, "completion");
+  EXPECT_EQ(t->deny[0].field, "completion.erased_on");
+}
+
+TEST(PackTest, AnUndeclaredSourcePrefixIsRefused) {
+  std::string text = std::string(kMinimal) + kRequests;
+  const std::string from = "clause: \"proc:2(1)③\"\n    assets";
+  text.replace(text.find(from), from.size(), "clause: \"prc:2(1)③\"\n    assets");
+  std::vector<PackError> errors;
+  EXPECT_FALSE(ParsePack(text, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("undeclared source 'prc'"), std::string::npos) << errors[0].message;
+}
+
+TEST(PackTest, CompletionFieldsAreReadOnlyByCompletionRules) {
+  std::string text = std::string(kMinimal) + kRequests;
+  text.replace(text.find("        at: completion\n"), 23, "");
+  std::vector<PackError> errors;
+  EXPECT_FALSE(ParsePack(text, errors));
+  bool unknown = false, field = false;
+  for (const auto& e : errors) {
+    unknown |= e.message.find("unknown field 'completion.erased_on'") != std::string::npos;
+    field |= e.message.find("deny.field") != std::string::npos;
+  }
+  EXPECT_TRUE(unknown);
+  EXPECT_TRUE(field);
+}
+
+TEST(PackTest, WhoFilesIsDecidedOnlyFromTheRequester) {
+  std::string text = std::string(kMinimal) + kRequests;
+  text.replace(text.find("'\"infrastructure_manager\" in requester.roles'"), 45, "fields.used_on == null");
+  std::vector<PackError> errors;
+  EXPECT_FALSE(ParsePack(text, errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].message.find("filed_by.when: unknown field 'fields.used_on'"), std::string::npos)
+      << errors[0].message;
+}
+
+TEST(PackTest, TheCitysChoicesMustNameValuesOfTheirSection) {
+  std::string text = kMinimal;
+  text.replace(text.find("lock_minutes: 1}"), 16, "lock_minutes: 1, city_choice: [max_failures, clause]}");
+  std::vector<PackError> errors;
+  EXPECT_FALSE(ParsePack(text, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("'clause' is not a value"), std::string::npos) << errors[0].message;
+}
+
+// The Kobe pack against the standard, written out here (never read back from the pack itself).
+TEST(PackTest, TheKobePackSaysWhatTheStandardSays) {
+  auto pack = LoadPackFile(KobePath());
+  ASSERT_TRUE(pack.ok()) << pack.error().detail;
+  auto type = [&](const char* id) {
+    const RequestType* t = pack->FindRequestType(id);
+    EXPECT_NE(t, nullptr) << id;
+    return t;
+  };
+  // kobe:8.3.3イ(3): the 統括責任者 permits personal data as test data, city-wide.
+  EXPECT_EQ(type("personal_test_data")->approver.role, "security_director");
+  EXPECT_EQ(type("personal_test_data")->approver.scope, "city");
+  // proc:2(1)③: the usage log of removable media comes from the procurement clauses.
+  EXPECT_EQ(pack->Cite(type("removable_media")->clause), "proc:2(1)③");
+  // kobe:9.5.1 / 9.5.2: who files an exception is restricted.
+  EXPECT_EQ(pack->Cite(type("exception")->filed_by.clause), "kobe:9.5.1");
+  EXPECT_EQ(pack->Cite(type("exception_minor")->filed_by.clause), "kobe:9.5.1");
+  EXPECT_EQ(pack->Cite(type("exception_emergency")->filed_by.clause), "kobe:9.5.2");
+  // kobe:8.3.1ウ: the security manager keeps the system ledger.
+  const RoleDef* sm = pack->FindRole("security_manager");
+  ASSERT_NE(sm, nullptr);
+  EXPECT_NE(std::find(sm->permissions.begin(), sm->permissions.end(), "systems.manage"), sm->permissions.end());
+  // kobe:8.2.5 sets no numbers: the lockout count and session limits are the city's.
+  for (const char* k : {"max_failures", "lock_minutes"})
+    EXPECT_NE(std::find(pack->auth.lockout.city_choice.begin(), pack->auth.lockout.city_choice.end(), k),
+              pack->auth.lockout.city_choice.end()) << k;
+  for (const char* k : {"idle_minutes", "absolute_hours"})
+    EXPECT_NE(std::find(pack->auth.session.city_choice.begin(), pack->auth.session.city_choice.end(), k),
+              pack->auth.session.city_choice.end()) << k;
+  const auto& pw = pack->auth.password.city_choice;
+  EXPECT_NE(std::find(pw.begin(), pw.end(), "history"), pw.end());
+  EXPECT_EQ(std::find(pw.begin(), pw.end(), "min_length"), pw.end()) << "kobe:8.2.6ウ fixes eight characters";
+  std::set<std::string> prefixes;
+  for (const auto& s : pack->sources) prefixes.insert(s.prefix);
+  EXPECT_EQ(prefixes, (std::set<std::string>{"proc", "mic", "pref"}));
 }
 
 }  // namespace

@@ -163,6 +163,8 @@ export interface RequestType {
 
 export interface Policy {
   pack: string
+  // Other documents the pack cites ("proc:2(1)③"), each with its prefix.
+  sources?: { prefix: string; title: string; title_en?: string }[]
   classification?: Classification
   request_types?: RequestType[]
   title: string
@@ -179,11 +181,12 @@ export interface Policy {
       temporary_must_change?: boolean
       privileged_max_age_days?: number
       clause?: string
+      city_choice?: string[]
     }
-    lockout?: { max_failures: number; lock_minutes: number; clause?: string }
-    session?: { idle_minutes: number; absolute_hours: number; clause?: string }
+    lockout?: { max_failures: number; lock_minutes: number; clause?: string; city_choice?: string[] }
+    session?: { idle_minutes: number; absolute_hours: number; clause?: string; city_choice?: string[] }
     mfa?: { required_for: string | string[]; clause?: string }
-    ids?: { inactive_days?: number; expiry_required_for?: string[]; clause?: string }
+    ids?: { inactive_days?: number; expiry_required_for?: string[]; clause?: string; city_choice?: string[] }
   }
 }
 
