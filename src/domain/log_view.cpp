@@ -128,6 +128,7 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
       return title + (english ? " (" : "（") + ShortId(id) + (english ? ")" : "）");
     }
     if (type == "session") return (english ? "Session " : "セッション ") + id;
+    if (type == "asset-import") return (english ? "Import " : "台帳の取り込み ") + ShortId(id);
     return id;
   };
 

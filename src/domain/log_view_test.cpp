@@ -4,6 +4,7 @@
 
 #include "domain/log_service.hpp"
 #include "domain/test_env.hpp"
+#include "storage/request_repo.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -128,7 +129,8 @@ TEST_F(LogViewTest, ARestrictedAssetIsNeitherNamedNorDescribedToAReaderWhoMayNot
   }
 
   // The same entry, to a reader who may see 機密性3.
-  const LogEntryView* full = Find(List(all_), "asset.create", "asset:" + secret.id);
+  const LogPage all = List(all_);
+  const LogEntryView* full = Find(all, "asset.create", "asset:" + secret.id);
   ASSERT_NE(full, nullptr);
   EXPECT_EQ(full->target_label, "極秘の住民名簿");
   EXPECT_FALSE(full->detail_withheld);
@@ -137,14 +139,15 @@ TEST_F(LogViewTest, ARestrictedAssetIsNeitherNamedNorDescribedToAReaderWhoMayNot
 TEST_F(LogViewTest, PeopleAreNamedOnlyToReadersOfTheUserList) {
   const auto target = t_.AddUser("tanaka", t_.section_a, kPw);
   ASSERT_TRUE(Record(manager_.Event("user.suspend", "user:" + target.id)).ok());
-  const LogEntryView* named = Find(List(all_), "user.suspend", "user:" + target.id);
+  const LogPage ja = List(all_), en_page = List(all_, {}, true), some = List(attacker_);
+  const LogEntryView* named = Find(ja, "user.suspend", "user:" + target.id);
   ASSERT_NE(named, nullptr);
   EXPECT_EQ(named->target_label, "名前（tanaka）");
   EXPECT_EQ(named->actor_name, "名前");
-  const LogEntryView* en = Find(List(all_, {}, true), "user.suspend", "user:" + target.id);
+  const LogEntryView* en = Find(en_page, "user.suspend", "user:" + target.id);
   ASSERT_NE(en, nullptr);
   EXPECT_EQ(en->target_label, "名前 (tanaka)");
-  const LogEntryView* bare = Find(List(attacker_), "user.suspend", "user:" + target.id);
+  const LogEntryView* bare = Find(some, "user.suspend", "user:" + target.id);
   ASSERT_NE(bare, nullptr);
   EXPECT_EQ(bare->target_label, "tanaka") << "the login ID only (the log shows login IDs anyway)";
   EXPECT_EQ(bare->actor_name, "");
@@ -152,10 +155,31 @@ TEST_F(LogViewTest, PeopleAreNamedOnlyToReadersOfTheUserList) {
 
 TEST_F(LogViewTest, ARequestIsNamedByItsTypeTitleAndShortId) {
   ASSERT_TRUE(Record(manager_.Event("request.approve", "request:0123456789abcdef")).ok());
-  const LogEntryView* v = Find(List(all_), "request.approve", "request:0123456789abcdef");
+  const LogPage page = List(all_);
+  const LogEntryView* v = Find(page, "request.approve", "request:0123456789abcdef");
   ASSERT_NE(v, nullptr);
   // Unknown to the request table: the generic word and the short id.
   EXPECT_EQ(v->target_label, "申請（#01234567）");
+
+  ASSERT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
+    return storage::RequestRepo(c).Insert({.id = "fedcba9876543210",
+                                           .type = "take_out",
+                                           .requester_id = manager_.user_id,
+                                           .requester_org_unit_id = t_.section_a,
+                                           .state = "submitted",
+                                           .fields = "{}",
+                                           .completion = "{}",
+                                           .created_at = 1,
+                                           .updated_at = 1});
+  }).ok());
+  ASSERT_TRUE(Record(manager_.Event("request.create", "request:fedcba9876543210")).ok());
+  const LogPage ja = List(all_), en = List(all_, {}, true);
+  const LogEntryView* known = Find(ja, "request.create", "request:fedcba9876543210");
+  ASSERT_NE(known, nullptr);
+  EXPECT_EQ(known->target_label, "情報資産の持ち出し（#fedcba98）");
+  const LogEntryView* known_en = Find(en, "request.create", "request:fedcba9876543210");
+  ASSERT_NE(known_en, nullptr);
+  EXPECT_EQ(known_en->target_label, "Taking an asset out of the office (#fedcba98)");
 }
 
 TEST_F(LogViewTest, FiltersByTargetTypeWithLikeWildcardsTakenLiterally) {
