@@ -679,6 +679,8 @@ async function main() {
       await page.click('[data-testid="audit-search"]')
       await page.waitForURL(/action=user\.create/)
       await page.waitForLoadState('networkidle')
+      // The searched list, not the one before it: its first row is a user.create entry.
+      await page.locator('[data-testid="audit-table"] tbody tr').first().locator('code', { hasText: 'user.create' }).waitFor()
       const rows = await page.locator('[data-testid="audit-table"] tbody tr').count()
       expect(rows >= 3, `expected the 3 user.create entries, got ${rows} rows`)
       // In words: the action as a phrase, the actor and the new user by name (linked), the
@@ -715,6 +717,7 @@ async function main() {
       const csvEn = await csvOf(hrefEn)
       expect(csvEn.first.startsWith('"seq","at"'), `CSV headings not in English: ${csvEn.first}`)
       await page.waitForLoadState('networkidle')
+      await page.locator('[data-testid="audit-table"] tbody tr').first().getByText(msg(en, 'audit.actions.user_create'), { exact: true }).waitFor()
       const firstEn = await page.locator('[data-testid="audit-table"] tbody tr').first().innerText()
       expect(firstEn.includes(msg(en, 'audit.actions.user_create')), `no English phrase: ${firstEn}`)
       await shot(page, 'audit-search')
@@ -727,6 +730,13 @@ async function main() {
       await page.click('[data-testid="audit-search"]')
       await page.waitForURL(/target_type=org_unit/)
       await page.waitForLoadState('networkidle')
+      await page.waitForFunction(
+        (label) => {
+          const cells = [...document.querySelectorAll('[data-testid="audit-target-cell"]')]
+          return cells.length > 0 && cells.every((c) => c.textContent.includes(label))
+        },
+        msg(ja, 'audit.target_types.org_unit'),
+      )
       const unitCells = await page.locator('[data-testid="audit-target-cell"]').allInnerTexts()
       expect(unitCells.length > 0 && unitCells.every((c) => c.includes(msg(ja, 'audit.target_types.org_unit'))), `not only units: ${unitCells.join(' | ')}`)
       await page.check('[data-testid="audit-denied-only"]')
@@ -910,8 +920,11 @@ async function main() {
       await ps.click('[data-testid="complete-submit"]')
       await ps.waitForSelector('[data-testid="request-completion"]')
       await ps.waitForFunction(() => document.querySelector('.head-badges [data-testid="status"]')?.getAttribute('data-state') === 'completed')
+      // The timeline's asset states come from the asset's history, read after the request.
+      const returned = `${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`
+      await ps.waitForFunction((r) => document.querySelector('[data-testid="request-timeline"]')?.textContent.includes(r), returned, { timeout: 10000 }).catch(() => {})
       const timeline = await ps.locator('[data-testid="request-timeline"]').innerText()
-      expect(timeline.includes(`${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`), `the return is not in the history: ${timeline}`)
+      expect(timeline.includes(returned), `the return is not in the history: ${timeline}`)
       await shotBoth(ps, 'request-completed')
       expect((await assetState(ps, takeOutAsset)) === 'in_use', 'the asset is not back in use after the return')
       const history = await ps.locator('[data-testid="asset-history"]').innerText()
