@@ -127,6 +127,11 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
                             : (it != request_types.end() ? it->second : (english ? "Request" : "申請"));
       return title + (english ? " (" : "（") + ShortId(id) + (english ? ")" : "）");
     }
+    if (type == "request_type") {
+      const policy::RequestType* t = env_.pack.FindRequestType(id);
+      if (!t) return id;
+      return english && !t->title_en.empty() ? t->title_en : t->title;
+    }
     if (type == "session") return (english ? "Session " : "セッション ") + id;
     if (type == "asset-import") return (english ? "Import " : "台帳の取り込み ") + ShortId(id);
     return id;

@@ -49,12 +49,14 @@ struct LogPage {
 };
 
 // Which detail keys name which kind of object (scope_id goes by its sibling scope_type;
-// "changes": {key: {from, to}} by the changed key).
+// "changes": {key: {from, to}} by the changed key). "type" is a request's type, named by the
+// pack's title.
 inline constexpr std::pair<const char*, const char*> kLogDetailRefs[] = {
     {"org_unit_id", "org_unit"},    {"owner_org_unit_id", "org_unit"}, {"parent_id", "org_unit"},
     {"asset_ids", "asset"},         {"asset_id", "asset"},             {"system_id", "system"},
     {"request_id", "request"},      {"user_id", "user"},               {"system_owner_user_id", "user"},
-    {"system_admin_user_id", "user"}};
+    {"system_admin_user_id", "user"}, {"type", "request_type"},
+    {"import_id", "asset-import"}};
 
 // Resolves the names of `entries` for reader `a`, inside the caller's read.
 class LogNames {

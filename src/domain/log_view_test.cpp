@@ -122,6 +122,7 @@ TEST_F(LogViewTest, ARestrictedAssetIsNeitherNamedNorDescribedToAReaderWhoMayNot
   ASSERT_NE(req, nullptr);
   EXPECT_EQ(req->refs.at("asset:" + secret.id), std::nullopt);
   EXPECT_EQ(req->refs.at("asset:" + open.id), std::optional<std::string>("庁内配布資料"));
+  EXPECT_EQ(req->refs.at("request_type:take_out"), std::optional<std::string>("情報資産の持ち出し"));
   for (const auto& v : seen.items) {
     EXPECT_EQ(v.target_label.find("極秘"), std::string::npos) << v.entry.action;
     EXPECT_EQ(v.entry.detail.find("極秘"), std::string::npos) << v.entry.action;

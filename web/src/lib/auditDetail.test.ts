@@ -42,6 +42,7 @@ describe('operation-log detail in words', () => {
     expect(text('request.approve', { type: 'take_out', from: 'submitted', to: 'approved' })).toBe(
       `申請の種類: take_out / 変更前: ${JA.t('request_state.submitted')} / 変更後: ${JA.t('request_state.approved')}`,
     )
+    expect(text('request.approve', { type: 'take_out' }, { 'request_type:take_out': '情報資産の持ち出し' })).toBe('申請の種類: 情報資産の持ち出し')
     expect(text('asset.state', { from: 'in_use', to: 'taken_out' })).toBe(
       `変更前の状態: ${JA.t('asset_state.in_use')} / 変更後の状態: ${JA.t('asset_state.taken_out')}`,
     )
