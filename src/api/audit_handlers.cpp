@@ -19,9 +19,11 @@ Result<storage::LogFilter> FilterOf(const Request& req) {
   f.action = get("action");
   f.result = get("result");
   f.target_type = get("target_type");
-  if (!f.target_type.empty() && !domain::IsLogTargetType(f.target_type))
-    return Error::Validation("target_type", "not_allowed",
-                             "target_type は user, asset, request, system, org_unit, session, asset-import のいずれかです");
+  if (!f.target_type.empty() && !domain::IsLogTargetType(f.target_type)) {
+    std::string known;
+    for (const char* t : domain::kLogTargetTypes) known += (known.empty() ? "" : ", ") + std::string(t);
+    return Error::Validation("target_type", "not_allowed", "target_type は " + known + " のいずれかです");
+  }
   for (const auto* v : {&f.actor, &f.action})
     if (!CheckString(*v, {0, 64}).empty()) return Error::Validation(v == &f.actor ? "actor" : "action", "invalid");
   if (!f.result.empty() && f.result != "success" && f.result != "failure" && f.result != "denied")

@@ -66,7 +66,7 @@ describe('operation-log detail in words', () => {
   })
 
   it('leaves out empty values and internal ids, and keeps unknown fields as recorded', () => {
-    expect(text('user.create', { login_id: 'x', expires_on: '', assignment_id: 'a', brand_new: 'v' })).toBe('ログインID: x / brand_new: v')
+    expect(text('user.create', { login_id: 'x', expires_on: '', assignment_id: 'a', brand_new: 'v', handling: [] })).toBe('ログインID: x / brand_new: v')
     expect(detailParts({ action: 'x.y', detail: null, ...JA })).toEqual([])
     expect(text('x.y', 'plain text')).toBe('plain text')
   })

@@ -131,7 +131,7 @@ function parts(ctx: DetailContext, o: Record<string, unknown>): DetailPart[] {
   const out: DetailPart[] = []
   const hasScope = 'scope_type' in o
   for (const [key, v] of Object.entries(o)) {
-    if (SKIPPED.has(key) || v === null || v === undefined || v === '') continue
+    if (SKIPPED.has(key) || v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue
     if (hasScope && key === 'scope_id') continue
     if (hasScope && key === 'scope_type') {
       out.push({ key: 'scope', label: fieldLabel(ctx.action, 'scope', ctx.t, ctx.te), value: scopeValue(ctx, o) })
