@@ -2,6 +2,7 @@
 #include "api/views.hpp"
 #include "common/json_input.hpp"
 #include "common/table_file.hpp"
+#include "domain/log_sheet.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::api {
@@ -17,6 +18,12 @@ Result<storage::LogFilter> FilterOf(const Request& req) {
   f.actor = get("actor");
   f.action = get("action");
   f.result = get("result");
+  f.target_type = get("target_type");
+  if (!f.target_type.empty() && !domain::IsLogTargetType(f.target_type)) {
+    std::string known;
+    for (const char* t : domain::kLogTargetTypes) known += (known.empty() ? "" : ", ") + std::string(t);
+    return Error::Validation("target_type", "not_allowed", "target_type は " + known + " のいずれかです");
+  }
   for (const auto* v : {&f.actor, &f.action})
     if (!CheckString(*v, {0, 64}).empty()) return Error::Validation(v == &f.actor ? "actor" : "action", "invalid");
   if (!f.result.empty() && f.result != "success" && f.result != "failure" && f.result != "denied")
@@ -32,6 +39,14 @@ Result<storage::LogFilter> FilterOf(const Request& req) {
   return f;
 }
 
+// `lang`: "ja" (the default) or "en", for the names and the CSV headings.
+Result<bool> EnglishOf(const Request& req) {
+  auto it = req.query.find("lang");
+  if (it == req.query.end() || it->second.empty() || it->second == "ja") return false;
+  if (it->second == "en") return true;
+  return Error::Validation("lang", "not_allowed", "lang は ja か en です");
+}
+
 }  // namespace
 
 Response ListAuditLog(App& app, Call& call) {
@@ -39,10 +54,12 @@ Response ListAuditLog(App& app, Call& call) {
   if (!f.ok()) return Response::Problem(f.error());
   auto page = PageOf(call.req);
   if (!page.ok()) return Response::Problem(page.error());
-  return Answer(app.logs.List(call.actor(), *f, *page, false), [](const auto& listed) {
+  auto english = EnglishOf(call.req);
+  if (!english.ok()) return Response::Problem(english.error());
+  return Answer(app.logs.List(call.actor(), *f, *page, false, *english), [](const domain::LogPage& listed) {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& e : listed.first) items.push_back(LogEntryJson(e));
-    return Response::Json(200, {{"items", items}, {"total", listed.second}});
+    for (const auto& e : listed.items) items.push_back(LogEntryJson(e));
+    return Response::Json(200, {{"items", items}, {"total", listed.total}});
   });
 }
 
@@ -62,17 +79,11 @@ Response VerifyAuditLog(App& app, Call& call) {
 Response ExportAuditLog(App& app, Call& call) {
   auto f = FilterOf(call.req);
   if (!f.ok()) return Response::Problem(f.error());
+  auto english = EnglishOf(call.req);
+  if (!english.ok()) return Response::Problem(english.error());
   // One export holds at most 100,000 rows; narrow the period for more.
-  return Answer(app.logs.List(call.actor(), *f, {1, 100000}, true), [](const auto& listed) {
-    // UTF-8 with BOM so Excel opens Japanese text correctly.
-    std::string csv(kUtf8Bom);
-    csv += "seq,at,actor_login_id,actor,address,action,target,result,clause,detail,hash\r\n";
-    for (const auto& e : listed.first) {
-      csv += std::to_string(e.seq) + "," +
-             CsvLine({FormatRfc3339(e.at), e.actor_login, e.actor, e.address, e.action, e.target, e.result,
-                      e.clause, e.detail, e.hash});
-    }
-    Response r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
+  return Answer(app.logs.List(call.actor(), *f, {1, 100000}, true, *english), [&](const domain::LogPage& listed) {
+    Response r = Response::Text(200, domain::LogCsv(listed.items, *english), "text/csv; charset=utf-8");
     r.SetHeader("Content-Disposition", "attachment; filename=\"operation-log.csv\"");
     return r;
   });

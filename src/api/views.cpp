@@ -61,6 +61,22 @@ json LogEntryJson(const storage::LogEntryRecord& e) {
           {"hash", e.hash}};
 }
 
+json LogEntryJson(const domain::LogEntryView& v) {
+  json out = LogEntryJson(v.entry);
+  auto text_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  out["actor_name"] = text_or_null(v.actor_name);
+  out["target_type"] = text_or_null(v.target_type);
+  out["target_id"] = text_or_null(v.target_id);
+  out["target_label"] = text_or_null(v.target_label);
+  out["target_hidden"] = v.target_hidden;
+  out["detail_withheld"] = v.detail_withheld;
+  if (v.detail_withheld) out["detail"] = nullptr;
+  json refs = json::object();
+  for (const auto& [key, name] : v.refs) refs[key] = name ? json(*name) : json(nullptr);
+  out["refs"] = std::move(refs);
+  return out;
+}
+
 json PolicyJson(const policy::PolicyPack& pack) {
   json roles = json::array();
   for (const auto& r : pack.roles)

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/auth_service.hpp"
+#include "domain/log_view.hpp"
 #include "policy/pack.hpp"
 #include "storage/records.hpp"
 
@@ -20,6 +21,9 @@ nlohmann::json UserJson(const storage::UserRecord& u, int64_t now, const std::st
 using UnitNames = std::map<std::string, std::string>;
 nlohmann::json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack, const UnitNames& names);
 nlohmann::json LogEntryJson(const storage::LogEntryRecord& e);
+// The same with the names the log page shows: actor_name, target_type, target_id,
+// target_label, target_hidden, detail_withheld (detail null) and refs ("type:id" → name or null).
+nlohmann::json LogEntryJson(const domain::LogEntryView& v);
 nlohmann::json PolicyJson(const policy::PolicyPack& pack);
 // The session answer of POST /session, POST /session/mfa and GET /session.
 nlohmann::json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now,

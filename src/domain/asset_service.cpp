@@ -357,6 +357,18 @@ Result<storage::AssetRecord> AssetService::LoadVisibleIn(storage::Connection& c,
   return *r;
 }
 
+Result<std::map<std::string, std::string>> AssetService::VisibleNames(storage::Connection& c, const Actor& a,
+                                                                      const std::vector<std::string>& ids,
+                                                                      const OrgTree& tree) const {
+  std::map<std::string, std::string> out;
+  if (ids.empty()) return out;
+  MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
+  MAMORI_ASSIGN(auto found, storage::AssetRepo(c).GetMany(ids));
+  for (const auto& r : found)
+    if (sight.Sees(r)) out.emplace(r.id, r.name);
+  return out;
+}
+
 Result<storage::AssetRecord> AssetService::Get(const Actor& a, const std::string& id) {
   return env_.db.Read([&](storage::Connection& c) { return LoadVisible(c, a, id); });
 }

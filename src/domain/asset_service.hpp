@@ -140,6 +140,12 @@ class AssetService {
   // For the request engine, inside its own transaction. LoadVisible: the asset when `a` may
   // see it, else not_found.
   Result<storage::AssetRecord> LoadVisible(storage::Connection& c, const Actor& a, const std::string& id);
+  // For the operation log, inside the caller's read: id → name of those `ids` that `a` may see
+  // by the rule Get applies (one query for all); the others, and unknown ids, are left out, so
+  // the log never names an asset its reader may not open.
+  Result<std::map<std::string, std::string>> VisibleNames(storage::Connection& c, const Actor& a,
+                                                          const std::vector<std::string>& ids,
+                                                          const OrgTree& tree) const;
   // Moves the asset to `state` for request `request_id` and logs "asset.state" with from/to.
   // No permission check: the request engine decided. in_use is the resting state: taken_out,
   // provided and disposed are entered only from it (disposed also from provided), in_use from

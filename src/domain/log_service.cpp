@@ -2,13 +2,10 @@
 
 namespace mamori::domain {
 
-Result<std::pair<std::vector<storage::LogEntryRecord>, int64_t>> LogService::List(const Actor& a,
-                                                                                  storage::LogFilter f,
-                                                                                  const storage::Page& page,
-                                                                                  bool for_export) {
+Result<LogPage> LogService::List(const Actor& a, storage::LogFilter f, const storage::Page& page, bool for_export,
+                                 bool english) {
   if (!access_.Has(a, "audit.read")) return Error::Forbidden();
-  MAMORI_ASSIGN(auto listed, env_.db.Read([&](storage::Connection& c)
-                                              -> Result<std::pair<std::vector<storage::LogEntryRecord>, int64_t>> {
+  MAMORI_ASSIGN(auto listed, env_.db.Read([&](storage::Connection& c) -> Result<LogPage> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     const UnitScope scope = access_.Units(a, "audit.read", tree);
     if (!scope.all) {
@@ -22,14 +19,18 @@ Result<std::pair<std::vector<storage::LogEntryRecord>, int64_t>> LogService::Lis
     storage::AuditRepo repo(c);
     MAMORI_ASSIGN(auto items, repo.List(f, page));
     MAMORI_ASSIGN(int64_t total, repo.Count(f));
-    return std::make_pair(std::move(items), total);
+    // Names for the whole page at once, as far as the reader may see each object.
+    MAMORI_ASSIGN(auto described, LogNames(env_, assets_, systems_).Describe(c, a, tree, std::move(items), english));
+    return LogPage{std::move(described), total};
   }));
   if (for_export) {
     // Taking the log out of the system is recorded (kobe:8.1.7).
     MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
       audit::Event e = a.Event("audit.export", "audit_log");
       e.clause = env_.pack.CiteFor("operation_log");
-      e.detail = {{"rows", listed.first.size()}, {"action", f.action}, {"actor", f.actor}};
+      e.detail = {{"rows", listed.items.size()}, {"action", f.action}, {"actor", f.actor}};
+      if (!f.result.empty()) e.detail["result"] = f.result;
+      if (!f.target_type.empty()) e.detail["target_type"] = f.target_type;
       return env_.log.Record(c, e);
     }));
   }

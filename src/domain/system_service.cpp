@@ -199,6 +199,17 @@ Result<storage::SystemRecord> SystemService::Update(const Actor& a, const std::s
   });
 }
 
+Result<std::map<std::string, std::string>> SystemService::VisibleNames(storage::Connection& c, const Actor& a,
+                                                                       const std::vector<std::string>& ids,
+                                                                       const OrgTree& tree) const {
+  std::map<std::string, std::string> out;
+  if (ids.empty() || !access_.Has(a, "systems.read")) return out;
+  MAMORI_ASSIGN(auto found, storage::SystemRepo(c).GetMany(ids));
+  for (const auto& s : found)
+    if (Reaches(a, "systems.read", s, tree)) out.emplace(s.id, s.name);
+  return out;
+}
+
 Result<std::map<std::string, std::string>> SystemService::UnitNames(const std::vector<std::string>& ids) {
   if (ids.empty()) return std::map<std::string, std::string>{};
   return env_.db.Read([&](storage::Connection& c) { return storage::OrgRepo(c).NamesOf(ids); });

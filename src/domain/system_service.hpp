@@ -81,6 +81,12 @@ class SystemService {
   // A stale `version` is a conflict; no change at all answers the entry as it is, unlogged.
   Result<storage::SystemRecord> Update(const Actor& a, const std::string& id, const SystemChanges& in);
   Result<std::map<std::string, std::string>> UnitNames(const std::vector<std::string>& ids);
+  // For the operation log, inside the caller's read: id → name of those `ids` that `a` may see
+  // (systems.read over the owner unit, or a role scoped to the system); the others, and
+  // unknown ids, are left out.
+  Result<std::map<std::string, std::string>> VisibleNames(storage::Connection& c, const Actor& a,
+                                                          const std::vector<std::string>& ids,
+                                                          const OrgTree& tree) const;
 
  private:
   // True when `permission` reaches system `s`: over its owner unit, or by a role scoped to it.

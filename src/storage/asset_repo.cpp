@@ -29,6 +29,7 @@ constexpr std::string_view kCountDown =
 // The summary carries the same column names, so one filter serves both heads.
 constexpr std::string_view kSumHead = "SELECT COALESCE(SUM(a.n), 0) FROM asset_counts a WHERE 1 = 1";
 constexpr std::string_view kExists = "SELECT COUNT(*) FROM assets WHERE id = ?";
+constexpr std::string_view kManyHead = "SELECT " MAMORI_ASSET_COLUMNS " FROM assets a WHERE 1 = 1";
 constexpr std::string_view kListHead = "SELECT " MAMORI_ASSET_COLUMNS " FROM assets a WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM assets a WHERE 1 = 1";
 
@@ -149,6 +150,17 @@ Status AssetRepo::Update(const AssetRecord& a) {
 Result<std::optional<AssetRecord>> AssetRepo::Get(const std::string& id) {
   std::optional<AssetRecord> out;
   MAMORI_TRY(c_.Query(kGet, {id}, [&](const Row& r) { out = ReadAsset(r); }));
+  return out;
+}
+
+Result<std::vector<AssetRecord>> AssetRepo::GetMany(const std::vector<std::string>& ids) {
+  std::vector<AssetRecord> out;
+  MAMORI_TRY(ForSlices(ids, kIdsPerQuery, [&](const std::vector<std::string>& slice) -> Status {
+    std::string sql(kManyHead);
+    Params p;
+    AppendIn(sql, p, "a.id", slice);
+    return c_.Query(sql, p, [&](const Row& r) { out.push_back(ReadAsset(r)); });
+  }));
   return out;
 }
 

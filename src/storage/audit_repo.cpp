@@ -56,6 +56,16 @@ void AppendFilter(const LogFilter& f, std::string& sql, Params& p) {
     sql += " AND target = ?";
     p.push_back(f.target);
   }
+  if (!f.target_type.empty()) {
+    // A prefix match with LIKE's wildcards escaped ("org_unit" holds one).
+    std::string prefix;
+    for (char ch : f.target_type) {
+      if (ch == '%' || ch == '_' || ch == '\\') prefix.push_back('\\');
+      prefix.push_back(ch);
+    }
+    sql += " AND target LIKE ? ESCAPE '\\'";
+    p.push_back(prefix + ":%");
+  }
 }
 
 }  // namespace

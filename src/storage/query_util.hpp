@@ -1,6 +1,8 @@
 // Helpers the repositories share for filtered, paged listings built from bind parameters.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -26,6 +28,21 @@ inline void AppendIn(std::string& sql, Params& p, std::string_view column, const
     p.push_back(values[i]);
   }
   sql += ")";
+}
+
+// Ids per IN list when a repository looks up many objects by id.
+inline constexpr size_t kIdsPerQuery = 500;
+
+// Calls `fn` with `ids` in slices of at most `size`, so an IN list stays within both engines'
+// bind-parameter limits however many ids a caller resolves (an export names thousands).
+template <typename Fn>
+Status ForSlices(const std::vector<std::string>& ids, size_t size, Fn fn) {
+  for (size_t i = 0; i < ids.size(); i += size) {
+    const std::vector<std::string> slice(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + size)));
+    MAMORI_TRY(fn(slice));
+  }
+  return Ok();
 }
 
 // "(column IN (?, …) OR column2 IN (…))" over the non-empty sets; "1 = 0" when all are empty

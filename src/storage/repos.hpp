@@ -66,6 +66,8 @@ class UserRepo {
   Status Update(const UserRecord& r);
   Result<std::optional<UserRecord>> Get(const std::string& id);
   Result<std::optional<UserRecord>> FindByLogin(const std::string& login_id);
+  // The users with these ids, in no particular order (unknown ids are left out).
+  Result<std::vector<UserRecord>> GetMany(const std::vector<std::string>& ids);
   Result<std::vector<UserRecord>> List(const UserFilter& f, const Page& page);
   Result<int64_t> Count(const UserFilter& f);
   Status AddPasswordHistory(const std::string& user_id, const std::string& hash, int64_t at);
@@ -118,6 +120,7 @@ struct LogFilter {
   bool restrict_actors = false;
   std::vector<std::string> actor_ids;  // scope restriction when restrict_actors
   std::string target;  // exact target ("asset:<id>"), "" = any
+  std::string target_type;  // targets "<target_type>:…" ("asset", "org_unit", …), "" = any
 };
 
 class AuditRepo {
@@ -159,6 +162,8 @@ class SystemRepo {
   Result<std::optional<SystemRecord>> Get(const std::string& id);
   // The systems named exactly `name`: none, one, or two when the name is ambiguous.
   Result<std::vector<SystemRecord>> FindByName(const std::string& name);
+  // The systems with these ids, in no particular order (unknown ids are left out).
+  Result<std::vector<SystemRecord>> GetMany(const std::vector<std::string>& ids);
   // Ordered by name, then id.
   Result<std::vector<SystemRecord>> List(const SystemFilter& f, const Page& page);
   Result<int64_t> Count(const SystemFilter& f);
@@ -196,6 +201,8 @@ class AssetRepo {
   // while the stored version is still r.version: a stale version is a conflict.
   Status Update(const AssetRecord& r);
   Result<std::optional<AssetRecord>> Get(const std::string& id);
+  // The assets with these ids, in no particular order (unknown ids are left out).
+  Result<std::vector<AssetRecord>> GetMany(const std::vector<std::string>& ids);
   // Ordered by name, then id (the index assets_name serves the order).
   Result<std::vector<AssetRecord>> List(const AssetFilter& f, const Page& page);
   // The rows List would find over all pages. Summed from the asset_counts summary (kept in step

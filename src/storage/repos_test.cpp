@@ -4,6 +4,7 @@
 #include "storage/repos.hpp"
 
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -251,6 +252,52 @@ TEST_P(StorageTest, AuditFiltersNewestFirst) {
   EXPECT_EQ(list(f).size(), 2u);
   auto head = db_->Read([&](Connection& c) { return AuditRepo(c).Head(); });
   EXPECT_EQ(head->first, 5);
+}
+
+TEST_P(StorageTest, AuditTargetTypeMatchesThePrefixWithWildcardsTakenLiterally) {
+  const char* targets[] = {"org_unit:s1", "orgXunit:s1", "asset:a1", "assets", "user:u1", "asset-import:i1"};
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    AuditRepo a(c);
+    int64_t seq = 0;
+    for (const char* t : targets) {
+      ++seq;
+      MAMORI_TRY(a.Insert({.seq = seq, .at = seq, .actor = "u1", .actor_login = "taro", .session = "-", .address = "-",
+                           .action = "x.y", .target = t, .result = "success", .clause = "", .detail = "{}",
+                           .prev_hash = "p", .hash = "h"}));
+    }
+    return a.SetHead(seq, "h");
+  }).ok());
+  auto targets_of = [&](const std::string& type) {
+    LogFilter f;
+    f.target_type = type;
+    std::vector<std::string> out;
+    for (const auto& e : *db_->Read([&](Connection& c) { return AuditRepo(c).List(f, {1, 50}); })) out.push_back(e.target);
+    EXPECT_EQ(*db_->Read([&](Connection& c) { return AuditRepo(c).Count(f); }), static_cast<int64_t>(out.size()));
+    return out;
+  };
+  EXPECT_EQ(targets_of("org_unit"), std::vector<std::string>{"org_unit:s1"}) << "_ is no wildcard";
+  EXPECT_EQ(targets_of("asset"), std::vector<std::string>{"asset:a1"}) << "neither assets nor asset-import:";
+  EXPECT_EQ(targets_of("asset-import"), std::vector<std::string>{"asset-import:i1"});
+}
+
+TEST_P(StorageTest, GetManyFindsTheKnownIdsAcrossSlices) {
+  std::vector<std::string> ids;
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    for (int i = 0; i < 620; ++i) {
+      ids.push_back("u" + std::to_string(i));
+      MAMORI_TRY(UserRepo(c).Insert(User(ids.back(), "login" + std::to_string(i))));
+    }
+    return Ok();
+  }).ok());
+  ids.push_back("nobody");
+  auto found = *db_->Read([&](Connection& c) { return UserRepo(c).GetMany(ids); });
+  EXPECT_EQ(found.size(), 620u) << "more ids than one IN list holds; the unknown one left out";
+  std::set<std::string> names;
+  for (const auto& u : found) names.insert(u.name);
+  EXPECT_TRUE(names.count("名前 login619"));
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return UserRepo(c).GetMany({}); })->empty());
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return AssetRepo(c).GetMany({"none"}); })->empty());
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return SystemRepo(c).GetMany({"none"}); })->empty());
 }
 
 TEST_P(StorageTest, ConcurrentWritersAreSerialised) {

@@ -20,6 +20,7 @@ constexpr std::string_view kUpdate =
     "UPDATE requests SET state = ?, fields = ?, completion = ?, decided_by = ?, decided_at = ?, decision_note = ?, "
     "expires_on = ?, report_due_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?";
 constexpr std::string_view kGet = "SELECT " MAMORI_REQUEST_COLUMNS " FROM requests r WHERE r.id = ?";
+constexpr std::string_view kTypesHead = "SELECT r.id, r.type FROM requests r WHERE 1 = 1";
 constexpr std::string_view kListHead = "SELECT " MAMORI_REQUEST_COLUMNS " FROM requests r WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM requests r WHERE 1 = 1";
 constexpr std::string_view kDue =
@@ -134,6 +135,17 @@ Result<std::optional<RequestRecord>> RequestRepo::Get(const std::string& id) {
   std::optional<RequestRecord> out;
   MAMORI_TRY(c_.Query(kGet, {id}, [&](const Row& r) { out = ReadRequest(r); }));
   if (out) MAMORI_TRY(LoadAssets(*out));
+  return out;
+}
+
+Result<std::map<std::string, std::string>> RequestRepo::TypesOf(const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  MAMORI_TRY(ForSlices(ids, kIdsPerQuery, [&](const std::vector<std::string>& slice) -> Status {
+    std::string sql(kTypesHead);
+    Params p;
+    AppendIn(sql, p, "r.id", slice);
+    return c_.Query(sql, p, [&](const Row& r) { out.emplace(r.Str(0), r.Str(1)); });
+  }));
   return out;
 }
 

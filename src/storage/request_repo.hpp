@@ -2,6 +2,7 @@
 // as JSON text. Its history is the operation log's entries with target "request:<id>".
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ class RequestRepo {
   Status Update(const RequestRecord& r);
   Result<std::optional<RequestRecord>> Get(const std::string& id);
   Result<std::vector<RequestRecord>> List(const RequestFilter& f, const Page& page);
+  // id → type of the requests with these ids (unknown ids are left out).
+  Result<std::map<std::string, std::string>> TypesOf(const std::vector<std::string>& ids);
   Result<int64_t> Count(const RequestFilter& f);
   // Approved requests whose expiry date is before `today`.
   Result<std::vector<std::string>> DueToExpire(const std::string& today);

@@ -22,6 +22,7 @@ constexpr std::string_view kGet = "SELECT " MAMORI_SYSTEM_COLUMNS " FROM informa
 constexpr std::string_view kByName =
     "SELECT " MAMORI_SYSTEM_COLUMNS " FROM information_systems WHERE name = ? ORDER BY id LIMIT 2";
 constexpr std::string_view kExists = "SELECT COUNT(*) FROM information_systems WHERE id = ?";
+constexpr std::string_view kManyHead = "SELECT " MAMORI_SYSTEM_COLUMNS " FROM information_systems s WHERE 1 = 1";
 constexpr std::string_view kListHead = "SELECT " MAMORI_SYSTEM_COLUMNS " FROM information_systems s WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM information_systems s WHERE 1 = 1";
 
@@ -89,6 +90,17 @@ Result<std::optional<SystemRecord>> SystemRepo::Get(const std::string& id) {
 Result<std::vector<SystemRecord>> SystemRepo::FindByName(const std::string& name) {
   std::vector<SystemRecord> out;
   MAMORI_TRY(c_.Query(kByName, {name}, [&](const Row& r) { out.push_back(ReadSystem(r)); }));
+  return out;
+}
+
+Result<std::vector<SystemRecord>> SystemRepo::GetMany(const std::vector<std::string>& ids) {
+  std::vector<SystemRecord> out;
+  MAMORI_TRY(ForSlices(ids, kIdsPerQuery, [&](const std::vector<std::string>& slice) -> Status {
+    std::string sql(kManyHead);
+    Params p;
+    AppendIn(sql, p, "s.id", slice);
+    return c_.Query(sql, p, [&](const Row& r) { out.push_back(ReadSystem(r)); });
+  }));
   return out;
 }
 

@@ -18,6 +18,7 @@ constexpr std::string_view kUpdate =
     "totp_last_step = ?, deleted_at = ? WHERE id = ?";
 constexpr std::string_view kGet = "SELECT " MAMORI_USER_COLUMNS " FROM users WHERE id = ?";
 constexpr std::string_view kByLogin = "SELECT " MAMORI_USER_COLUMNS " FROM users WHERE login_id = ?";
+constexpr std::string_view kManyHead = "SELECT " MAMORI_USER_COLUMNS " FROM users u WHERE 1 = 1";
 constexpr std::string_view kListHead = "SELECT " MAMORI_USER_COLUMNS " FROM users u WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM users u WHERE 1 = 1";
 constexpr std::string_view kHistoryInsert =
@@ -126,6 +127,17 @@ Result<std::optional<UserRecord>> UserRepo::Get(const std::string& id) {
 Result<std::optional<UserRecord>> UserRepo::FindByLogin(const std::string& login_id) {
   std::optional<UserRecord> out;
   MAMORI_TRY(c_.Query(kByLogin, {login_id}, [&](const Row& r) { out = ReadUser(r); }));
+  return out;
+}
+
+Result<std::vector<UserRecord>> UserRepo::GetMany(const std::vector<std::string>& ids) {
+  std::vector<UserRecord> out;
+  MAMORI_TRY(ForSlices(ids, kIdsPerQuery, [&](const std::vector<std::string>& slice) -> Status {
+    std::string sql(kManyHead);
+    Params p;
+    AppendIn(sql, p, "u.id", slice);
+    return c_.Query(sql, p, [&](const Row& r) { out.push_back(ReadUser(r)); });
+  }));
   return out;
 }
 

@@ -679,20 +679,77 @@ async function main() {
       await page.click('[data-testid="audit-search"]')
       await page.waitForURL(/action=user\.create/)
       await page.waitForLoadState('networkidle')
+      // The searched list, not the one before it: its first row is a user.create entry.
+      await page.locator('[data-testid="audit-table"] tbody tr').first().locator('code', { hasText: 'user.create' }).waitFor()
       const rows = await page.locator('[data-testid="audit-table"] tbody tr').count()
       expect(rows >= 3, `expected the 3 user.create entries, got ${rows} rows`)
+      // In words: the action as a phrase, the actor and the new user by name (linked), the
+      // detail with Japanese labels rather than JSON.
+      const first = page.locator('[data-testid="audit-table"] tbody tr').first()
+      const firstText = await first.innerText()
+      expect(firstText.includes(msg(ja, 'audit.actions.user_create')), `no action phrase: ${firstText}`)
+      expect(firstText.includes('初期管理者'), `the actor is not named: ${firstText}`)
+      const detail = await first.locator('[data-testid="audit-detail"]').innerText()
+      expect(detail.includes(`${msg(ja, 'audit.detail.login_id')}: `) && detail.includes(`${msg(ja, 'audit.detail.employment_type')}: `), `detail not in words: ${detail}`)
+      expect(!detail.includes('{') && !detail.includes('employment_type'), `raw JSON in the detail: ${detail}`)
+      const targetLink = first.locator('[data-testid="audit-target-cell"] a')
+      expect((await targetLink.count()) === 1 && /^\/users\/[0-9a-f]+$/.test((await targetLink.getAttribute('href')) ?? ''), 'the new user is not linked to their page')
+      expect((await targetLink.innerText()).includes('（'), 'the new user is not shown as 氏名（ログインID）')
       await shot(page, 'audit-search')
 
+      const csvOf = (h) =>
+        page.evaluate(async (h) => {
+          const r = await fetch(h, { credentials: 'same-origin' })
+          const b = new Uint8Array(await r.arrayBuffer())
+          const text = new TextDecoder().decode(b.slice(3))
+          return { status: r.status, type: r.headers.get('content-type'), head: Array.from(b.slice(0, 3)), length: b.length, first: text.split('\r\n')[0] }
+        }, h)
       const href = await page.getAttribute('[data-testid="audit-export"]', 'href')
-      expect(href.startsWith('/api/v1/audit-log/export'), `export link: ${href}`)
-      const csv = await page.evaluate(async (h) => {
-        const r = await fetch(h, { credentials: 'same-origin' })
-        const b = new Uint8Array(await r.arrayBuffer())
-        return { status: r.status, type: r.headers.get('content-type'), head: Array.from(b.slice(0, 3)), length: b.length }
-      }, href)
+      expect(href.startsWith('/api/v1/audit-log/export') && href.includes('lang=ja'), `export link: ${href}`)
+      const csv = await csvOf(href)
       expect(csv.status === 200, `export answered ${csv.status}`)
       expect(/text\/csv/.test(csv.type ?? ''), `export content type ${csv.type}`)
       expect(csv.head.join(',') === '239,187,191', 'export has no UTF-8 BOM')
+      expect(csv.first.includes('"日時"') && csv.first.includes('"操作者"'), `CSV headings not in Japanese: ${csv.first}`)
+      await setLang(page, 'en')
+      const hrefEn = await page.getAttribute('[data-testid="audit-export"]', 'href')
+      expect(hrefEn.includes('lang=en'), `export link in English: ${hrefEn}`)
+      const csvEn = await csvOf(hrefEn)
+      expect(csvEn.first.startsWith('"seq","at"'), `CSV headings not in English: ${csvEn.first}`)
+      await page.waitForLoadState('networkidle')
+      await page.locator('[data-testid="audit-table"] tbody tr').first().getByText(msg(en, 'audit.actions.user_create'), { exact: true }).waitFor()
+      const firstEn = await page.locator('[data-testid="audit-table"] tbody tr').first().innerText()
+      expect(firstEn.includes(msg(en, 'audit.actions.user_create')), `no English phrase: ${firstEn}`)
+      await shot(page, 'audit-search')
+      await setLang(page, 'ja')
+
+      // By object type, and refusals only: both in the URL.
+      await page.click('button:has-text("' + msg(ja, 'common.clear') + '")')
+      await page.waitForURL((u) => !u.search.includes('action='))
+      await page.selectOption('[data-testid="audit-target-type"]', 'org_unit')
+      await page.click('[data-testid="audit-search"]')
+      await page.waitForURL(/target_type=org_unit/)
+      await page.waitForLoadState('networkidle')
+      await page.waitForFunction(
+        (label) => {
+          const cells = [...document.querySelectorAll('[data-testid="audit-target-cell"]')]
+          return cells.length > 0 && cells.every((c) => c.textContent.includes(label))
+        },
+        msg(ja, 'audit.target_types.org_unit'),
+      )
+      const unitCells = await page.locator('[data-testid="audit-target-cell"]').allInnerTexts()
+      expect(unitCells.length > 0 && unitCells.every((c) => c.includes(msg(ja, 'audit.target_types.org_unit'))), `not only units: ${unitCells.join(' | ')}`)
+      await page.check('[data-testid="audit-denied-only"]')
+      await page.click('[data-testid="audit-search"]')
+      await page.waitForURL(/result=denied/)
+      await page.waitForLoadState('networkidle')
+      const results = await page.locator('[data-testid="audit-table"] tbody .badge').allInnerTexts()
+      expect(results.every((r) => r === msg(ja, 'audit.results.denied')), `not only refusals: ${results.join(', ')}`)
+      await page.reload()
+      await page.waitForSelector('[data-testid="audit-denied-only"]')
+      expect(await page.isChecked('[data-testid="audit-denied-only"]'), 'refusals only is lost on reload')
+      expect((await page.inputValue('[data-testid="audit-target-type"]')) === 'org_unit', 'the object type is lost on reload')
+      await shotBoth(page, 'audit-refusals')
     })
 
     // ---- the asset register, the system ledger and requests (issue 4) ----
@@ -863,8 +920,11 @@ async function main() {
       await ps.click('[data-testid="complete-submit"]')
       await ps.waitForSelector('[data-testid="request-completion"]')
       await ps.waitForFunction(() => document.querySelector('.head-badges [data-testid="status"]')?.getAttribute('data-state') === 'completed')
+      // The timeline's asset states come from the asset's history, read after the request.
+      const returned = `${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`
+      await ps.waitForFunction((r) => document.querySelector('[data-testid="request-timeline"]')?.textContent.includes(r), returned, { timeout: 10000 }).catch(() => {})
       const timeline = await ps.locator('[data-testid="request-timeline"]').innerText()
-      expect(timeline.includes(`${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`), `the return is not in the history: ${timeline}`)
+      expect(timeline.includes(returned), `the return is not in the history: ${timeline}`)
       await shotBoth(ps, 'request-completed')
       expect((await assetState(ps, takeOutAsset)) === 'in_use', 'the asset is not back in use after the return')
       const history = await ps.locator('[data-testid="asset-history"]').innerText()
@@ -1036,6 +1096,28 @@ async function main() {
       expect((await pc.locator('tr[data-asset-name="正しい行の資産"]').count()) === 0, 'a row of a rejected file is listed')
       await ctxS.close()
       await ctxC.close()
+    })
+
+    await step('operation log in words: requests and assets by name, and on a phone (390 px)', async () => {
+      await page.goto(`${BASE}/audit-log?target_type=request`)
+      await page.waitForSelector('[data-testid="audit-table"] tbody tr')
+      const cells = await page.locator('[data-testid="audit-target-cell"]').allInnerTexts()
+      expect(cells.some((c) => c.includes('情報資産の持ち出し（#')), `a request is not named by its type: ${cells.join(' | ')}`)
+      const link = page.locator('[data-testid="audit-target-cell"] a').first()
+      expect(/^\/requests\/[0-9a-f]+$/.test((await link.getAttribute('href')) ?? ''), 'a request is not linked to its page')
+      const details = await page.locator('[data-testid="audit-detail"]').allInnerTexts()
+      expect(details.some((d) => d.includes('住民税課税資料（持出用USBメモリ）')), `the request's asset is not named: ${details.join(' | ')}`)
+      await shotBoth(page, 'audit-requests')
+      await page.goto(`${BASE}/audit-log?target_type=asset`)
+      await page.waitForSelector('[data-testid="audit-table"] tbody tr')
+      const assetCells = await page.locator('[data-testid="audit-target-cell"]').allInnerTexts()
+      expect(assetCells.some((c) => c.includes('住民税課税資料（持出用USBメモリ）')), `the asset is not named: ${assetCells.join(' | ')}`)
+      await page.setViewportSize({ width: 390, height: 844 })
+      await page.waitForLoadState('networkidle')
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
+      expect(!overflow, 'the operation log scrolls sideways at 390 px')
+      await shotBoth(page, 'phone-audit-log')
+      await page.setViewportSize({ width: 1280, height: 900 })
     })
 
     await step('tablet layout (768 px)', async () => {

@@ -331,6 +331,20 @@ class RequestsTest : public ApiTest {
       return ::testing::AssertionFailure() << "the log head moved from " << before.head << " to " << now.head;
     return ::testing::AssertionSuccess();
   }
+  // A refused decision since `before`: nothing created, and the one new log entry is the
+  // refusal itself (result denied, citing `clause`).
+  static ::testing::AssertionResult RefusedOnRecord(const Snapshot& before, const std::string& clause) {
+    Snapshot now = Snap();
+    if (now.requests != before.requests)
+      return ::testing::AssertionFailure() << "requests went from " << before.requests << " to " << now.requests;
+    if (now.head != before.head + 1)
+      return ::testing::AssertionFailure() << "expected one refusal entry, the head moved from " << before.head
+                                           << " to " << now.head;
+    json last = AuditLog("per_page=1")["items"][0];
+    if (last["result"] != "denied" || last["clause"] != clause)
+      return ::testing::AssertionFailure() << "the new entry is not the refusal: " << last.dump();
+    return ::testing::AssertionSuccess();
+  }
 
   static Person *chief_a_, *chief_b_, *staff_a_, *staff_a2_, *staff_b_, *officer_a_, *ciso_, *director_, *deputy_a_,
       *lapsed_, *future_;
@@ -626,7 +640,7 @@ TEST_F(RequestsTest, EveryDenyRuleAnswers403WithItsClauseAndCreatesNothing) {
     const Snapshot before = Snap();
     Reply r = Post(*staff_a_, Body(c.type, c.assets, c.fields));
     EXPECT_TRUE(Denied(r, c.clause));
-    EXPECT_TRUE(Unchanged(before));
+    EXPECT_TRUE(RefusedOnRecord(before, c.clause));
   }
   // Just inside each rule, the same requests are accepted.
   const std::vector<DenyCase> allowed = {
@@ -1686,7 +1700,8 @@ TEST_F(RequestsPackTest, TheTownsDenyRulesAndLevels) {
     const int64_t total = Total(), head = Head();
     EXPECT_TRUE(Denied(Create(*kacho_, c.type, c.assets, c.fields), c.clause));
     EXPECT_EQ(Total(), total);
-    EXPECT_EQ(Head(), head);
+    // Only the refusal itself is on the record (result denied, the town's clause).
+    EXPECT_EQ(Head(), head + 1);
   }
   // Just inside the rules.
   EXPECT_EQ(Create(*kacho_, "mochidashi", AssetIds(c4), TakeOut(true)).status, 201);

@@ -228,6 +228,19 @@ export interface AuditEntry {
   clause?: string | null
   detail?: unknown
   hash: string
+  /** The acting person's name (null for the system, anonymous, or someone the reader may not see). */
+  actor_name?: string | null
+  /** "asset", "user", "request", "system", "org_unit", "session", … (null: the target names no object). */
+  target_type?: string | null
+  target_id?: string | null
+  /** The target in words, in the language asked for (`lang`). */
+  target_label?: string | null
+  /** The reader may not see the target: the label says so. */
+  target_hidden?: boolean
+  /** The target is an asset the reader may not see: `detail` is null. */
+  detail_withheld?: boolean
+  /** Names of the objects the detail refers to, "org_unit:<id>" → name, null when hidden. */
+  refs?: Record<string, string | null>
 }
 
 export type VerifyAnswer =
