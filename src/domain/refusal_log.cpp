@@ -16,10 +16,12 @@ std::string FallbackClause(const policy::PolicyPack& pack, ErrorCode code) {
   return pack.CiteFor("access_control");
 }
 
-std::string KeyOf(const audit::Event& e, const std::string& code) {
-  // One caller is one session, or one address when nobody is signed in (a sign-in flood).
+// Identical: one caller (a session, or an address when nobody is signed in — a sign-in flood),
+// one action on one target, refused with the same code by the same rule for the same reason.
+std::string KeyOf(const audit::Event& e, const Error& why) {
   const std::string who = e.session != "-" && !e.session.empty() ? "s:" + e.session : "a:" + e.address;
-  return who + '\n' + e.action + '\n' + e.target + '\n' + code;
+  return who + '\n' + e.action + '\n' + e.target + '\n' + ErrorCodeName(why.code) + '\n' + e.clause + '\n' +
+         why.detail;
 }
 
 }  // namespace
@@ -62,7 +64,7 @@ Status RefusalLog::Record(audit::Event e, const Error& why) {
     e.detail["fields"] = std::move(fields);
   }
   const int64_t now = env_.clock.NowMicros();
-  const std::string key = KeyOf(e, code);
+  const std::string key = KeyOf(e, why);
   std::optional<audit::Event> closed;  // the count of an expired window, written first
   {
     std::lock_guard lock(mu_);

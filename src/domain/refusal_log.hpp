@@ -31,7 +31,7 @@ class RefusalLog {
   // Writes `e` (result set to "denied"; the clause from `why`, else the pack's clause for the
   // kind of refusal) as its own transaction — or, when an identical refusal was written less
   // than the window ago, only counts it. Identical: same session (or address when there is no
-  // session), action, target and problem code. Thread-safe.
+  // session), action, target, problem code, clause and reason. Thread-safe.
   Status Record(audit::Event e, const Error& why);
 
   // Writes one entry per window that has closed with refusals counted in it

@@ -101,7 +101,10 @@ TEST(RefusalLog, OtherSessionsTargetsOrCodesAreNotIdentical) {
   ASSERT_TRUE(refusals.Record(Attempt("s2", "request:r1"), SelfApproval()).ok());
   ASSERT_TRUE(refusals.Record(Attempt("s1", "request:r2"), SelfApproval()).ok());
   ASSERT_TRUE(refusals.Record(Attempt("s1", "request:r1"), Error::Forbidden()).ok());
-  EXPECT_EQ(Denied(t).size(), 4u);
+  // Another rule refusing the same call is another refusal.
+  ASSERT_TRUE(refusals.Record(Attempt("s1", "request:r1"),
+                              Error{ErrorCode::kSeparationOfDuties, "別の理由", "kobe:3.2.10イ", {}}).ok());
+  EXPECT_EQ(Denied(t).size(), 5u);
 }
 
 TEST(RefusalLog, WithoutASessionOneAddressIsOneCaller) {
