@@ -22,6 +22,7 @@
 #include "common/crypto.hpp"
 #include "domain/auth_service.hpp"
 #include "http/pipeline.hpp"
+#include "common/net.hpp"
 #include "http/server.hpp"
 
 #ifndef MAMORI_SOURCE_TREE
@@ -79,7 +80,9 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   } else {
     spdlog::warn("no built front end at '{}': serving the API only", web_dir);
   }
-  http::Pipeline pipeline(*r.app, http::ApiRoutes());
+  std::vector<net::IpNetwork> proxies;
+  for (const auto& p : r.cfg.trusted_proxies) proxies.push_back(*net::ParseNetwork(p));  // checked at load
+  http::Pipeline pipeline(*r.app, http::ApiRoutes(), std::move(proxies));
   http::ServerOptions opts;
   opts.host = hp->first;
   opts.port = hp->second;

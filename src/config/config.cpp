@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/net.hpp"
+
 namespace mamori::config {
 
 Result<Config> Load(const std::string& data_dir) {
@@ -28,6 +30,10 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "max_body_kib") c.max_body_kib = kv.second.as<int>();
       else if (key == "max_upload_kib") c.max_upload_kib = kv.second.as<int>();
       else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
+      else if (key == "login_throttle_failures") c.login_throttle_failures = kv.second.as<int>();
+      else if (key == "login_throttle_window_seconds") c.login_throttle_window_seconds = kv.second.as<int>();
+      else if (key == "trusted_proxies") c.trusted_proxies = kv.second.as<std::vector<std::string>>();
+      else if (key == "breached_passwords") c.breached_passwords = kv.second.as<std::string>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -37,6 +43,14 @@ Result<Config> Load(const std::string& data_dir) {
   if (c.max_body_kib < 1 || c.max_body_kib > 65536) return Error::Validation("max_body_kib", "out_of_range");
   if (c.max_upload_kib < 1 || c.max_upload_kib > 262144) return Error::Validation("max_upload_kib", "out_of_range");
   if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
+  if (c.login_throttle_failures < 0 || c.login_throttle_failures > 1000000)
+    return Error::Validation("login_throttle_failures", "out_of_range");
+  if (c.login_throttle_window_seconds < 1 || c.login_throttle_window_seconds > 86400)
+    return Error::Validation("login_throttle_window_seconds", "out_of_range");
+  for (const auto& p : c.trusted_proxies)
+    if (!net::ParseNetwork(p))
+      return Error::Validation("trusted_proxies", "invalid_address",
+                               c.ConfigPath() + ": trusted_proxies の " + p + " はアドレスでもネットワークでもありません");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;

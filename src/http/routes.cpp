@@ -24,6 +24,9 @@ Router ApiRoutes() {
   r.Add({"POST", "/api/v1/me/mfa/totp", StartTotp, full, kMfaEnrolment});
   r.Add({"POST", "/api/v1/me/mfa/totp/confirm", ConfirmTotp, full, kMfaEnrolment});
   r.Add({"GET", "/api/v1/policy", GetPolicy, full, kAnyStep});
+  // "My sessions": a person's live sessions, and ending one of them.
+  r.Add({"GET", "/api/v1/me/sessions", ListMySessions, full});
+  r.Add({"DELETE", "/api/v1/me/sessions/{id}", EndMySession, full});
   // Organisation, people and roles.
   r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full});
   r.Add({"POST", "/api/v1/org-units", CreateOrgUnit, full});
@@ -34,6 +37,8 @@ Router ApiRoutes() {
   r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full});
   r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full});
   r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full});
+  // An administrator ends every session of a user (users.manage over the user's unit).
+  r.Add({"DELETE", "/api/v1/users/{id}/sessions", EndUserSessions, full});
   r.Add({"GET", "/api/v1/role-assignments", ListRoleAssignments, full});
   r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full});
   r.Add({"DELETE", "/api/v1/role-assignments/{id}", DeleteRoleAssignment, full});

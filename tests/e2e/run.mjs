@@ -1038,6 +1038,59 @@ async function main() {
       await ctxC.close()
     })
 
+    await step('my sessions: a person ends another of their sessions; an administrator ends all of a user\'s sessions', async () => {
+      const owner = `e2e-sessions-${stamp}`
+      const ownerPassword = strongPassword()
+      const created = await apiOk(page, 'POST', '/users', { login_id: owner, name: '中村 美咲', org_unit_id: sectionId, employment_type: 'regular' })
+      await apiOk(page, 'POST', '/role-assignments', { user_id: created.id, role: 'staff', scope_type: 'org_unit', scope_id: sectionId })
+      const ctxA = await browser.newContext(contextOptions)
+      const ctxB = await browser.newContext(contextOptions)
+      const pa = await ctxA.newPage()
+      const pb = await ctxB.newPage()
+      pa.setDefaultTimeout(20000)
+      pb.setDefaultTimeout(20000)
+      watch(pa, 'sessions-a')
+      watch(pb, 'sessions-b')
+      await firstSignIn(pa, owner, created.temporary_password, ownerPassword)
+      // A second browser gets as far as the MFA step.
+      await login(pb, owner, ownerPassword)
+      await pb.waitForURL(/\/mfa$/)
+
+      // From the header, the person's sessions: this one marked, the other half signed in.
+      await pa.click('[data-testid="my-sessions"]')
+      await pa.waitForURL(/\/sessions$/)
+      await pa.waitForSelector('[data-testid="sessions-table"] tbody tr')
+      expect((await pa.locator('[data-testid="sessions-table"] tbody tr').count()) === 2, 'two live sessions are listed')
+      expect((await pa.locator('[data-testid="current-session"]').count()) === 1, 'this session is not marked')
+      const head = await pa.locator('[data-testid="sessions-table"] thead').innerText()
+      for (const k of ['sessions.started', 'sessions.last_seen', 'sessions.address', 'sessions.browser'])
+        expect(head.includes(msg(ja, k)), `column ${k} missing: ${head}`)
+      expect((await pa.locator('[data-testid="sessions-table"]').innerText()).includes('127.0.0.1'), 'the address is shown')
+      await shotBoth(pa, 'my-sessions')
+      await pa.locator('tr:not([data-current]) [data-testid="end-session"]').click()
+      await pa.waitForSelector('dialog[open]')
+      await shotBoth(pa, 'my-sessions-end-confirm')
+      await pa.click('[data-testid="confirm-ok"]')
+      await pa.waitForSelector('[data-testid="sessions-message"]')
+      expect((await pa.locator('[data-testid="sessions-table"] tbody tr').count()) === 1, 'the ended session is still listed')
+      // The other browser's session is gone: its next request leads back to login.
+      await pb.goto(`${BASE}/`)
+      await pb.waitForURL(/\/login/)
+
+      // The administrator ends all of the person's sessions from the user's page.
+      await page.goto(`${BASE}/users/${created.id}`)
+      await page.click('[data-action="end-sessions"]')
+      await page.waitForSelector('dialog[open]')
+      await shotBoth(page, 'user-end-sessions-confirm')
+      await page.click('[data-testid="confirm-ok"]')
+      await page.waitForSelector('[data-testid="status-message"]')
+      await expectText(page, '[data-testid="status-message"]', msg(ja, 'user_sessions.ended', { n: 1 }))
+      await pa.goto(`${BASE}/sessions`)
+      await pa.waitForURL(/\/login/)
+      await ctxA.close()
+      await ctxB.close()
+    })
+
     await step('tablet layout (768 px)', async () => {
       await page.setViewportSize({ width: 768, height: 1024 })
       await page.goto(`${BASE}/users`)
