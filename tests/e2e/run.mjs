@@ -863,8 +863,12 @@ async function main() {
       await ps.click('[data-testid="complete-submit"]')
       await ps.waitForSelector('[data-testid="request-completion"]')
       await ps.waitForFunction(() => document.querySelector('.head-badges [data-testid="status"]')?.getAttribute('data-state') === 'completed')
-      const timeline = await ps.locator('[data-testid="request-timeline"]').innerText()
-      expect(timeline.includes(`${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`), `the return is not in the history: ${timeline}`)
+      // The page shows the completed request at once and reloads the asset events after it.
+      let timeline = ''
+      await eventually(async () => {
+        timeline = await ps.locator('[data-testid="request-timeline"]').innerText()
+        return timeline.includes(`${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`)
+      }, () => `the return is not in the history: ${timeline}`)
       await shotBoth(ps, 'request-completed')
       expect((await assetState(ps, takeOutAsset)) === 'in_use', 'the asset is not back in use after the return')
       const history = await ps.locator('[data-testid="asset-history"]').innerText()
