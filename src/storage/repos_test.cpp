@@ -202,6 +202,46 @@ TEST_P(StorageTest, SessionsEndIndividuallyAndPerUser) {
   EXPECT_EQ(*ended, 1);
 }
 
+TEST_P(StorageTest, LiveSessionsAreListedNewestFirstAndHalfSignInsEndAlone) {
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
+    SessionRepo s(c);
+    MAMORI_TRY(s.Insert({.id = "full", .user_id = "u1", .csrf_token = "x", .created_at = 10, .last_seen_at = 10,
+                         .expires_at = 1000, .address = "192.0.2.1", .mfa_passed = true, .user_agent = "UA 1"}));
+    MAMORI_TRY(s.Insert({.id = "half", .user_id = "u1", .csrf_token = "x", .created_at = 20, .last_seen_at = 20,
+                         .expires_at = 1000, .address = "192.0.2.2", .mfa_passed = false}));
+    MAMORI_TRY(s.Insert({.id = "old", .user_id = "u1", .csrf_token = "x", .created_at = 5, .last_seen_at = 5,
+                         .expires_at = 50, .mfa_passed = true}));
+    return Ok();
+  }).ok());
+  auto live = db_->Read([&](Connection& c) { return SessionRepo(c).ListLive("u1", 100); });
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 2u) << "past its absolute limit is not live";
+  EXPECT_EQ((*live)[0].id, "half");
+  EXPECT_EQ((*live)[1].user_agent, "UA 1");
+  auto ended = db_->Write([&](Connection& c) { return SessionRepo(c).EndPendingForUser("u1", 110, "locked"); });
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(*ended, 1);
+  live = db_->Read([&](Connection& c) { return SessionRepo(c).ListLive("u1", 120); });
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, "full");
+}
+
+TEST_P(StorageTest, LoginFailuresAreCountedPerAddressAndPruned) {
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    LoginFailureRepo f(c);
+    for (int64_t at : {30, 10, 20}) MAMORI_TRY(f.Record("192.0.2.1", at));
+    return f.Record("192.0.2.9", 25);
+  }).ok());
+  auto since = db_->Read([&](Connection& c) { return LoginFailureRepo(c).Since("192.0.2.1", 10); });
+  ASSERT_TRUE(since.ok());
+  EXPECT_EQ(*since, (std::vector<int64_t>{20, 30})) << "after the bound, oldest first, this address only";
+  ASSERT_TRUE(db_->Write([&](Connection& c) { return LoginFailureRepo(c).Prune(25); }).ok());
+  since = db_->Read([&](Connection& c) { return LoginFailureRepo(c).Since("192.0.2.1", 0); });
+  EXPECT_EQ(*since, (std::vector<int64_t>{30}));
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return LoginFailureRepo(c).Since("192.0.2.9", 0); })->empty());
+}
+
 TEST_P(StorageTest, RoleAssignmentsRevokeOnce) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
