@@ -60,9 +60,9 @@ TEST_F(AuthServiceTest, EveryAttemptIsLoggedWithAddress) {
   (void)auth_.Login("taro", "nope", "192.0.2.7");
   (void)auth_.Login("ghost", "nope", "192.0.2.8");
   ASSERT_TRUE(auth_.Login("taro", kPw, "192.0.2.9").ok());
-  auto entries = *t_.tdb.db()->Read([&](storage::Connection& c) {
-    return storage::AuditRepo(c).List({.action = "auth.login"}, {1, 10});
-  });
+  storage::LogFilter logins;
+  logins.action = "auth.login";
+  auto entries = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AuditRepo(c).List(logins, {1, 10}); });
   ASSERT_EQ(t_.LogHead() - before, 3);
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0].result, "success");

@@ -47,6 +47,21 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
   Database* db_ = nullptr;
 };
 
+// A session of user u1 started (and last seen) at `at`.
+SessionRecord Session(const std::string& id, int64_t at, int64_t expires_at, bool mfa_passed,
+                      const std::string& address) {
+  SessionRecord r;
+  r.id = id;
+  r.user_id = "u1";
+  r.csrf_token = "csrf";
+  r.created_at = at;
+  r.last_seen_at = at;
+  r.expires_at = expires_at;
+  r.address = address;
+  r.mfa_passed = mfa_passed;
+  return r;
+}
+
 TEST_P(StorageTest, MigrationsAreIdempotent) {
   EXPECT_TRUE(Migrate(*db_).ok());
   auto v = db_->Read([](Connection& c) { return c.QueryInt("SELECT MAX(version) FROM schema_migrations", {}, 0); });
@@ -179,8 +194,12 @@ TEST_P(StorageTest, SessionsEndIndividuallyAndPerUser) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
     SessionRepo s(c);
-    for (const char* id : {"a", "b", "c"})
-      MAMORI_TRY(s.Insert({id, "u1", "csrf", 1, 1, 100, "127.0.0.1", false, 7, "10.0.0.7", 0, ""}));
+    for (const char* id : {"a", "b", "c"}) {
+      SessionRecord r = Session(id, 1, 100, false, "127.0.0.1");
+      r.prev_login_at = 7;
+      r.prev_login_address = "10.0.0.7";
+      MAMORI_TRY(s.Insert(r));
+    }
     MAMORI_TRY(s.SetMfaPassed("a"));
     MAMORI_TRY(s.Touch("a", 50));
     MAMORI_TRY(s.End("b", 60, "logout"));
@@ -206,12 +225,11 @@ TEST_P(StorageTest, LiveSessionsAreListedNewestFirstAndHalfSignInsEndAlone) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
     SessionRepo s(c);
-    MAMORI_TRY(s.Insert({.id = "full", .user_id = "u1", .csrf_token = "x", .created_at = 10, .last_seen_at = 10,
-                         .expires_at = 1000, .address = "192.0.2.1", .mfa_passed = true, .user_agent = "UA 1"}));
-    MAMORI_TRY(s.Insert({.id = "half", .user_id = "u1", .csrf_token = "x", .created_at = 20, .last_seen_at = 20,
-                         .expires_at = 1000, .address = "192.0.2.2", .mfa_passed = false}));
-    MAMORI_TRY(s.Insert({.id = "old", .user_id = "u1", .csrf_token = "x", .created_at = 5, .last_seen_at = 5,
-                         .expires_at = 50, .mfa_passed = true}));
+    SessionRecord full = Session("full", 10, 1000, true, "192.0.2.1");
+    full.user_agent = "UA 1";
+    MAMORI_TRY(s.Insert(full));
+    MAMORI_TRY(s.Insert(Session("half", 20, 1000, false, "192.0.2.2")));
+    MAMORI_TRY(s.Insert(Session("old", 5, 50, true, "")));
     return Ok();
   }).ok());
   auto live = db_->Read([&](Connection& c) { return SessionRepo(c).ListLive("u1", 100); });
