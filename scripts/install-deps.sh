@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian package mamori needs to build, run and test, skipping the apt step
+# Installs every Debian package mamori needs to build, run and test (john-data is the
+# breached-password list the server loads at start: /usr/share/john/password.lst), skipping the apt step
 # when everything is already present. Used by scripts/run.sh and scripts/test.sh.
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libpwquality-dev cracklib-runtime
+  john-data
   libqrencode-dev libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libcsv-dev
 )

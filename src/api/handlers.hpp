@@ -16,6 +16,9 @@ Response Logout(App&, Call&);
 Response ChangePassword(App&, Call&);
 Response StartTotp(App&, Call&);
 Response ConfirmTotp(App&, Call&);
+Response ListMySessions(App&, Call&);
+Response EndMySession(App&, Call&);
+Response EndUserSessions(App&, Call&);
 
 // directory_handlers.cpp
 Response ListOrgUnits(App&, Call&);

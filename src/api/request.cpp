@@ -85,6 +85,7 @@ Response Response::Problem(const Error& error) {
   r.status = ErrorCodeStatus(error.code);
   r.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.SetHeader("Content-Type", "application/problem+json; charset=utf-8");
+  if (error.retry_after_seconds > 0) r.SetHeader("Retry-After", std::to_string(error.retry_after_seconds));
   r.error = error;
   return r;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <optional>
 
@@ -227,6 +228,46 @@ bool LooksBreached(const std::string& password, bool dictionary_available) {
          CheckDictionary(core) == DictionaryVerdict::kWord;
 }
 
+// The ASCII letter a look-alike digit or symbol stands for, or the character itself.
+char32_t LeetLetter(char32_t c) {
+  switch (c) {
+    case '@': case '4': return 'a';
+    case '3': return 'e';
+    case '1': case '!': return 'i';
+    case '0': return 'o';
+    case '$': case '5': return 's';
+    case '7': case '+': return 't';
+    default: return c;
+  }
+}
+
+// Case, width and kana folded: ASCII and full-width Latin to lower-case ASCII, katakana to
+// hiragana. Other characters stay as they are.
+std::u32string Fold(const std::u32string& in) {
+  std::u32string out;
+  out.reserve(in.size());
+  for (char32_t c : in) {
+    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;          // full-width ASCII
+    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    else if (c >= 0x30A1 && c <= 0x30F6) c -= 0x60;      // katakana to hiragana
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool ContainsContextWord(const std::u32string& password, const std::vector<std::string>& words) {
+  const std::u32string plain = Fold(password);
+  std::u32string leet = plain;
+  for (char32_t& c : leet) c = LeetLetter(c);
+  for (const auto& w : words) {
+    auto cps = DecodeUtf8(w);
+    if (!cps || cps->empty()) continue;
+    const std::u32string word = Fold(*cps);
+    if (plain.find(word) != std::u32string::npos || leet.find(word) != std::u32string::npos) return true;
+  }
+  return false;
+}
+
 bool TooSimilar(const std::string& password, const std::string& old_password) {
   if (password.size() > kSimilarityMaxBytes || old_password.size() > kSimilarityMaxBytes) {
     return AsciiLower(password) == AsciiLower(old_password);
@@ -289,10 +330,14 @@ std::vector<FieldError> CheckPassword(const PasswordRules& rules, std::string_vi
     }
   }
 
+  if (!rules.context_words.empty() && ContainsContextWord(*cps, rules.context_words)) add(kCodeContextWord);
+
   // The library checks take C strings and are costly on huge input; an over-long password
   // is already refused.
   if (too_long) return errors;
   std::string pw(password);
+
+  if (rules.breached && rules.breached->Contains(pw)) add(kCodeBreached);
 
   if (rules.dictionary_check && pw.size() >= kPwqualityMinBytes) {
     switch (CheckDictionary(pw)) {
@@ -350,6 +395,46 @@ std::string GenerateTemporaryPassword(const PasswordRules& rules, std::string_vi
     if (CheckPassword(rules, candidate, login_id, {}).empty()) break;
   }
   return candidate;
+}
+
+Result<std::shared_ptr<const BreachedPasswords>> BreachedPasswords::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::Internal("漏えいパスワード一覧を読めません: " + path + "（Debian の john-data を導入してください）");
+  std::vector<std::string> words;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("#!", 0) == 0) continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) words.push_back(std::move(line));
+  }
+  if (words.empty()) return Error::Internal("漏えいパスワード一覧が空です: " + path);
+  return FromWords(words);
+}
+
+std::shared_ptr<const BreachedPasswords> BreachedPasswords::FromWords(const std::vector<std::string>& words) {
+  auto list = std::make_shared<BreachedPasswords>();
+  for (const auto& w : words) list->words_.insert(AsciiLower(w));
+  return list;
+}
+
+bool BreachedPasswords::Contains(std::string_view password) const {
+  const std::string lower = AsciiLower(std::string(password));
+  if (words_.count(lower)) return true;
+  auto listed = [&](const std::string& form) { return form.size() >= 4 && words_.count(form) > 0; };
+  // Dressing: ASCII digits and symbols at the end ("Monkey123!", "Trustno1!") or the start
+  // ("1Baseball"); every way of taking some of it off is looked up ("trustno1" keeps its 1).
+  auto is_dressing = [](char c) { return static_cast<unsigned char>(c) < 0x80 && !(c >= 'a' && c <= 'z'); };
+  constexpr size_t kMaxDressing = 8;
+  size_t tail = 0, head = 0;
+  while (tail < kMaxDressing && tail < lower.size() && is_dressing(lower[lower.size() - 1 - tail])) ++tail;
+  while (head < kMaxDressing && head + tail < lower.size() && is_dressing(lower[head])) ++head;
+  for (size_t h = 0; h <= head; ++h)
+    for (size_t t = 0; t <= tail; ++t)
+      if ((h || t) && listed(lower.substr(h, lower.size() - h - t))) return true;
+  std::string leet = lower;
+  for (char& c : leet)
+    if (static_cast<unsigned char>(c) < 0x80) c = static_cast<char>(LeetLetter(static_cast<char32_t>(c)));
+  return listed(leet) || listed(BreachCore(std::string(password)));
 }
 
 std::string CracklibDictionaryPath() {

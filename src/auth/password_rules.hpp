@@ -2,13 +2,34 @@
 // passwords that satisfy them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"
 
 namespace mamori::auth {
+
+// A breached-password list: passwords seen in published breaches, one a line (comments start
+// with "#!"), loaded once at start from a maintained package (Debian john-data's
+// /usr/share/john/password.lst) and read-only afterwards, so any thread may use it.
+class BreachedPasswords {
+ public:
+  // Reads the file; an error names the path when it is missing, unreadable or empty.
+  static Result<std::shared_ptr<const BreachedPasswords>> Load(const std::string& path);
+  // From words in memory (tests).
+  static std::shared_ptr<const BreachedPasswords> FromWords(const std::vector<std::string>& words);
+  // Whether `password` is on the list, as typed (ASCII case ignored) or once undressed: ASCII
+  // digits and symbols stripped from its ends and look-alikes read as letters ("P@ssw0rd!",
+  // "Monkey123", "1qaz2wsx" as is). Undressed forms shorter than 4 characters do not count.
+  bool Contains(std::string_view password) const;
+  size_t size() const { return words_.size(); }
+
+ private:
+  std::unordered_set<std::string> words_;  // ASCII lower-cased
+};
 
 // The pack's password rules (kobe:8.2.5 and the breached/dictionary-word requirement).
 // Lengths count Unicode code points, so a password in kana is measured as its user sees it.
@@ -20,6 +41,13 @@ struct PasswordRules {
   int classes_required = 3;
   bool dictionary_check = true;
   bool reject_login_id = true;
+  // Words of the password's context that no password may contain, such as the municipality's
+  // name in romaji and kana and the system's name. Compared after folding ASCII case,
+  // full-width ASCII and katakana to hiragana, both as typed and with look-alike digits and
+  // symbols read as letters, so "Kobe2024!", "K0BE-city" and "ｋｏｂｅ" all contain "kobe".
+  std::vector<std::string> context_words;
+  // The breached-password list; nullptr = no list check.
+  std::shared_ptr<const BreachedPasswords> breached;
 };
 
 // FieldError codes CheckPassword reports, all on field kPasswordField.
@@ -32,6 +60,8 @@ inline constexpr char kCodeTooFewClasses[] = "too_few_classes";
 inline constexpr char kCodeContainsLoginId[] = "contains_login_id";
 inline constexpr char kCodeDictionaryWord[] = "dictionary_word";
 inline constexpr char kCodeTooSimilar[] = "too_similar";
+inline constexpr char kCodeBreached[] = "breached";          // on the breached-password list
+inline constexpr char kCodeContextWord[] = "context_word";   // contains one of context_words
 // The dictionary check is on but no cracklib dictionary is installed. Reported instead of
 // passing the password silently: the operator has to install cracklib-runtime (or turn the
 // check off in the pack), and this code says so.

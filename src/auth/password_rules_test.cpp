@@ -199,5 +199,44 @@ TEST(PasswordRulesBreached, DressedUpCommonPasswordsAreDictionaryWords) {
     EXPECT_TRUE(CheckPassword(rules, pw, "someone", "").empty()) << pw;
 }
 
+TEST(PasswordRulesContext, ContextWordsAreFoundDressedUpInAnyCaseWidthOrKana) {
+  PasswordRules r;
+  r.dictionary_check = false;
+  r.context_words = {"kobe", "\u3053\u3046\u3079" /* こうべ */, "\u795e\u6238" /* 神戸 */};
+  for (const char* pw : {"Kobe2024!", "K0BE#city77", "xx-KoBe-xx9A", "\uff2b\uff4f\uff42\uff45" "2024!x" /* Ｋｏｂｅ */,
+                         "\u30b3\u30a6\u30d9#Pass99" /* コウベ */, "My\u795e\u6238#2024"}) {
+    auto errors = CheckPassword(r, pw, "", "");
+    EXPECT_NE(std::find(errors.begin(), errors.end(), FieldError{kPasswordField, kCodeContextWord}), errors.end()) << pw;
+  }
+  for (const char* pw : {"Kyoto#2024x", "Ko-be#2024x", "Kob#2024e"}) {
+    auto errors = CheckPassword(r, pw, "", "");
+    EXPECT_EQ(std::find(errors.begin(), errors.end(), FieldError{kPasswordField, kCodeContextWord}), errors.end()) << pw;
+  }
+}
+
+TEST(PasswordRulesBreachedList, ListedPasswordsAreFoundAsTypedOrUndressed) {
+  auto list = BreachedPasswords::FromWords({"trustno1", "monkey", "baseball", "p@ssw0rd", "123456789"});
+  for (const char* pw : {"trustno1", "TrustNo1!", "Monkey123!", "1Baseball", "m0nkey#7", "!!123456789", "P@SSW0RD"})
+    EXPECT_TRUE(list->Contains(pw)) << pw;
+  for (const char* pw : {"trustno2x", "Monkeys12!", "Base-ball1", "Blue#Mountain-42", "mon"}) EXPECT_FALSE(list->Contains(pw)) << pw;
+  PasswordRules r;
+  r.dictionary_check = false;
+  r.breached = list;
+  auto errors = CheckPassword(r, "Monkey123!", "", "");
+  EXPECT_NE(std::find(errors.begin(), errors.end(), FieldError{kPasswordField, kCodeBreached}), errors.end());
+  EXPECT_TRUE(CheckPassword(r, "Blue#Mountain-42", "", "").empty());
+}
+
+TEST(PasswordRulesBreachedList, TheInstalledListLoadsAndAMissingOneIsNamed) {
+  auto list = BreachedPasswords::Load("/usr/share/john/password.lst");
+  ASSERT_TRUE(list.ok()) << "install john-data (scripts/install-deps.sh): " << list.error().detail;
+  EXPECT_GT((*list)->size(), 3000u);
+  EXPECT_TRUE((*list)->Contains("Password1!"));
+  EXPECT_FALSE((*list)->Contains("#!comment: This list has been compiled by Solar Designer of Openwall Project"));
+  auto missing = BreachedPasswords::Load("/nonexistent/password.lst");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().detail.find("/nonexistent/password.lst"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mamori::auth

@@ -22,6 +22,7 @@
 #include "common/crypto.hpp"
 #include "domain/auth_service.hpp"
 #include "http/pipeline.hpp"
+#include "common/net.hpp"
 #include "http/server.hpp"
 
 #ifndef MAMORI_SOURCE_TREE
@@ -79,9 +80,11 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   } else {
     spdlog::warn("no built front end at '{}': serving the API only", web_dir);
   }
+  std::vector<net::IpNetwork> proxies;
+  for (const auto& p : r.cfg.trusted_proxies) proxies.push_back(*net::ParseNetwork(p));  // checked at load
   http::Router routes = http::ApiRoutes();
   r.app->openapi_json = http::OpenApiDocument(routes);
-  http::Pipeline pipeline(*r.app, std::move(routes));
+  http::Pipeline pipeline(*r.app, std::move(routes), std::move(proxies));
   http::ServerOptions opts;
   opts.host = hp->first;
   opts.port = hp->second;

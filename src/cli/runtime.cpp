@@ -61,6 +61,11 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const 
   rt->log = std::make_unique<audit::OperationLog>(SystemClock::Instance(), std::move(key), rt->cfg.checkpoint_every);
   rt->env = std::make_unique<domain::Env>(
       domain::Env{*rt->db, rt->pack, *rt->log, SystemClock::Instance(), std::move(*data_key)});
+  rt->env->sign_in.throttle_failures = rt->cfg.login_throttle_failures;
+  rt->env->sign_in.throttle_window_seconds = rt->cfg.login_throttle_window_seconds;
+  if (!rt->cfg.breached_passwords.empty()) {
+    MAMORI_ASSIGN(rt->env->sign_in.breached, auth::BreachedPasswords::Load(rt->cfg.breached_passwords));
+  }
   rt->app = std::make_unique<api::App>(*rt->env, rt->cfg.refusal_window_seconds * kMicrosPerSecond);
   return rt;
 }

@@ -18,6 +18,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kRateLimited: return "rate_limited";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
     case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";
@@ -41,6 +42,7 @@ int ErrorCodeStatus(ErrorCode code) {
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kRateLimited: return 429;
     case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;

@@ -27,6 +27,7 @@ enum class ErrorCode {
   kConflict,
   kRateLimited,
   kPayloadTooLarge,
+  kUnsupportedMediaType,
   kMethodNotAllowed,
   kUnavailable,
   kInternal,
@@ -56,6 +57,7 @@ struct Error {
   std::string detail;             // human-readable, Japanese first
   std::string clause;             // policy clause ("kobe:8.2.5") when a rule decided
   std::vector<FieldError> fields;  // per-field problems
+  int64_t retry_after_seconds = 0;  // rate_limited, unavailable: when to try again (0 = unsaid)
 
   static Error Validation(std::string field, std::string code, std::string detail = {});
   // validation_failed listing every field problem, named in the detail.

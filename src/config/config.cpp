@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/net.hpp"
+
 namespace mamori::config {
 
 Result<Config> Load(const std::string& data_dir) {
@@ -29,6 +31,10 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "max_upload_kib") c.max_upload_kib = kv.second.as<int>();
       else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
       else if (key == "refusal_window_seconds") c.refusal_window_seconds = kv.second.as<int>();
+      else if (key == "login_throttle_failures") c.login_throttle_failures = kv.second.as<int>();
+      else if (key == "login_throttle_window_seconds") c.login_throttle_window_seconds = kv.second.as<int>();
+      else if (key == "trusted_proxies") c.trusted_proxies = kv.second.as<std::vector<std::string>>();
+      else if (key == "breached_passwords") c.breached_passwords = kv.second.as<std::string>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -40,6 +46,14 @@ Result<Config> Load(const std::string& data_dir) {
   if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
   if (c.refusal_window_seconds < 1 || c.refusal_window_seconds > 3600)
     return Error::Validation("refusal_window_seconds", "out_of_range");
+  if (c.login_throttle_failures < 0 || c.login_throttle_failures > 1000000)
+    return Error::Validation("login_throttle_failures", "out_of_range");
+  if (c.login_throttle_window_seconds < 1 || c.login_throttle_window_seconds > 86400)
+    return Error::Validation("login_throttle_window_seconds", "out_of_range");
+  for (const auto& p : c.trusted_proxies)
+    if (!net::ParseNetwork(p))
+      return Error::Validation("trusted_proxies", "invalid_address",
+                               c.ConfigPath() + ": trusted_proxies の " + p + " はアドレスでもネットワークでもありません");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;

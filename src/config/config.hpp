@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -17,6 +18,14 @@ struct Config {
   int max_upload_kib = 8192;  // file uploads (CSV import) only
   int checkpoint_every = 256;  // operation-log entries between signed checkpoints
   int refusal_window_seconds = 60;  // identical refusals within this are counted in one entry
+  // Sign-in throttle per client address (across accounts): at most this many failed sign-ins
+  // within the window; 0 = off.
+  int login_throttle_failures = 50;
+  int login_throttle_window_seconds = 900;
+  // Peers (addresses or CIDR networks) whose X-Forwarded-For names the client; empty = none.
+  std::vector<std::string> trusted_proxies;
+  // The breached-password list (one password a line, Debian john-data); "" = none.
+  std::string breached_passwords = "/usr/share/john/password.lst";
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }

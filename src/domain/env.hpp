@@ -2,14 +2,26 @@
 // the clock and the data-encryption key. Built once by main and shared read-only.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "audit/operation_log.hpp"
+#include "auth/password_rules.hpp"
 #include "common/time.hpp"
 #include "policy/pack.hpp"
 #include "storage/db.hpp"
 
 namespace mamori::domain {
+
+// Deployment settings of sign-in (from the configuration, not the pack).
+struct SignInSettings {
+  // Failed sign-ins one client address may make within the window before it is refused with
+  // rate_limited (across accounts: password spraying); 0 = no limit.
+  int throttle_failures = 50;
+  int throttle_window_seconds = 900;
+  // The breached-password list new passwords are checked against; nullptr = none.
+  std::shared_ptr<const auth::BreachedPasswords> breached;
+};
 
 struct Env {
   storage::Database& db;
@@ -17,6 +29,7 @@ struct Env {
   audit::OperationLog& log;
   const Clock& clock;
   std::string data_key;  // 32 bytes: AES-256-GCM key for secrets at rest (TOTP seeds)
+  SignInSettings sign_in = {};
 
   std::string Today() const { return FormatDate(JstDate(clock.NowMicros())); }
 };

@@ -1,5 +1,6 @@
 #include "http/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -8,12 +9,18 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
+#include "common/json_input.hpp"
 
 namespace mamori::http {
 namespace {
 
 api::Response Problem(ErrorCode code, std::string detail) {
   return api::Response::Problem(Error{code, std::move(detail), {}, {}});
+}
+
+bool IsUploadPath(const std::string& path) {
+  static const std::vector<std::string> paths = UploadPaths();
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
 }
 
 bool IsApi(const std::string& path) {
@@ -32,7 +39,42 @@ const char* ContentType(const std::string& ext) {
   return "application/octet-stream";
 }
 
+bool Trusted(const std::string& address, const std::vector<net::IpNetwork>& proxies) {
+  auto ip = net::ParseIp(address);
+  return ip && std::any_of(proxies.begin(), proxies.end(), [&](const auto& n) { return n.Contains(*ip); });
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
 }  // namespace
+
+std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
+                          const std::vector<net::IpNetwork>& trusted_proxies) {
+  if (forwarded_for.empty() || !Trusted(peer, trusted_proxies)) return peer;
+  std::string client = peer;
+  std::string_view rest(forwarded_for);
+  while (!rest.empty()) {
+    const size_t comma = rest.rfind(',');
+    const std::string hop = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    auto ip = net::ParseIp(hop);
+    if (!ip) break;
+    client = ip->ToString();
+    if (!Trusted(client, trusted_proxies)) break;
+  }
+  return client;
+}
+
+bool IsJsonBody(const api::Request& req) {
+  if (req.body.empty()) return true;
+  std::string type = req.Header("content-type");
+  type = AsciiLower(Trim(std::string_view(type).substr(0, type.find(';'))));
+  return type == "application/json";
+}
 
 void AddSecurityHeaders(api::Response& r, bool api) {
   r.SetHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
@@ -48,12 +90,15 @@ void AddSecurityHeaders(api::Response& r, bool api) {
 }
 
 api::Response Pipeline::Handle(api::Request& req) {
-  // 1. Timing starts first so the latency histogram covers every later stage.
+  // 1. Timing starts first so the latency histogram covers every later stage. The client's
+  //    address is settled before anything reads it (sessions, throttle, log).
   const auto start = std::chrono::steady_clock::now();
+  if (!trusted_proxies_.empty())
+    req.remote_address = ClientAddress(req.remote_address, req.Header("x-forwarded-for"), trusted_proxies_);
   Outcome out;
   api::Response resp;
   try {
-    // 2-6. Routing, session, CSRF, owed steps, handler (see Dispatch).
+    // 2-6. Routing, body type, session, CSRF, owed steps, handler (see Dispatch).
     resp = Dispatch(req, out);
   } catch (const std::exception& e) {
     // 7. Nothing thrown below reaches the client as text.
@@ -105,6 +150,12 @@ api::Response Pipeline::Dispatch(api::Request& req, Outcome& out) {
   }
   const Route& route = *m.route;
   out.route = &route;
+  // 2b. Body type: API bodies are JSON, sent as application/json, except on the upload paths
+  //     (text/csv and the like). A cross-site form can send only form types or text/plain, so
+  //     this also closes login CSRF, where no session token exists yet.
+  if (!IsJsonBody(req) && !IsUploadPath(req.path))
+    return Problem(ErrorCode::kUnsupportedMediaType,
+                   "リクエスト本文は JSON（Content-Type: application/json）で送ってください");
   api::Call call{req, std::nullopt};
   if (route.access != Access::kPublic) {
     // 3. Session: the cookie names a live session or the request is unauthenticated.

@@ -3,15 +3,19 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "api/app.hpp"
+#include "common/net.hpp"
 #include "http/router.hpp"
 
 namespace mamori::http {
 
 class Pipeline {
  public:
-  Pipeline(api::App& app, Router router) : app_(app), router_(std::move(router)) {}
+  // `trusted_proxies`: peers whose X-Forwarded-For names the client (HAProxy in front).
+  Pipeline(api::App& app, Router router, std::vector<net::IpNetwork> trusted_proxies = {})
+      : app_(app), router_(std::move(router)), trusted_proxies_(std::move(trusted_proxies)) {}
   api::Response Handle(api::Request& req);
 
  private:
@@ -27,7 +31,19 @@ class Pipeline {
 
   api::App& app_;
   Router router_;
+  std::vector<net::IpNetwork> trusted_proxies_;
 };
+
+// The client's address: the peer's, unless the peer is a trusted proxy; then the right-most
+// address of X-Forwarded-For that is not itself a trusted proxy (the left part of the header is
+// whatever the client wrote, so it is never believed). A malformed entry stops the walk at the
+// last address known good.
+std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
+                          const std::vector<net::IpNetwork>& trusted_proxies);
+
+// Whether a request body may be read as JSON: its Content-Type is application/json (any
+// parameters). An empty body needs no type.
+bool IsJsonBody(const api::Request& req);
 
 // The security headers every response carries.
 void AddSecurityHeaders(api::Response& r, bool api);

@@ -34,6 +34,11 @@ Router ApiRoutes() {
       .Doc("このAPIのOpenAPI 3.1文書", "This API's OpenAPI 3.1 document");
   r.Add({"GET", "/api/v1/policy", GetPolicy, full, kAnyStep})
       .Doc("適用中のポリシーパック", "The policy pack in force");
+  // "My sessions": a person's live sessions, and ending one of them.
+  r.Add({"GET", "/api/v1/me/sessions", ListMySessions, full})
+      .Doc("自分のログイン中のセッション", "My live sessions");
+  r.Add({"DELETE", "/api/v1/me/sessions/{id}", EndMySession, full}).Logs("auth.session_end", "session")
+      .Doc("自分のセッションの終了", "End one of my sessions");
   // Organisation, people and roles.
   r.Add({"GET", "/api/v1/org-units", ListOrgUnits, full})
       .Doc("組織の一覧", "List org units");
@@ -53,6 +58,9 @@ Router ApiRoutes() {
       .Doc("利用者IDの再開", "Resume a user ID");
   r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full}).Logs("user.reset_password", "user")
       .Doc("仮パスワードの再発行", "Reissue a temporary password");
+  // An administrator ends every session of a user (users.manage over the user's unit).
+  r.Add({"DELETE", "/api/v1/users/{id}/sessions", EndUserSessions, full}).Logs("user.sessions_end", "user")
+      .Doc("利用者の全セッションの終了", "End all of a user's sessions");
   r.Add({"GET", "/api/v1/role-assignments", ListRoleAssignments, full})
       .Doc("役割の割当ての一覧", "List role assignments");
   r.Add({"POST", "/api/v1/role-assignments", CreateRoleAssignment, full}).Logs("role.assign")

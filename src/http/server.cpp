@@ -62,6 +62,9 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
 constexpr const char* kTls13Suites = "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256";
+// Key exchange only over the elliptic curves of the CRYPTREC list (P-256, P-384): X25519 and
+// the finite-field groups that OpenSSL offers by default are not on it.
+constexpr const char* kTlsGroups = "P-256:P-384";
 
 auto Redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
@@ -252,7 +255,8 @@ Status Server::Impl::ConfigureTls() {
   SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1 ||
-      SSL_CTX_set_ciphersuites(native, kTls13Suites) != 1) {
+      SSL_CTX_set_ciphersuites(native, kTls13Suites) != 1 ||
+      SSL_CTX_set1_groups_list(native, kTlsGroups) != 1) {
     return Error::Internal("TLS の暗号設定を適用できません");
   }
   beast::error_code ec;

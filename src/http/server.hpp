@@ -45,7 +45,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Loads the certificate and key (TLS 1.2+ only, AEAD ciphers with forward secrecy),
+  // Loads the certificate and key (TLS 1.2+ only, AEAD ciphers with forward secrecy, key
+  // exchange over the CRYPTREC-listed curves P-256 and P-384 only),
   // binds and listens. Returns the bound port (the real one when options.port was 0).
   Result<uint16_t> Start();
 

@@ -114,8 +114,10 @@ class Curl {
 // Connects over TLS to 127.0.0.1:port. Returns nullptr when the handshake fails.
 class RawTls {
  public:
-  explicit RawTls(uint16_t port, int max_version = 0) {
+  // `groups` limits the key-exchange groups the client offers ("" = OpenSSL's defaults).
+  explicit RawTls(uint16_t port, int max_version = 0, const char* groups = "") {
     ctx_ = SSL_CTX_new(TLS_client_method());
+    if (*groups) SSL_CTX_set1_groups_list(ctx_, groups);
     if (max_version) {
       SSL_CTX_set_security_level(ctx_, 0);
       SSL_CTX_set_cipher_list(ctx_, "DEFAULT:@SECLEVEL=0");
@@ -545,6 +547,19 @@ TEST_F(ServerTest, OldTlsIsRefused) {
   EXPECT_FALSE(tls11.connected());
   RawTls modern(port_);
   EXPECT_TRUE(modern.connected());
+}
+
+// CRYPTREC lists P-256 and P-384 for key exchange; a client offering only X25519 (or only
+// finite-field Diffie-Hellman) finds no common group, on TLS 1.3 and on TLS 1.2 alike.
+TEST_F(ServerTest, KeyExchangeIsLimitedToTheCryptrecCurves) {
+  StartServer(Options());
+  EXPECT_FALSE(RawTls(port_, 0, "X25519").connected());
+  EXPECT_FALSE(RawTls(port_, TLS1_2_VERSION, "X25519").connected());
+  EXPECT_FALSE(RawTls(port_, 0, "ffdhe2048").connected());
+  EXPECT_FALSE(RawTls(port_, 0, "X448:P-521").connected());
+  EXPECT_TRUE(RawTls(port_, 0, "P-256").connected());
+  EXPECT_TRUE(RawTls(port_, 0, "P-384").connected());
+  EXPECT_TRUE(RawTls(port_, TLS1_2_VERSION, "P-256").connected());
 }
 
 TEST_F(ServerTest, StartFailsOnMissingCertificate) {

@@ -246,7 +246,7 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
     const std::string w = "authentication.password";
     c.Keys(p, {"clause", "min_length", "max_length", "classes_required", "dictionary_check",
                "reject_login_id", "history", "temporary_must_change", "privileged_max_age_days",
-               "argon2id", "city_choice"}, w);
+               "argon2id", "city_choice", "context_words"}, w);
     auto& pw = auth.password;
     pw.city_choice = CityChoice(c, p, w, {"min_length", "max_length", "classes_required", "dictionary_check",
                                           "reject_login_id", "history", "temporary_must_change",
@@ -261,6 +261,10 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
     pw.history = c.Int(p, "history", 5, 0, 24, w);
     pw.temporary_must_change = c.Bool(p, "temporary_must_change", true, w);
     pw.privileged_max_age_days = c.Int(p, "privileged_max_age_days", 180, 0, 3650, w);
+    pw.context_words = c.List(p, "context_words", w);
+    for (const auto& word : pw.context_words)
+      if (word.size() < 2 || word.size() > 64)
+        c.Fail(p["context_words"], w + ".context_words: '" + word + "' must be 2 to 64 bytes");
     if (const YAML::Node a = p["argon2id"]; a && c.Map(a, w + ".argon2id")) {
       c.Keys(a, {"memory_kib", "iterations"}, w + ".argon2id");
       // libsodium's floor is 8 KiB and 1 pass; above 1 GiB a login would starve the server.

@@ -67,6 +67,9 @@ struct PasswordPolicy {
   int privileged_max_age_days = 180;
   uint32_t argon2_memory_kib = 19456;
   uint32_t argon2_iterations = 2;
+  // Words of the city's and the system's context no password may contain (the municipality's
+  // name in romaji, kana and kanji, the system's name); see auth::PasswordRules.
+  std::vector<std::string> context_words;
 };
 
 struct LockoutPolicy {

@@ -220,5 +220,25 @@ TEST(PackTest, TheKobePackSaysWhatTheStandardSays) {
   EXPECT_EQ(prefixes, (std::set<std::string>{"proc", "mic", "pref"}));
 }
 
+TEST(PackTest, ContextWordsAreReadAndAOneByteWordIsRefused) {
+  std::string text = kMinimal;
+  text.replace(text.find("min_length: 10}"), 15, "min_length: 10, context_words: [tesuto, てすと]}");
+  std::vector<PackError> errors;
+  auto pack = ParsePack(text, errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  EXPECT_EQ(pack->auth.password.context_words, (std::vector<std::string>{"tesuto", "てすと"}));
+  text.replace(text.find("tesuto"), 6, "t");
+  errors.clear();
+  EXPECT_FALSE(ParsePack(text, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("context_words"), std::string::npos);
+  // The shipped packs name their city and the system.
+  auto kobe = LoadPackFile(KobePath());
+  ASSERT_TRUE(kobe.ok());
+  const auto& words = kobe->auth.password.context_words;
+  for (const char* w : {"kobe", "神戸", "mamori"})
+    EXPECT_NE(std::find(words.begin(), words.end(), w), words.end()) << w;
+}
+
 }  // namespace
 }  // namespace mamori::policy

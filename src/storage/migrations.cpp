@@ -207,6 +207,16 @@ CREATE TABLE request_assets (
 );
 CREATE INDEX request_assets_asset ON request_assets(asset_id);
 )SQL"},
+    {5, "sign-in throttle, session browser", R"SQL(
+ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+CREATE INDEX sessions_user_live ON sessions(user_id, ended_at);
+CREATE TABLE login_failures (
+  address_key TEXT NOT NULL,
+  at          BIGINT NOT NULL
+);
+CREATE INDEX login_failures_address ON login_failures(address_key, at);
+CREATE INDEX login_failures_at ON login_failures(at);
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

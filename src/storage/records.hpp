@@ -69,6 +69,7 @@ struct SessionRecord {
   std::string prev_login_address;
   int64_t ended_at = 0;
   std::string end_reason;
+  std::string user_agent;  // as the browser sent it at sign-in, shortened
 };
 
 struct LogEntryRecord {

@@ -98,6 +98,8 @@ class SessionRepo {
   explicit SessionRepo(Connection& c) : c_(c) {}
   Status Insert(const SessionRecord& r);
   Result<std::optional<SessionRecord>> Get(const std::string& id);
+  // A user's sessions not ended and within their absolute limit, newest first.
+  Result<std::vector<SessionRecord>> ListLive(const std::string& user_id, int64_t now);
   Status Touch(const std::string& id, int64_t at);
   Status SetMfaPassed(const std::string& id);
   Status End(const std::string& id, int64_t at, const std::string& reason);
@@ -106,6 +108,23 @@ class SessionRepo {
   // Ends every live session of a user except `keep_id`.
   Status EndOthersForUser(const std::string& user_id, const std::string& keep_id, int64_t at,
                           const std::string& reason);
+  // Ends every live session of a user that has not passed MFA yet; returns how many.
+  Result<int64_t> EndPendingForUser(const std::string& user_id, int64_t at, const std::string& reason);
+
+ private:
+  Connection& c_;
+};
+
+// Failed sign-ins by client address, for the throttle across accounts. One row per failure;
+// rows older than the window are pruned by whoever records the next failure.
+class LoginFailureRepo {
+ public:
+  explicit LoginFailureRepo(Connection& c) : c_(c) {}
+  Status Record(const std::string& address_key, int64_t at);
+  // The times of an address's failures after `after`, oldest first.
+  Result<std::vector<int64_t>> Since(const std::string& address_key, int64_t after);
+  // Deletes every failure at or before `up_to`.
+  Status Prune(int64_t up_to);
 
  private:
   Connection& c_;

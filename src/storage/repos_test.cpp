@@ -48,6 +48,21 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
   Database* db_ = nullptr;
 };
 
+// A session of user u1 started (and last seen) at `at`.
+SessionRecord Session(const std::string& id, int64_t at, int64_t expires_at, bool mfa_passed,
+                      const std::string& address) {
+  SessionRecord r;
+  r.id = id;
+  r.user_id = "u1";
+  r.csrf_token = "csrf";
+  r.created_at = at;
+  r.last_seen_at = at;
+  r.expires_at = expires_at;
+  r.address = address;
+  r.mfa_passed = mfa_passed;
+  return r;
+}
+
 TEST_P(StorageTest, MigrationsAreIdempotent) {
   EXPECT_TRUE(Migrate(*db_).ok());
   auto v = db_->Read([](Connection& c) { return c.QueryInt("SELECT MAX(version) FROM schema_migrations", {}, 0); });
@@ -180,8 +195,12 @@ TEST_P(StorageTest, SessionsEndIndividuallyAndPerUser) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
     SessionRepo s(c);
-    for (const char* id : {"a", "b", "c"})
-      MAMORI_TRY(s.Insert({id, "u1", "csrf", 1, 1, 100, "127.0.0.1", false, 7, "10.0.0.7", 0, ""}));
+    for (const char* id : {"a", "b", "c"}) {
+      SessionRecord r = Session(id, 1, 100, false, "127.0.0.1");
+      r.prev_login_at = 7;
+      r.prev_login_address = "10.0.0.7";
+      MAMORI_TRY(s.Insert(r));
+    }
     MAMORI_TRY(s.SetMfaPassed("a"));
     MAMORI_TRY(s.Touch("a", 50));
     MAMORI_TRY(s.End("b", 60, "logout"));
@@ -201,6 +220,45 @@ TEST_P(StorageTest, SessionsEndIndividuallyAndPerUser) {
   auto ended = db_->Write([&](Connection& c) { return SessionRepo(c).EndAllForUser("u1", 80, "suspended"); });
   ASSERT_TRUE(ended.ok());
   EXPECT_EQ(*ended, 1);
+}
+
+TEST_P(StorageTest, LiveSessionsAreListedNewestFirstAndHalfSignInsEndAlone) {
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
+    SessionRepo s(c);
+    SessionRecord full = Session("full", 10, 1000, true, "192.0.2.1");
+    full.user_agent = "UA 1";
+    MAMORI_TRY(s.Insert(full));
+    MAMORI_TRY(s.Insert(Session("half", 20, 1000, false, "192.0.2.2")));
+    MAMORI_TRY(s.Insert(Session("old", 5, 50, true, "")));
+    return Ok();
+  }).ok());
+  auto live = db_->Read([&](Connection& c) { return SessionRepo(c).ListLive("u1", 100); });
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 2u) << "past its absolute limit is not live";
+  EXPECT_EQ((*live)[0].id, "half");
+  EXPECT_EQ((*live)[1].user_agent, "UA 1");
+  auto ended = db_->Write([&](Connection& c) { return SessionRepo(c).EndPendingForUser("u1", 110, "locked"); });
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(*ended, 1);
+  live = db_->Read([&](Connection& c) { return SessionRepo(c).ListLive("u1", 120); });
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, "full");
+}
+
+TEST_P(StorageTest, LoginFailuresAreCountedPerAddressAndPruned) {
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    LoginFailureRepo f(c);
+    for (int64_t at : {30, 10, 20}) MAMORI_TRY(f.Record("192.0.2.1", at));
+    return f.Record("192.0.2.9", 25);
+  }).ok());
+  auto since = db_->Read([&](Connection& c) { return LoginFailureRepo(c).Since("192.0.2.1", 10); });
+  ASSERT_TRUE(since.ok());
+  EXPECT_EQ(*since, (std::vector<int64_t>{20, 30})) << "after the bound, oldest first, this address only";
+  ASSERT_TRUE(db_->Write([&](Connection& c) { return LoginFailureRepo(c).Prune(25); }).ok());
+  since = db_->Read([&](Connection& c) { return LoginFailureRepo(c).Since("192.0.2.1", 0); });
+  EXPECT_EQ(*since, (std::vector<int64_t>{30}));
+  EXPECT_TRUE(db_->Read([&](Connection& c) { return LoginFailureRepo(c).Since("192.0.2.9", 0); })->empty());
 }
 
 TEST_P(StorageTest, RoleAssignmentsRevokeOnce) {

@@ -920,11 +920,12 @@ async function main() {
       await ps.click('[data-testid="complete-submit"]')
       await ps.waitForSelector('[data-testid="request-completion"]')
       await ps.waitForFunction(() => document.querySelector('.head-badges [data-testid="status"]')?.getAttribute('data-state') === 'completed')
-      // The timeline's asset states come from the asset's history, read after the request.
-      const returned = `${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`
-      await ps.waitForFunction((r) => document.querySelector('[data-testid="request-timeline"]')?.textContent.includes(r), returned, { timeout: 10000 }).catch(() => {})
-      const timeline = await ps.locator('[data-testid="request-timeline"]').innerText()
-      expect(timeline.includes(returned), `the return is not in the history: ${timeline}`)
+      // The page shows the completed request at once and reloads the asset events after it.
+      let timeline = ''
+      await eventually(async () => {
+        timeline = await ps.locator('[data-testid="request-timeline"]').innerText()
+        return timeline.includes(`${msg(ja, 'asset_state.taken_out')} → ${msg(ja, 'asset_state.in_use')}`)
+      }, () => `the return is not in the history: ${timeline}`)
       await shotBoth(ps, 'request-completed')
       expect((await assetState(ps, takeOutAsset)) === 'in_use', 'the asset is not back in use after the return')
       const history = await ps.locator('[data-testid="asset-history"]').innerText()
@@ -1118,6 +1119,59 @@ async function main() {
       expect(!overflow, 'the operation log scrolls sideways at 390 px')
       await shotBoth(page, 'phone-audit-log')
       await page.setViewportSize({ width: 1280, height: 900 })
+    })
+
+    await step('my sessions: a person ends another of their sessions; an administrator ends all of a user\'s sessions', async () => {
+      const owner = `e2e-sessions-${stamp}`
+      const ownerPassword = strongPassword()
+      const created = await apiOk(page, 'POST', '/users', { login_id: owner, name: '中村 美咲', org_unit_id: sectionId, employment_type: 'regular' })
+      await apiOk(page, 'POST', '/role-assignments', { user_id: created.id, role: 'staff', scope_type: 'org_unit', scope_id: sectionId })
+      const ctxA = await browser.newContext(contextOptions)
+      const ctxB = await browser.newContext(contextOptions)
+      const pa = await ctxA.newPage()
+      const pb = await ctxB.newPage()
+      pa.setDefaultTimeout(20000)
+      pb.setDefaultTimeout(20000)
+      watch(pa, 'sessions-a')
+      watch(pb, 'sessions-b')
+      await firstSignIn(pa, owner, created.temporary_password, ownerPassword)
+      // A second browser gets as far as the MFA step.
+      await login(pb, owner, ownerPassword)
+      await pb.waitForURL(/\/mfa$/)
+
+      // From the header, the person's sessions: this one marked, the other half signed in.
+      await pa.click('[data-testid="my-sessions"]')
+      await pa.waitForURL(/\/sessions$/)
+      await pa.waitForSelector('[data-testid="sessions-table"] tbody tr')
+      expect((await pa.locator('[data-testid="sessions-table"] tbody tr').count()) === 2, 'two live sessions are listed')
+      expect((await pa.locator('[data-testid="current-session"]').count()) === 1, 'this session is not marked')
+      const head = await pa.locator('[data-testid="sessions-table"] thead').innerText()
+      for (const k of ['sessions.started', 'sessions.last_seen', 'sessions.address', 'sessions.browser'])
+        expect(head.includes(msg(ja, k)), `column ${k} missing: ${head}`)
+      expect((await pa.locator('[data-testid="sessions-table"]').innerText()).includes('127.0.0.1'), 'the address is shown')
+      await shotBoth(pa, 'my-sessions')
+      await pa.locator('tr:not([data-current]) [data-testid="end-session"]').click()
+      await pa.waitForSelector('dialog[open]')
+      await shot(pa, 'my-sessions-end-confirm')
+      await pa.click('[data-testid="confirm-ok"]')
+      await pa.waitForSelector('[data-testid="sessions-message"]')
+      expect((await pa.locator('[data-testid="sessions-table"] tbody tr').count()) === 1, 'the ended session is still listed')
+      // The other browser's session is gone: its next request leads back to login.
+      await pb.goto(`${BASE}/`)
+      await pb.waitForURL(/\/login/)
+
+      // The administrator ends all of the person's sessions from the user's page.
+      await page.goto(`${BASE}/users/${created.id}`)
+      await page.click('[data-action="end-sessions"]')
+      await page.waitForSelector('dialog[open]')
+      await shot(page, 'user-end-sessions-confirm')
+      await page.click('[data-testid="confirm-ok"]')
+      await page.waitForSelector('[data-testid="status-message"]')
+      await expectText(page, '[data-testid="status-message"]', msg(ja, 'user_sessions.ended', { n: 1 }))
+      await pa.goto(`${BASE}/sessions`)
+      await pa.waitForURL(/\/login/)
+      await ctxA.close()
+      await ctxB.close()
     })
 
     await step('tablet layout (768 px)', async () => {

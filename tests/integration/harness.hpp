@@ -88,8 +88,11 @@ class Client {
   // POST /api/v1/session; on 200 the cookie and csrf_token are kept for later requests.
   Reply Login(const std::string& login_id, const std::string& password);
 
+  // The local address requests leave from ("127.0.0.2": any of 127/8 reaches a server on
+  // 127.0.0.1), so a test can be another client address; "" = the system's choice.
+  std::string source_address;
   std::string cookie;         // value of __Host-mamori_session, "" when none
-  std::string csrf_token;     // csrf_token from the last successful login
+  std::string csrf_token;     // csrf_token from the last successful login or step up
   std::string last_set_cookie;  // the raw Set-Cookie of the last reply that had one
 
  private:
@@ -122,6 +125,9 @@ class ServerProcess {
   ~ServerProcess();
   void Start();
   void Stop();
+  // Stops the server, appends `yaml_lines` to DIR/mamori.yaml and starts it again (on a new
+  // port: point clients at base_url() afterwards). Sessions survive, being in the database.
+  void Reconfigure(const std::string& yaml_lines);
   bool running() const { return pid_ > 0; }
   // Whether the server process is still running, watched for a moment so that a crash that
   // has just closed a connection is seen; ended() then says how it ended.

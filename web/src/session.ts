@@ -147,6 +147,21 @@ export async function verifyMfa(code: string): Promise<void> {
   await refresh().catch(() => {})
 }
 
+/**
+ * PUT /me/password: 200 with the session document (new csrf_token, new cookie);
+ * the step is settled and the earlier token no longer works.
+ */
+export async function changePassword(current: string, next: string): Promise<void> {
+  applyFlags(await api.put<LoginAnswer>('/me/password', { current_password: current, new_password: next }))
+  await refresh().catch(() => {})
+}
+
+/** POST /me/mfa/totp/confirm: the first code passes MFA; answered like a step up. */
+export async function confirmTotp(code: string): Promise<void> {
+  applyFlags(await api.post<LoginAnswer>('/me/mfa/totp/confirm', { code }))
+  await refresh().catch(() => {})
+}
+
 export async function logout(): Promise<void> {
   try {
     await api.del<void>('/session', { anonymousOk: true })

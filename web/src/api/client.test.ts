@@ -49,6 +49,17 @@ describe('api client', () => {
     expect(hooks.onActivity).toHaveBeenCalledOnce()
   })
 
+  it('uses the new CSRF token a step up answers with, and ignores tokens in GET answers', async () => {
+    next = () => answer(200, '{"csrf_token":"tok-new","user":{}}')
+    await api.put('/me/password', { current_password: 'a', new_password: 'b' })
+    next = () => answer(200, '{"csrf_token":"tok-from-get"}')
+    await api.get('/session')
+    next = () => answer(204, '')
+    await api.del('/me/sessions/abc')
+    expect(headersOf(0)['X-CSRF-Token']).toBe('tok-123')
+    expect(headersOf(2)['X-CSRF-Token']).toBe('tok-new')
+  })
+
   it('sends no body, content type or CSRF token on GET', async () => {
     await api.get('/assets', { query: { q: '台帳', page: 2, kind: '' } })
     expect(sent[0].url).toBe('/api/v1/assets?q=%E5%8F%B0%E5%B8%B3&page=2')

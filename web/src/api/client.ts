@@ -1,6 +1,9 @@
 // The one place the UI talks HTTP. It adds the CSRF header to every non-GET
-// request (the token lives only in memory), turns problem documents into
-// ApiError, and reports a lost session (401) and activity to the session store.
+// request (the token lives only in memory), keeps the new token a step up
+// answers with (the server renews the session at sign-in, MFA, TOTP enrolment
+// and a password change, and the old token is dead at once), turns problem
+// documents into ApiError, and reports a lost session (401) and activity to the
+// session store.
 
 import type { Problem } from './types'
 
@@ -105,7 +108,16 @@ async function send<T>(method: string, path: string, payload: Payload | undefine
   hooks.onActivity()
   if (res.status === 204) return undefined as T
   const text = await res.text()
-  return (text ? JSON.parse(text) : undefined) as T
+  const body = (text ? JSON.parse(text) : undefined) as T
+  if (method !== 'GET') takeRenewedToken(body)
+  return body
+}
+
+/** A step-up answer is the session document with a new csrf_token: use it from now on. */
+export function takeRenewedToken(body: unknown): void {
+  if (body && typeof body === 'object' && typeof (body as { csrf_token?: unknown }).csrf_token === 'string') {
+    csrfToken = (body as { csrf_token: string }).csrf_token
+  }
 }
 
 /** A call with a JSON body (or none). */

@@ -385,3 +385,17 @@ export interface RequestItem {
   version: number
   actions: RequestActions
 }
+
+/** One of the signed-in person's live sessions (GET /api/v1/me/sessions). */
+export interface SessionItem {
+  /** Short reference, the id for DELETE /me/sessions/{id}; never the token. */
+  id: string
+  started_at: string
+  last_seen_at: string
+  address: string
+  user_agent: string
+  /** A short label such as "Chrome 120 (Windows)". */
+  browser: string
+  current: boolean
+  mfa_passed: boolean
+}
