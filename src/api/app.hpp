@@ -19,14 +19,14 @@ namespace mamori::api {
 
 struct App {
   explicit App(domain::Env& e)
-      : env(e), auth(e), directory(e), logs(e), assets(e), systems(e), requests(e, assets) {}
+      : env(e), auth(e), logs(e), assets(e), systems(e), requests(e, assets), directory(e, &requests) {}
   domain::Env& env;
   domain::AuthService auth;
-  domain::DirectoryService directory;
   domain::LogService logs;
   domain::AssetService assets;
   domain::SystemService systems;
   domain::RequestService requests;
+  domain::DirectoryService directory;  // after requests: it registers the grant and reset effects
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
 };

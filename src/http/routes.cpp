@@ -31,6 +31,10 @@ Router ApiRoutes() {
   r.Add({"POST", "/api/v1/users", CreateUser, full});
   r.Add({"GET", "/api/v1/users/{id}", GetUser, full});
   r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full});
+  r.Add({"PATCH", "/api/v1/users/{id}", UpdateUser, full});
+  r.Add({"GET", "/api/v1/users/{id}/history", GetUserHistory, full});
+  r.Add({"POST", "/api/v1/users/{id}/reset-mfa", ResetUserMfa, full});
+  r.Add({"GET", "/api/v1/approver-vacancies", ListApproverVacancies, full});
   r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full});
   r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full});
   r.Add({"POST", "/api/v1/users/{id}/reset-password", ResetUserPassword, full});

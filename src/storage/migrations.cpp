@@ -207,6 +207,9 @@ CREATE TABLE request_assets (
 );
 CREATE INDEX request_assets_asset ON request_assets(asset_id);
 )SQL"},
+    {4, "user versions", R"SQL(
+ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when
