@@ -165,23 +165,7 @@ int RunDemo(const std::string& data_dir) {
     auto pack = policy::LoadPackFile(DefaultPolicyPath());
     if (!pack.ok()) return Fail(pack.error());
     o.admin_password = auth::GenerateTemporaryPassword(domain::RulesOf(pack->auth.password), "admin");
-    bool approver_generated = false;
-  if (!o.approver_login.empty()) {
-    if (generated) {
-      o.approver_password = auth::GenerateTemporaryPassword(rules, o.approver_login);
-      approver_generated = true;
-    } else {
-      // The second line of standard input.
-      std::getline(std::cin, o.approver_password);
-      if (!o.approver_password.empty() && o.approver_password.back() == '\r') o.approver_password.pop_back();
-      auto broken = auth::CheckPassword(rules, o.approver_password, o.approver_login, "");
-      if (!broken.empty()) {
-        Error e{ErrorCode::kPasswordRejected, "標準入力（2行目）のパスワードが規則を満たしていません", {}, broken};
-        return Fail(e);
-      }
-    }
-  }
-  if (auto st = Init(o); !st.ok()) return Fail(st.error());
+    if (auto st = Init(o); !st.ok()) return Fail(st.error());
     std::cout << "initialised " << data_dir << "\n  admin  初期管理者  infrastructure_manager+security_manager  "
               << o.admin_password << "\n";
   }
