@@ -63,10 +63,7 @@ struct HolderIndex {
 
 Status RequestService::RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree) {
   MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
-  std::set<std::string> excluded = {r.requester_id};
-  const nlohmann::json fields = Parse(r.fields);
-  if (fields.contains("user_id") && fields["user_id"].is_string()) excluded.insert(fields["user_id"].get<std::string>());
-  if (holders.Held(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, excluded)) return Ok();
+  if (holders.Held(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, {})) return Ok();
   const policy::RoleDef* role = env_.pack.FindRole(r.approver_role);
   std::string scope = "市全体";
   if (r.approver_scope_type == "org_unit") {
@@ -76,7 +73,7 @@ Status RequestService::RequireApprover(storage::Connection& c, const storage::Re
   Error e = Error::Conflict("承認者がいません: 役割「" + (role ? role->title : r.approver_role) + "」（" +
                             r.approver_role + "）を範囲「" + scope + "」（" + r.approver_scope_type +
                             (r.approver_scope_id.empty() ? "" : ":" + r.approver_scope_id) +
-                            "）で持つ者（代行を含む）が申請者・対象者のほかにいません");
+                            "）で持つ者（代行を含む）がいません");
   e.clause = env_.pack.CiteFor("approver_vacant");
   e.fields.push_back({"approver", "vacant"});
   return e;

@@ -89,8 +89,8 @@ class RequestService {
   // Validates against the type's form, evaluates deny rules and resolves the approver.
   Status Check(storage::Connection& c, const Actor& a, const policy::RequestType& t, storage::RequestRecord& r,
                const nlohmann::json& fields);
-  // Refuses (409, field "approver", code "vacant", naming the role and scope) a request that no
-  // one but its requester or its subject could approve.
+  // Refuses (409, field "approver", code "vacant", naming the role and scope) a request whose
+  // approver role nobody (delegates included) holds in force over its scope.
   Status RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree);
   Result<RequestView> Transition(const Actor& a, const std::string& id, const std::string& action,
                                  const std::function<Status(storage::Connection&, storage::RequestRecord&,

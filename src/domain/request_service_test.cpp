@@ -101,9 +101,7 @@ TEST_F(RequestTest, TakeOutFromRequestToReturn) {
 
 TEST_F(RequestTest, NobodyApprovesTheirOwnRequest) {
   const std::string asset = Asset(2);
-  // The chief asks; holding the approver role does not let them approve it. (Someone else must
-  // hold it, or the request is refused at once as having no approver: the bureau's manager.)
-  (void)Person("bureauchief", t_.bureau_a, "information_manager", "org_unit", t_.bureau_a);
+  // The chief asks; holding the approver role does not let them approve it.
   auto created = requests_.Create(chief_, {"take_out", {asset}, TakeOut()});
   ASSERT_TRUE(created.ok());
   auto self = requests_.Approve(chief_, created->request.id, "");
@@ -117,39 +115,46 @@ TEST_F(RequestTest, NobodyApprovesTheirOwnRequest) {
   EXPECT_EQ(outsider.error().code, ErrorCode::kForbidden);
 }
 
-TEST_F(RequestTest, ARequestOnlyItsRequesterCouldApproveIsRefusedNamingRoleAndScope) {
-  const std::string asset = Asset(2);
+TEST_F(RequestTest, ARequestWhoseApproverRoleNobodyHoldsIsRefusedNamingRoleAndScope) {
+  // An asset of bureau A: no information_manager covers the bureau itself.
+  const std::string asset = Asset(2, {}, t_.bureau_a);
   const int64_t head = t_.LogHead();
-  auto created = requests_.Create(chief_, {"take_out", {asset}, TakeOut()});
+  auto created = requests_.Create(ciso_, {"take_out", {asset}, TakeOut()});
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, ErrorCode::kConflict);
   ASSERT_EQ(created.error().fields.size(), 1u);
   EXPECT_EQ(created.error().fields[0].field, "approver");
   EXPECT_EQ(created.error().fields[0].code, "vacant");
   EXPECT_NE(created.error().detail.find("information_manager"), std::string::npos);
-  EXPECT_NE(created.error().detail.find("A課"), std::string::npos);
+  EXPECT_NE(created.error().detail.find("A局"), std::string::npos);
   EXPECT_EQ(t_.LogHead(), head);
   // A draft waits; submitting it meets the same check.
-  auto draft = requests_.Create(chief_, {"take_out", {asset}, TakeOut(), true});
+  auto draft = requests_.Create(ciso_, {"take_out", {asset}, TakeOut(), true});
   ASSERT_TRUE(draft.ok()) << draft.error().detail;
-  EXPECT_EQ(requests_.Submit(chief_, draft->request.id).error().fields[0].code, "vacant");
-  // A delegate in force fills the seat.
-  auto deputy = t_.AddUser("deputy", t_.section_a, kPw);
-  ASSERT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
-    return storage::RoleRepo(c).Insert({.id = NewId(),
-                                        .user_id = deputy.id,
-                                        .role = "information_manager",
-                                        .scope_type = "org_unit",
-                                        .scope_id = t_.section_a,
-                                        .valid_from = "",
-                                        .valid_to = "",
-                                        .delegate_of = chief_.user_id,
-                                        .created_at = 1,
-                                        .created_by = "t",
-                                        .revoked_at = 0,
-                                        .revoked_by = ""});
-  }).ok());
-  EXPECT_TRUE(requests_.Submit(chief_, draft->request.id).ok());
+  EXPECT_EQ(requests_.Submit(ciso_, draft->request.id).error().fields[0].code, "vacant");
+  // A holder whose validity has ended fills nothing; a delegate in force does.
+  auto lapsed = t_.AddUser("lapsed", t_.bureau_a, kPw);
+  auto deputy = t_.AddUser("deputy", t_.bureau_a, kPw);
+  auto insert = [&](const std::string& user, const std::string& valid_to, const std::string& delegate_of) {
+    return t_.tdb.db()->Write([&](storage::Connection& c) {
+      return storage::RoleRepo(c).Insert({.id = NewId(),
+                                          .user_id = user,
+                                          .role = "information_manager",
+                                          .scope_type = "org_unit",
+                                          .scope_id = t_.bureau_a,
+                                          .valid_from = "",
+                                          .valid_to = valid_to,
+                                          .delegate_of = delegate_of,
+                                          .created_at = 1,
+                                          .created_by = "t",
+                                          .revoked_at = 0,
+                                          .revoked_by = ""});
+    });
+  };
+  ASSERT_TRUE(insert(lapsed.id, "2020-03-31", "").ok());
+  EXPECT_EQ(requests_.Submit(ciso_, draft->request.id).error().fields[0].code, "vacant");
+  ASSERT_TRUE(insert(deputy.id, "", lapsed.id).ok());
+  EXPECT_TRUE(requests_.Submit(ciso_, draft->request.id).ok());
 }
 
 TEST_F(RequestTest, DenyRulesNameTheirClause) {
