@@ -102,6 +102,7 @@ json PolicyJson(const policy::PolicyPack& pack) {
                      {"title_en", t.title_en},
                      {"clause", pack.Cite(t.clause)},
                      {"assets", t.assets},
+                     {"effect", t.effect.empty() ? json(nullptr) : json(t.effect)},
                      {"max_assets", t.max_assets},
                      {"applies_when", t.applies_when.empty() ? json(nullptr) : json(t.applies_when.ToString())},
                      {"approver", {{"role", t.approver.role}, {"scope", t.approver.scope}}},

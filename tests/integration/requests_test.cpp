@@ -436,7 +436,9 @@ TEST_F(RequestsTest, EveryKobeTypeFromRequestToCompletion) {
   Reply pol = admin_->client->Get("/api/v1/policy");
   ASSERT_EQ(pol.status, 200) << pol.Describe();
   std::set<std::string> in_pack, in_cases;
-  for (const auto& t : pol.doc["request_types"]) in_pack.insert(t.value("id", ""));
+  // Types with an effect (role grants, authenticator resets) start from the directory.
+  for (const auto& t : pol.doc["request_types"])
+    if (t.value("effect", json()).is_null()) in_pack.insert(t.value("id", ""));
   for (const auto& c : cases) in_cases.insert(c.type);
   EXPECT_EQ(in_pack, in_cases);
 
@@ -522,6 +524,10 @@ TEST_F(RequestsTest, ApproverScopeIsTheAssetsOwnerOrTheRequestersUnit) {
   // section A's information manager, requester_unit types to the officer's own bureau.
   json asset = NewAsset(2);
   json take_out = MustCreate(*officer_a_, "take_out", Ids({asset}), Form("take_out"));
+  // Someone must hold the approver role over the bureau, or those requests are refused as
+  // having no approver (issue 7).
+  std::unique_ptr<Person> bureau_manager(
+      MakePerson("bmgr", bureau_a_, {UnitRole("information_manager", bureau_a_)}));
   EXPECT_EQ(take_out["approver"],
             json({{"role", "information_manager"}, {"scope_type", "org_unit"}, {"scope_id", section_a_}}));
   json remote = MustCreate(*officer_a_, "remote_work", Ids({asset}), Form("remote_work"));

@@ -171,6 +171,8 @@ export interface RequestType {
   title: string
   title_en?: string
   clause?: string
+  /** role_assign | mfa_reset: made from a user's page, approval does it */
+  effect?: string | null
   /** whether the request names assets */
   assets: 'required' | 'optional' | 'none'
   max_assets: number
