@@ -213,9 +213,9 @@ TEST_F(DirectoryTest, EveryChangeIsLoggedAndTheChainHolds) {
   ASSERT_TRUE(dir_.Resume(t_.admin, created->user.id).ok());
   ASSERT_TRUE(dir_.ResetPassword(t_.admin, created->user.id).ok());
   ASSERT_TRUE(dir_.Delete(t_.admin, created->user.id).ok());
-  auto entries = *t_.tdb.db()->Read([&](storage::Connection& c) {
-    return storage::AuditRepo(c).List({.actor = "admin"}, {1, 50});
-  });
+  storage::LogFilter by_admin;
+  by_admin.actor = "admin";
+  auto entries = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AuditRepo(c).List(by_admin, {1, 50}); });
   std::vector<std::string> actions;
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) actions.push_back(it->action);
   EXPECT_EQ(actions, (std::vector<std::string>{"user.create", "user.suspend", "user.resume", "user.reset_password",
@@ -261,9 +261,9 @@ TEST_F(DirectoryTest, APrivilegedGrantExistsOnlyAfterASecondPersonApproves) {
   ASSERT_EQ(held.size(), 1u);
   EXPECT_EQ(held[0].role, "ciso");
   EXPECT_EQ(held[0].created_by, director.user_id);
-  auto entries = *t_.tdb.db()->Read([&](storage::Connection& c) {
-    return storage::AuditRepo(c).List({.action = "role.assign"}, {1, 5});
-  });
+  storage::LogFilter grants;
+  grants.action = "role.assign";
+  auto entries = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::AuditRepo(c).List(grants, {1, 5}); });
   ASSERT_FALSE(entries.empty());
   EXPECT_NE(entries[0].detail.find(r->request_id), std::string::npos);
   EXPECT_TRUE(t_.VerifyLog().ok);
