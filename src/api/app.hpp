@@ -21,15 +21,15 @@ namespace mamori::api {
 struct App {
   // `refusal_window_micros`: identical refusals within it are counted in one log entry.
   explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
-      : env(e), auth(e), directory(e), logs(e), assets(e), systems(e), requests(e, assets),
+      : env(e), auth(e), logs(e), assets(e), systems(e), requests(e, assets), directory(e, &requests),
         refusals(e, refusal_window_micros) {}
   domain::Env& env;
   domain::AuthService auth;
-  domain::DirectoryService directory;
   domain::LogService logs;
   domain::AssetService assets;
   domain::SystemService systems;
   domain::RequestService requests;
+  domain::DirectoryService directory;  // after requests: it registers the grant and reset effects
   domain::RefusalLog refusals;  // every refused decision on the record (the pipeline writes)
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none

@@ -2,6 +2,8 @@
 #include "api/views.hpp"
 #include "common/json_input.hpp"
 
+#include <climits>
+
 namespace mamori::api {
 namespace {
 
@@ -174,9 +176,11 @@ Response CreateRoleAssignment(App& app, Call& call) {
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   domain::NewRoleAssignment a{*user_id,          *role,           *scope_type,          scope_id.value_or(""),
                               from.value_or(""), to.value_or(""), delegate.value_or("")};
-  return Answer(app.directory.AssignRole(call.actor(), a), [&](const storage::RoleAssignmentRecord& r) {
-    auto names = app.directory.ScopeNames({r});
-    return Response::Json(201, RoleJson(r, app.env.pack, names.ok() ? *names : UnitNames{}));
+  return Answer(app.directory.AssignRole(call.actor(), a), [&](const domain::RoleGrantOutcome& out) {
+    // A role that needs a second person exists only once its request is approved.
+    if (!out.assignment) return Response::Json(202, {{"request_id", out.request_id}});
+    auto names = app.directory.ScopeNames({*out.assignment});
+    return Response::Json(201, RoleJson(*out.assignment, app.env.pack, names.ok() ? *names : UnitNames{}));
   });
 }
 
@@ -184,6 +188,106 @@ Response DeleteRoleAssignment(App& app, Call& call) {
   const std::string& id = call.req.params["id"];
   if (!ValidId(id)) return NotFound("役割の割当て");
   return AnswerStatus(app.directory.RevokeRole(call.actor(), id));
+}
+
+Response UpdateUser(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  auto in = JsonInput::Parse(call.req.body);
+  if (!in.ok()) return Response::Problem(in.error());
+  domain::UserChange ch;
+  auto version = in->Int("version", true, 0, INT64_MAX);
+  auto name = in->String("name", false, {1, 100});
+  auto org = in->String("org_unit_id", false, {1, 64});
+  auto type = in->Enum("employment_type", false,
+                       {"regular", "reappointed", "fixed_term", "fiscal_year", "dispatched", "contractor"});
+  // expires_on: a date, or null to clear it.
+  std::optional<std::string> expires;
+  if (in->Raw().contains("expires_on") && in->Raw()["expires_on"].is_null()) expires = "";
+  else expires = in->Date("expires_on", false);
+  in->RejectUnknown({"version", "name", "org_unit_id", "employment_type", "expires_on"});
+  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+  ch.version = *version;
+  ch.name = name;
+  ch.org_unit_id = org;
+  ch.employment_type = type;
+  ch.expires_on = expires;
+  const int64_t now = app.env.clock.NowMicros();
+  return Answer(app.directory.UpdateUser(call.actor(), id, ch), [&](const domain::UserUpdate& u) {
+    nlohmann::json body = UserJson(u.user, now, app.env.Today());
+    nlohmann::json ended = nlohmann::json::array();
+    for (const auto& r : u.ended) ended.push_back(r.id);
+    body["roles_ended"] = ended;
+    return Response::Json(200, body);
+  });
+}
+
+Response GetUserHistory(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  auto page = PageOf(call.req);
+  if (!page.ok()) return Response::Problem(page.error());
+  return Answer(app.directory.History(call.actor(), id, *page), [](const domain::UserHistory& h) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& e : h.items) items.push_back(LogEntryJson(e));
+    return Response::Json(200, ListJson(std::move(items), h.total));
+  });
+}
+
+Response ResetUserMfa(App& app, Call& call) {
+  const std::string& id = call.req.params["id"];
+  if (!ValidId(id)) return NotFound("利用者");
+  std::string reason;
+  if (!call.req.body.empty()) {
+    auto in = JsonInput::Parse(call.req.body);
+    if (!in.ok()) return Response::Problem(in.error());
+    auto r = in->String("reason", false, {0, 400});
+    in->RejectUnknown({"reason"});
+    if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
+    reason = r.value_or("");
+  }
+  return Answer(app.directory.ResetMfa(call.actor(), id, reason), [](const domain::MfaResetOutcome& out) {
+    if (!out.request_id.empty()) return Response::Json(202, {{"request_id", out.request_id}});
+    Response r;
+    r.status = 204;
+    return r;
+  });
+}
+
+Response ListApproverVacancies(App& app, Call& call) {
+  return Answer(app.requests.Vacancies(call.actor()), [&](const std::vector<domain::ApproverVacancy>& found) {
+    std::vector<std::string> unit_ids;
+    for (const auto& v : found)
+      if (v.scope_type == "org_unit") unit_ids.push_back(v.scope_id);
+    std::vector<storage::RoleAssignmentRecord> as_scopes;
+    for (const auto& id : unit_ids) {
+      storage::RoleAssignmentRecord scope;
+      scope.scope_type = "org_unit";
+      scope.scope_id = id;
+      as_scopes.push_back(std::move(scope));
+    }
+    auto names = app.directory.ScopeNames(as_scopes);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& v : found) {
+      const policy::RoleDef* role = app.env.pack.FindRole(v.role);
+      nlohmann::json types = nlohmann::json::array();
+      for (const auto& t : v.request_types) {
+        const policy::RequestType* def = app.env.pack.FindRequestType(t);
+        types.push_back({{"id", t}, {"title", def ? def->title : t}, {"title_en", def ? def->title_en : t}});
+      }
+      nlohmann::json scope_name = nullptr;
+      if (names.ok())
+        if (auto it = names->find(v.scope_id); it != names->end()) scope_name = it->second;
+      items.push_back({{"role", v.role},
+                       {"role_title", role ? role->title : v.role},
+                       {"role_title_en", role ? role->title_en : v.role},
+                       {"scope_type", v.scope_type},
+                       {"scope_id", v.scope_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.scope_id)},
+                       {"scope_name", scope_name},
+                       {"request_types", types}});
+    }
+    return Response::Json(200, ListJson(items, static_cast<int64_t>(found.size())));
+  });
 }
 
 }  // namespace mamori::api

@@ -30,7 +30,8 @@ json UserJson(const storage::UserRecord& u, int64_t now, const std::string& toda
           {"password_changed_at", TimeOrNull(u.password_changed_at)},
           {"locked_until", u.locked_until > now ? TimeOrNull(u.locked_until) : json(nullptr)},
           {"created_at", TimeOrNull(u.created_at)},
-          {"deleted_at", TimeOrNull(u.deleted_at)}};
+          {"deleted_at", TimeOrNull(u.deleted_at)},
+          {"version", u.version}};
 }
 
 json RoleJson(const storage::RoleAssignmentRecord& r, const policy::PolicyPack& pack, const UnitNames& names) {
@@ -81,7 +82,10 @@ json PolicyJson(const policy::PolicyPack& pack) {
   json roles = json::array();
   for (const auto& r : pack.roles)
     roles.push_back({{"id", r.id}, {"title", r.title}, {"title_en", r.title_en}, {"clause", pack.Cite(r.clause)},
-                     {"scopes", r.scopes}, {"permissions", r.permissions}, {"privileged", r.privileged}});
+                     {"scopes", r.scopes}, {"permissions", r.permissions}, {"privileged", r.privileged},
+                     {"grant", r.second_person ? "second_person" : "direct"},
+                     {"on_transfer", r.keep_on_transfer ? "keep" : "end"},
+                     {"independent", r.independent ? json(pack.Cite(r.independent_clause)) : json(nullptr)}});
   json separation = json::array();
   for (const auto& s : pack.separation)
     separation.push_back({{"roles", {s.role_a, s.role_b}}, {"clause", pack.Cite(s.clause)}});
@@ -115,6 +119,7 @@ json PolicyJson(const policy::PolicyPack& pack) {
                      {"title_en", t.title_en},
                      {"clause", pack.Cite(t.clause)},
                      {"assets", t.assets},
+                     {"effect", t.effect.empty() ? json(nullptr) : json(t.effect)},
                      {"max_assets", t.max_assets},
                      {"applies_when", t.applies_when.empty() ? json(nullptr) : json(t.applies_when.ToString())},
                      {"approver", {{"role", t.approver.role}, {"scope", t.approver.scope}}},

@@ -60,10 +60,31 @@ int RunInit(InitOptions o) {
       return Fail(e);
     }
   }
+  bool approver_generated = false;
+  if (!o.approver_login.empty()) {
+    if (generated) {
+      o.approver_password = auth::GenerateTemporaryPassword(rules, o.approver_login);
+      approver_generated = true;
+    } else {
+      // The second line of standard input.
+      std::getline(std::cin, o.approver_password);
+      if (!o.approver_password.empty() && o.approver_password.back() == '\r') o.approver_password.pop_back();
+      auto broken = auth::CheckPassword(rules, o.approver_password, o.approver_login, "");
+      if (!broken.empty()) {
+        Error e{ErrorCode::kPasswordRejected, "標準入力（2行目）のパスワードが規則を満たしていません", {}, broken};
+        return Fail(e);
+      }
+    }
+  }
   if (auto st = Init(o); !st.ok()) return Fail(st.error());
   std::cout << "initialised " << std::filesystem::absolute(o.data_dir).lexically_normal().string() << "\n"
             << "administrator: " << o.admin_login << " (infrastructure_manager, security_manager)\n";
   if (generated) std::cout << "temporary password: " << o.admin_password << "  (change it at first login)\n";
+  if (!o.approver_login.empty()) {
+    std::cout << "approver: " << o.approver_login << " (approves second-person role grants)\n";
+    if (approver_generated)
+      std::cout << "temporary password: " << o.approver_password << "  (change it at first login)\n";
+  }
   return 0;
 }
 
@@ -262,6 +283,9 @@ int Main(int argc, char** argv) {
   init->add_option("--admin", admin, "login ID of the first administrator")->required();
   init->add_option("--db", db, "sqlite:PATH or postgresql:// URL (default: SQLite under --data)");
   init->add_option("--policy", policy_file, "policy pack (default: policy/kobe.yaml)");
+  std::string approver;
+  init->add_option("--approver", approver,
+                   "login ID of a second person who approves grants of second-person roles (optional)");
 
   auto* serve = app.add_subcommand("serve", "serve the API and web UI over HTTPS");
   serve->add_option("--data", data_dir, "data directory")->required();
@@ -290,7 +314,7 @@ int Main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
-  if (*init) return RunInit({data_dir, admin, db, policy_file, ""});
+  if (*init) return RunInit({data_dir, admin, db, policy_file, "", approver, ""});
   if (*serve) return RunServe(data_dir, db, listen, web_dir);
   if (*demo) return RunDemo(data_dir);
   if (*verify) return RunVerify(data_dir, db);

@@ -130,6 +130,14 @@ Status Init(const InitOptions& o) {
                                                      o.admin_password));
     for (const char* role : {"infrastructure_manager", "security_manager"})
       MAMORI_TRY(AssignAsSystem(c, *rt, admin.user.id, role, "city", ""));
+    if (!o.approver_login.empty()) {
+      const policy::RequestType* grants = pack.FindEffect("role_assign");
+      if (!grants || grants->approver.scope != "city")
+        return Error::Validation("approver", "not_applicable", "このポリシーには市全体で役割付与を承認する役割がありません");
+      MAMORI_ASSIGN(auto approver, dir.CreateUserAsSystem(c, {o.approver_login, "初期承認者", city.id, "regular", ""},
+                                                          o.approver_password));
+      MAMORI_TRY(AssignAsSystem(c, *rt, approver.user.id, grants->approver.role, "city", ""));
+    }
     return Ok();
   });
 }

@@ -31,6 +31,11 @@ struct InitOptions {
   std::string db_url;       // "" = SQLite under data_dir
   std::string policy_file;  // "" = policy/kobe.yaml of the source tree
   std::string admin_password;
+  // Optional second person: holds the role that approves second-person grants (the pack's
+  // role_assign request type names it, city scope), so the first administrator's grants of
+  // such roles have someone to approve them.
+  std::string approver_login;
+  std::string approver_password;
 };
 
 // Creates keys, the TLS certificate, config, database and the city root and the first

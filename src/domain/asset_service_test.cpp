@@ -17,7 +17,11 @@ policy::PolicyPack TestPack() {
   policy::PolicyPack p = testing::KobePack();
   const std::vector<std::string> scopes{"city", "org_unit", "system"};
   auto role = [&](const char* id, std::vector<std::string> perms) {
-    p.roles.push_back({id, id, id, "", scopes, std::move(perms), false});
+    policy::RoleDef r;
+    r.id = r.title = r.title_en = id;
+    r.scopes = scopes;
+    r.permissions = std::move(perms);
+    p.roles.push_back(std::move(r));
   };
   role("t_reader", {"assets.read", "systems.read"});
   role("t_restricted", {"assets.read", "assets.read_restricted"});

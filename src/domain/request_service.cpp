@@ -1,6 +1,10 @@
 #include "domain/request_service.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "domain/auth_service.hpp"
 
 #include "common/json_input.hpp"
 #include "storage/repos.hpp"
@@ -29,7 +33,90 @@ Error Refusal(const policy::DenyRule& rule, const policy::PolicyPack& pack) {
   return e;
 }
 
+// The people who could approve today: assignments in force of users who may sign in.
+struct HolderIndex {
+  std::vector<storage::RoleAssignmentRecord> roles;
+
+  static Result<HolderIndex> Load(storage::Connection& c, const Env& env) {
+    HolderIndex h;
+    MAMORI_ASSIGN(auto all, storage::RoleRepo(c).ListActive(""));
+    std::map<std::string, bool> usable;
+    storage::UserRepo users(c);
+    for (auto& r : InForce(std::move(all), env.Today())) {
+      auto it = usable.find(r.user_id);
+      if (it == usable.end()) {
+        MAMORI_ASSIGN(auto u, users.Get(r.user_id));
+        // A lockout passes by itself; suspension, expiry and deletion do not.
+        const std::string st = u ? AuthService::EffectiveStatus(*u, env.clock.NowMicros(), env.Today()) : "";
+        const bool ok = st == "active" || st == "locked";
+        it = usable.emplace(r.user_id, ok).first;
+      }
+      if (it->second) h.roles.push_back(std::move(r));
+    }
+    return h;
+  }
+
+  // Anyone but `excluded` holding `role` over the scope (city-wide, or over a unit containing it).
+  bool Held(const std::string& role, const std::string& scope_type, const std::string& scope_id,
+            const OrgTree& tree, const std::set<std::string>& excluded) const {
+    return std::any_of(roles.begin(), roles.end(), [&](const storage::RoleAssignmentRecord& r) {
+      if (r.role != role || excluded.count(r.user_id)) return false;
+      if (r.scope_type == "city") return true;
+      return scope_type == "org_unit" && r.scope_type == "org_unit" && tree.Within(scope_id, r.scope_id);
+    });
+  }
+};
+
 }  // namespace
+
+Status RequestService::RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree) {
+  MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
+  if (holders.Held(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, {})) return Ok();
+  const policy::RoleDef* role = env_.pack.FindRole(r.approver_role);
+  std::string scope = "市全体";
+  if (r.approver_scope_type == "org_unit") {
+    const auto* unit = tree.Find(r.approver_scope_id);
+    scope = unit ? unit->name : r.approver_scope_id;
+  }
+  Error e = Error::Conflict("承認者がいません: 役割「" + (role ? role->title : r.approver_role) + "」（" +
+                            r.approver_role + "）を範囲「" + scope + "」（" + r.approver_scope_type +
+                            (r.approver_scope_id.empty() ? "" : ":" + r.approver_scope_id) +
+                            "）で持つ者（代行を含む）がいません");
+  e.clause = env_.pack.CiteFor("approver_vacant");
+  e.fields.push_back({"approver", "vacant"});
+  return e;
+}
+
+Result<std::vector<ApproverVacancy>> RequestService::Vacancies(const Actor& a) {
+  if (!access_.Has(a, "users.manage") && !access_.Has(a, "roles.manage")) return Error::Forbidden();
+  return env_.db.Read([&](storage::Connection& c) -> Result<std::vector<ApproverVacancy>> {
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
+    MAMORI_ASSIGN(auto units, storage::OrgRepo(c).UnitsInUse());
+    std::sort(units.begin(), units.end());
+    units.erase(std::unique(units.begin(), units.end()), units.end());
+    std::map<std::tuple<std::string, std::string, std::string>, ApproverVacancy> found;
+    auto check = [&](const policy::RequestType& t, const std::string& scope_type, const std::string& scope_id) {
+      if (holders.Held(t.approver.role, scope_type, scope_id, tree, {})) return;
+      auto& v = found[{t.approver.role, scope_type, scope_id}];
+      v.role = t.approver.role;
+      v.scope_type = scope_type;
+      v.scope_id = scope_id;
+      v.request_types.push_back(t.id);
+    };
+    for (const auto& t : env_.pack.request_types) {
+      if (t.approver.scope == "city") {
+        check(t, "city", "");
+      } else {
+        for (const auto& unit : units)
+          if (tree.Contains(unit)) check(t, "org_unit", unit);
+      }
+    }
+    std::vector<ApproverVacancy> out;
+    for (auto& [_, v] : found) out.push_back(std::move(v));
+    return out;
+  });
+}
 
 Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::json& in, const std::string& prefix,
                     policy::Context* ctx) {
@@ -203,13 +290,22 @@ Result<RequestView> RequestService::Create(const Actor& a, const NewRequest& in)
   if (!access_.Has(a, "requests.create")) return Error::Forbidden();
   const policy::RequestType* t = env_.pack.FindRequestType(in.type);
   if (!t) return Error::Validation("type", "unknown_type", "ポリシーに定義されていない申請種別です");
+  // Grants and resets start from the user's page, where their own permission is checked.
+  if (!t->effect.empty())
+    return Error::Validation("type", "not_allowed", "この申請種別は利用者・役割の画面から行います");
   if (t->assets == "required" && in.asset_ids.empty()) return Error::Validation("asset_ids", "required");
   if (t->assets == "none" && !in.asset_ids.empty()) return Error::Validation("asset_ids", "not_allowed");
   if (static_cast<int>(in.asset_ids.size()) > t->max_assets) return Error::Validation("asset_ids", "too_many_items");
   for (size_t i = 0; i < in.asset_ids.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (in.asset_ids[i] == in.asset_ids[j]) return Error::Validation("asset_ids", "duplicate");
-  return env_.db.Write([&](storage::Connection& c) -> Result<RequestView> {
+  return env_.db.Write([&](storage::Connection& c) { return CreateIn(c, a, in); });
+}
+
+Result<RequestView> RequestService::CreateIn(storage::Connection& c, const Actor& a, const NewRequest& in) {
+  const policy::RequestType* t = env_.pack.FindRequestType(in.type);
+  if (!t) return Error::Validation("type", "unknown_type", "ポリシーに定義されていない申請種別です");
+  {
     storage::RequestRecord r;
     r.id = NewId();
     r.type = t->id;
@@ -218,6 +314,8 @@ Result<RequestView> RequestService::Create(const Actor& a, const NewRequest& in)
     r.completion = "{}";
     r.clause = env_.pack.Cite(t->clause);
     MAMORI_TRY(Check(c, a, *t, r, in.fields));
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    if (!in.draft) MAMORI_TRY(RequireApprover(c, r, tree));
     const int64_t now = env_.clock.NowMicros();
     r.created_at = r.updated_at = now;
     if (in.draft) {
@@ -236,9 +334,8 @@ Result<RequestView> RequestService::Create(const Actor& a, const NewRequest& in)
                 {"approver", {{"role", r.approver_role}, {"scope_type", r.approver_scope_type},
                               {"scope_id", r.approver_scope_id}}}};
     MAMORI_TRY(env_.log.Record(c, e));
-    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     return ViewOf(a, std::move(r), tree);
-  });
+  }
 }
 
 Result<RequestView> RequestService::Transition(
@@ -286,6 +383,8 @@ Result<RequestView> RequestService::Submit(const Actor& a, const std::string& id
     if (r.state != "draft") return WrongState(r.state);
     // Rules are checked again: the asset or the policy may have changed since the draft.
     MAMORI_TRY(Check(c, a, t, r, Parse(r.fields)));
+    MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+    MAMORI_TRY(RequireApprover(c, r, tree));
     r.state = t.report_after ? "executed" : "submitted";
     if (t.report_after) r.report_due_at = env_.clock.NowMicros() + t.report_within_hours * kMicrosPerHour;
     return Ok();
@@ -308,6 +407,16 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
     r.decision_note = note;
     if (!t.report_after && !t.state_in_effect.empty())
       for (const auto& asset : r.asset_ids) MAMORI_TRY(assets_.SetState(c, a, asset, t.state_in_effect, r.id));
+    if (!t.effect.empty()) {
+      const nlohmann::json fields = Parse(r.fields);
+      // The person a grant or a reset is for never decides it either (kobe:3.2.10ア).
+      if (fields.contains("user_id") && fields["user_id"] == a.user_id)
+        return Error{ErrorCode::kSeparationOfDuties, "自分を対象とする申請は承認できません",
+                     env_.pack.CiteFor("requester_approver"), {}};
+      auto fn = effects_.find(t.effect);
+      if (fn == effects_.end()) return Error::Internal("no handler for request effect " + t.effect);
+      MAMORI_TRY(fn->second(c, a, r, fields));
+    }
     return Ok();
   });
 }

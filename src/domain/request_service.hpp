@@ -4,6 +4,8 @@
 // operation log.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,20 @@ struct RequestView {
   bool can_report = false;
 };
 
+// What approving a request whose type has an `effect` does, inside the approval's transaction
+// (a failure rolls the approval back). `approver` is the person approving.
+using RequestEffect = std::function<Status(storage::Connection& c, const Actor& approver,
+                                           const storage::RequestRecord& r, const nlohmann::json& fields)>;
+
+// An approver role that nobody (delegates included) holds in force over a scope where a
+// request of these types could need it.
+struct ApproverVacancy {
+  std::string role;
+  std::string scope_type;  // city | org_unit
+  std::string scope_id;    // "" for city
+  std::vector<std::string> request_types;
+};
+
 class RequestService {
  public:
   RequestService(Env& env, AssetService& assets) : env_(env), access_(env.pack), assets_(assets) {}
@@ -57,6 +73,16 @@ class RequestService {
   // Approved requests past their expiry date become expired; returns how many.
   Result<int64_t> ExpireDue();
 
+  // Creates and submits a request inside the caller's transaction: the directory's second-person
+  // grants and authenticator resets. The caller has checked its own permission; the form, the
+  // approver and its vacancy are checked here as for any request.
+  Result<RequestView> CreateIn(storage::Connection& c, const Actor& a, const NewRequest& in);
+  // Registers what approval does for request types with this `effect` (set once at wiring).
+  void SetEffect(const std::string& effect, RequestEffect fn) { effects_[effect] = std::move(fn); }
+  // Every approver role and scope with nobody to approve (for holders of users.manage or
+  // roles.manage at any scope).
+  Result<std::vector<ApproverVacancy>> Vacancies(const Actor& a);
+
  private:
   bool CanApprove(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const;
   RequestView ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const;
@@ -68,6 +94,9 @@ class RequestService {
   // The type's deny rules checked `at` "request" or "completion": the first that holds refuses.
   Status Deny(storage::Connection& c, const policy::RequestType& t, const std::string& at, const policy::Context& ctx,
               const std::vector<storage::AssetRecord>& assets) const;
+  // Refuses (409, field "approver", code "vacant", naming the role and scope) a request whose
+  // approver role nobody (delegates included) holds in force over its scope.
+  Status RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree);
   Result<RequestView> Transition(const Actor& a, const std::string& id, const std::string& action,
                                  const std::function<Status(storage::Connection&, storage::RequestRecord&,
                                                             const policy::RequestType&, const OrgTree&)>& step);
@@ -75,6 +104,7 @@ class RequestService {
   Env& env_;
   Access access_;
   AssetService& assets_;
+  std::map<std::string, RequestEffect> effects_;
 };
 
 // Validates `in` against a form: every problem named "<prefix>.<field id>"; fills `ctx`

@@ -118,6 +118,48 @@ TEST_F(RequestTest, NobodyApprovesTheirOwnRequest) {
   EXPECT_EQ(outsider.error().code, ErrorCode::kForbidden);
 }
 
+TEST_F(RequestTest, ARequestWhoseApproverRoleNobodyHoldsIsRefusedNamingRoleAndScope) {
+  // An asset of bureau A: no information_manager covers the bureau itself.
+  const std::string asset = Asset(2, {}, t_.bureau_a);
+  const int64_t head = t_.LogHead();
+  auto created = requests_.Create(ciso_, {"take_out", {asset}, TakeOut()});
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::kConflict);
+  ASSERT_EQ(created.error().fields.size(), 1u);
+  EXPECT_EQ(created.error().fields[0].field, "approver");
+  EXPECT_EQ(created.error().fields[0].code, "vacant");
+  EXPECT_NE(created.error().detail.find("information_manager"), std::string::npos);
+  EXPECT_NE(created.error().detail.find("A局"), std::string::npos);
+  EXPECT_EQ(t_.LogHead(), head);
+  // A draft waits; submitting it meets the same check.
+  auto draft = requests_.Create(ciso_, {"take_out", {asset}, TakeOut(), true});
+  ASSERT_TRUE(draft.ok()) << draft.error().detail;
+  EXPECT_EQ(requests_.Submit(ciso_, draft->request.id).error().fields[0].code, "vacant");
+  // A holder whose validity has ended fills nothing; a delegate in force does.
+  auto lapsed = t_.AddUser("lapsed", t_.bureau_a, kPw);
+  auto deputy = t_.AddUser("deputy", t_.bureau_a, kPw);
+  auto insert = [&](const std::string& user, const std::string& valid_to, const std::string& delegate_of) {
+    return t_.tdb.db()->Write([&](storage::Connection& c) {
+      return storage::RoleRepo(c).Insert({.id = NewId(),
+                                          .user_id = user,
+                                          .role = "information_manager",
+                                          .scope_type = "org_unit",
+                                          .scope_id = t_.bureau_a,
+                                          .valid_from = "",
+                                          .valid_to = valid_to,
+                                          .delegate_of = delegate_of,
+                                          .created_at = 1,
+                                          .created_by = "t",
+                                          .revoked_at = 0,
+                                          .revoked_by = ""});
+    });
+  };
+  ASSERT_TRUE(insert(lapsed.id, "2020-03-31", "").ok());
+  EXPECT_EQ(requests_.Submit(ciso_, draft->request.id).error().fields[0].code, "vacant");
+  ASSERT_TRUE(insert(deputy.id, "", lapsed.id).ok());
+  EXPECT_TRUE(requests_.Submit(ciso_, draft->request.id).ok());
+}
+
 TEST_F(RequestTest, DenyRulesNameTheirClause) {
   // A confidentiality-3 asset on a non-issued device (kobe:7.1.1カ(2)).
   const std::string secret = Asset(3, {}, "", "electronic_data");

@@ -52,6 +52,14 @@ Router ApiRoutes() {
       .Doc("利用者の詳細", "Get a user");
   r.Add({"DELETE", "/api/v1/users/{id}", DeleteUser, full}).Logs("user.delete", "user")
       .Doc("利用者IDの抹消", "Delete (抹消) a user ID");
+  r.Add({"PATCH", "/api/v1/users/{id}", UpdateUser, full}).Logs("user.update", "user")
+      .Doc("利用者の変更・異動（version による楽観的排他）", "Change or transfer a user (with version)");
+  r.Add({"GET", "/api/v1/users/{id}/history", GetUserHistory, full})
+      .Doc("利用者の変更履歴", "History of a user");
+  r.Add({"POST", "/api/v1/users/{id}/reset-mfa", ResetUserMfa, full}).Logs("user.reset_mfa", "user")
+      .Doc("認証アプリの再設定（特権利用者は承認が必要）", "Reset a user's authenticator (privileged: approved)");
+  r.Add({"GET", "/api/v1/approver-vacancies", ListApproverVacancies, full})
+      .Doc("承認者が不在の役割と範囲", "Approver roles nobody holds");
   r.Add({"POST", "/api/v1/users/{id}/suspend", SuspendUser, full}).Logs("user.suspend", "user")
       .Doc("利用者IDの停止", "Suspend a user ID");
   r.Add({"POST", "/api/v1/users/{id}/resume", ResumeUser, full}).Logs("user.resume", "user")

@@ -16,6 +16,12 @@ const RoleDef* PolicyPack::FindRole(const std::string& id) const {
   return nullptr;
 }
 
+const RequestType* PolicyPack::FindEffect(const std::string& effect) const {
+  for (const auto& t : request_types)
+    if (!effect.empty() && t.effect == effect) return &t;
+  return nullptr;
+}
+
 const RequestType* PolicyPack::FindRequestType(const std::string& id) const {
   for (const auto& t : request_types)
     if (t.id == id) return &t;
@@ -187,11 +193,26 @@ void ParseRoles(Checker& c, const YAML::Node& node, PolicyPack& pack) {
     const std::string where = "roles." + role.id;
     const YAML::Node r = kv.second;
     if (!c.Map(r, where)) continue;
-    c.Keys(r, {"title", "title_en", "clause", "scopes", "permissions", "privileged"}, where);
+    c.Keys(r, {"title", "title_en", "clause", "scopes", "permissions", "privileged", "grant", "on_transfer",
+               "independent"},
+           where);
     role.title = c.Str(r, "title", true, where);
     role.title_en = c.Str(r, "title_en", false, where);
     role.clause = c.Str(r, "clause", false, where);
     role.privileged = c.Bool(r, "privileged", false, where);
+    const std::string grant = c.Str(r, "grant", false, where);
+    if (!grant.empty() && grant != "direct" && grant != "second_person")
+      c.Fail(r["grant"], where + ".grant must be direct or second_person");
+    role.second_person = grant == "second_person";
+    const std::string transfer = c.Str(r, "on_transfer", false, where);
+    if (!transfer.empty() && transfer != "keep" && transfer != "end")
+      c.Fail(r["on_transfer"], where + ".on_transfer must be keep or end");
+    role.keep_on_transfer = transfer == "keep";
+    if (const YAML::Node ind = r["independent"]; ind && c.Map(ind, where + ".independent")) {
+      c.Keys(ind, {"clause"}, where + ".independent");
+      role.independent = true;
+      role.independent_clause = c.Str(ind, "clause", true, where + ".independent");
+    }
     role.scopes = c.List(r, "scopes", where);
     if (role.scopes.empty()) c.Fail(r, where + ".scopes must name at least one scope type");
     for (const auto& s : role.scopes)
@@ -438,7 +459,7 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
     if (!c.Map(d, w)) continue;
     c.Keys(d, {"title", "title_en", "clause", "assets", "max_assets", "applies_when", "approver", "fields", "deny",
                "completion", "state_in_effect", "state_on_complete", "report_after", "report_within_hours",
-               "expires_field", "retention_years", "filed_by"},
+               "expires_field", "retention_years", "filed_by", "effect"},
            w);
     t.title = c.Str(d, "title", true, w);
     t.title_en = c.Str(d, "title_en", false, w);
@@ -536,6 +557,19 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
         c.Fail(d["expires_field"], w + ".expires_field must name a date field");
     }
     t.retention_years = c.Int(d, "retention_years", 5, 1, 100, w);
+    t.effect = c.Str(d, "effect", false, w);
+    if (!t.effect.empty()) {
+      if (!Contains(kRequestEffects, t.effect)) c.Fail(d["effect"], w + ".effect must be role_assign or mfa_reset");
+      if (t.assets != "none") c.Fail(d, w + ": a request type with an effect needs assets: none");
+      if (t.report_after) c.Fail(d, w + ": a request type with an effect cannot be report_after");
+      // The effect reads these form fields; the pack must declare them.
+      std::vector<std::string> needed = {"user_id"};
+      if (t.effect == "role_assign") needed = {"user_id", "role", "scope_type", "scope_id", "valid_from", "valid_to"};
+      for (const auto& id : needed)
+        if (std::none_of(t.fields.begin(), t.fields.end(), [&](const FieldDef& f) { return f.id == id; }))
+          c.Fail(d["fields"], w + ": effect " + t.effect + " needs the field '" + id + "'");
+      if (pack.FindEffect(t.effect)) c.Fail(d["effect"], w + ": only one request type may have effect " + t.effect);
+    }
     if (pack.FindRequestType(t.id)) c.Fail(kv.first, w + " is defined twice");
     pack.request_types.push_back(std::move(t));
   }
@@ -565,6 +599,30 @@ void ParseSources(Checker& c, const YAML::Node& node, PolicyPack& pack) {
   }
 }
 
+// role_grants: {deny: [{when, clause, message, message_en}]} over the grantee and the role.
+void ParseRoleGrants(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node || !c.Map(node, "role_grants")) return;
+  c.Keys(node, {"deny"}, "role_grants");
+  const YAML::Node deny = node["deny"];
+  if (!deny) return;
+  if (!deny.IsSequence()) {
+    c.Fail(deny, "role_grants.deny must be a list");
+    return;
+  }
+  const std::vector<std::string> roots(std::begin(kGrantFields), std::end(kGrantFields));
+  for (const auto& item : deny) {
+    if (!c.Map(item, "role_grants.deny item")) continue;
+    c.Keys(item, {"when", "clause", "message", "message_en"}, "role_grants.deny");
+    DenyRule r;
+    r.when = Condition(c, item["when"], "role_grants.deny.when", roots);
+    if (!item["when"]) c.Fail(item, "role_grants.deny.when is required");
+    r.clause = c.Str(item, "clause", true, "role_grants.deny");
+    r.message = c.Str(item, "message", true, "role_grants.deny");
+    r.message_en = c.Str(item, "message_en", false, "role_grants.deny");
+    pack.grant_deny.push_back(std::move(r));
+  }
+}
+
 }  // namespace
 
 std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackError>& errors) {
@@ -580,7 +638,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -600,6 +658,10 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   ParseAuthentication(c, root["authentication"], pack.auth);
   ParseClassification(c, root["classification"], pack.classification);
   ParseRequestTypes(c, root["request_types"], pack);
+  ParseRoleGrants(c, root["role_grants"], pack);
+  if (std::any_of(pack.roles.begin(), pack.roles.end(), [](const RoleDef& r) { return r.second_person; }) &&
+      !pack.FindEffect("role_assign"))
+    errors.push_back({1, 1, "roles marked grant: second_person need a request type with effect: role_assign"});
   if (const YAML::Node idx = root["clause_index"]; idx) {
     if (!idx.IsSequence()) {
       c.Fail(idx, "clause_index must be a list");

@@ -31,6 +31,9 @@ inline constexpr const char* kClauseKeys[] = {
     "requester_approver",  // whoever requests may not approve the same request
     "access_control",      // only those with the right may act (cited by refused changes)
     "sign_in_throttle",    // sign-in attempts are limited (cited by throttled sign-ins)
+    "self_grant",          // nobody assigns a role to themself
+    "last_administrator",  // the city keeps at least one holder of roles.manage
+    "approver_vacant",     // a request needs someone who may approve it
 };
 
 inline constexpr const char* kScopeTypes[] = {"city", "org_unit", "system"};
@@ -43,6 +46,16 @@ struct RoleDef {
   std::vector<std::string> scopes;       // allowed scope types
   std::vector<std::string> permissions;
   bool privileged = false;
+  // `grant: second_person`: an assignment takes effect only once another authorised person
+  // approves it through the request type whose effect is role_assign (kobe:8.2.1イ(2)).
+  bool second_person = false;
+  // `on_transfer: keep`: an org-unit assignment survives its holder's transfer out of the unit
+  // (default: a transfer ends the assignments scoped to the old unit).
+  bool keep_on_transfer = false;
+  // `independent: {clause}`: an assignment of this role may not cover the holder's own unit or
+  // a unit or system where the holder has another role (auditor independence, kobe:3.2.10イ).
+  bool independent = false;
+  std::string independent_clause;
 };
 
 struct SeparationRule {
@@ -199,7 +212,17 @@ struct RequestType {
   int report_within_hours = 0;
   std::string expires_field;      // a date field; past it an approved request expires
   int retention_years = 5;
+  // What approval does besides recording the decision: "" (nothing), role_assign (the grant a
+  // second person approves) or mfa_reset (clearing a privileged user's authenticator).
+  std::string effect;
 };
+
+// What role_grants.deny conditions may read.
+inline constexpr const char* kGrantFields[] = {"grantee.employment_type", "grantee.org_unit_id", "role.id",
+                                               "role.privileged", "role.second_person", "scope_type"};
+
+// The request effects the server knows, and the form fields each one reads.
+inline constexpr const char* kRequestEffects[] = {"role_assign", "mfa_reset"};
 
 // A clause the pack accounts for without a rule of its own (for `mamori policy coverage`).
 struct IndexedClause {
@@ -230,7 +253,12 @@ struct PolicyPack {
   Classification classification;
   std::vector<RequestType> request_types;
   std::vector<IndexedClause> clause_index;
+  // `role_grants.deny`: conditions over grantee.* and role.* that refuse an assignment
+  // (e.g. contractors may not hold privileged roles, kobe:8.2.1ウ(2)).
+  std::vector<DenyRule> grant_deny;
   const RequestType* FindRequestType(const std::string& id) const;
+  // The request type whose approval has this effect, or nullptr.
+  const RequestType* FindEffect(const std::string& effect) const;
 
   const RoleDef* FindRole(const std::string& id) const;
   // "kobe:8.2.5" for clause "8.2.5"; "proc:2(1)③" for a clause that already names one of the

@@ -207,6 +207,10 @@ CREATE TABLE request_assets (
 );
 CREATE INDEX request_assets_asset ON request_assets(asset_id);
 )SQL"},
+    {4, "user versions", R"SQL(
+ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+
+)SQL"},
     {5, "sign-in throttle, session browser", R"SQL(
 ALTER TABLE sessions ADD COLUMN user_agent TEXT;
 CREATE INDEX sessions_user_live ON sessions(user_id, ended_at);

@@ -20,6 +20,10 @@ OrgUnitRecord ReadOrg(const Row& r) {
   return {r.Str(0), r.Str(1), r.Str(2), r.Str(3), r.Str(4), r.Str(5), r.Str(6), r.Int(7)};
 }
 
+constexpr std::string_view kUnitsInUse =
+    "SELECT org_unit_id FROM users WHERE status = 'active' "
+    "UNION SELECT owner_org_unit_id FROM asset_counts WHERE n > 0 AND state <> 'disposed'";
+
 }  // namespace
 
 Result<std::optional<std::string>> MetaRepo::Get(const std::string& key) {
@@ -66,6 +70,12 @@ Result<std::map<std::string, std::string>> OrgRepo::NamesOf(const std::vector<st
   Params p;
   AppendIn(sql, p, "id", ids);
   MAMORI_TRY(c_.Query(sql, p, [&](const Row& r) { out.emplace(r.Str(0), r.Str(1)); }));
+  return out;
+}
+
+Result<std::vector<std::string>> OrgRepo::UnitsInUse() {
+  std::vector<std::string> out;
+  MAMORI_TRY(c_.Query(kUnitsInUse, {}, [&](const Row& r) { out.push_back(r.Str(0)); }));
   return out;
 }
 

@@ -39,6 +39,7 @@ struct UserRecord {
   int64_t totp_last_step = 0;
   int64_t created_at = 0;
   int64_t deleted_at = 0;
+  int64_t version = 0;  // optimistic locking of PATCH /users/{id}: name, unit, employment, expiry
 };
 
 struct RoleAssignmentRecord {

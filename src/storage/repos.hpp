@@ -41,6 +41,9 @@ class OrgRepo {
   Result<std::vector<OrgUnitRecord>> ListAll();
   // id → name of the given units (unknown ids are left out).
   Result<std::map<std::string, std::string>> NamesOf(const std::vector<std::string>& ids);
+  // Units where a request may start or be decided: those of active users and those owning
+  // assets not disposed of (for the vacant-approver report).
+  Result<std::vector<std::string>> UnitsInUse();
 
  private:
   Connection& c_;

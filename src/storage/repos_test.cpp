@@ -82,7 +82,7 @@ TEST_P(StorageTest, UserRoundTripKeepsEveryField) {
   u.must_change_password = false;
   ASSERT_TRUE(db_->Write([&](Connection& c) { return UserRepo(c).Insert(u); }).ok());
   auto got = db_->Read([&](Connection& c) { return UserRepo(c).Get("u1"); });
-  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got.ok()) << got.error().detail;
   ASSERT_TRUE(got->has_value());
   const UserRecord& g = **got;
   EXPECT_EQ(g.name, u.name);

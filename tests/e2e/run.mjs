@@ -43,6 +43,9 @@ const en = JSON.parse(fs.readFileSync(path.join(here, '../../web/src/locales/en.
 const BASE = (process.env.MAMORI_URL ?? '').replace(/\/+$/, '')
 const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
 const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
+// The second person `mamori init --approver` made (approves second-person grants), if any.
+const APPROVER = process.env.MAMORI_APPROVER_LOGIN ?? ''
+const APPROVER_TEMP = process.env.MAMORI_APPROVER_PASSWORD ?? ''
 const SHOTS = process.env.MAMORI_SCREENSHOTS || '/tmp/mamori-shots'
 const CHROMIUM = process.env.MAMORI_CHROMIUM || '/usr/bin/chromium'
 
@@ -1172,6 +1175,87 @@ async function main() {
       await pa.waitForURL(/\/login/)
       await ctxA.close()
       await ctxB.close()
+    })
+
+    // ---- IDs that follow people, and grants that need a second person (issue 7) ----
+    let moverId = ''
+    await step('user edit: a transfer (異動) with its version ends the old section\'s roles, shown in the history', async () => {
+      const units = await apiOk(page, 'GET', '/org-units?per_page=1000')
+      const section = units.items.find((u) => u.id === sectionId)
+      const next = await apiOk(page, 'POST', '/org-units', { code: `T${stamp}`, name: '行政改革課', kind: 'section', parent_id: section.parent_id })
+      const mover = await apiOk(page, 'POST', '/users', { login_id: `e2e-mover-${stamp}`, name: '異動 太郎', org_unit_id: sectionId, employment_type: 'regular' })
+      moverId = mover.id
+      await apiOk(page, 'POST', '/role-assignments', { user_id: mover.id, role: 'staff', scope_type: 'org_unit', scope_id: sectionId })
+      await page.goto(`${BASE}/users/${mover.id}`)
+      await page.waitForSelector('[data-testid="assignments-table"] tbody tr')
+      await page.click('[data-testid="user-edit"]')
+      await page.waitForSelector('dialog[open] [data-testid="edit-org-unit"]')
+      await page.selectOption('[data-testid="edit-org-unit"]', next.id)
+      await page.fill('[data-testid="edit-name"]', '異動 太郎（行政改革課）')
+      await shotInDialogBoth(page, 'user-edit')
+      await page.click('[data-testid="edit-submit"]')
+      await page.waitForSelector('[data-testid="status-message"]')
+      const status = await page.locator('[data-testid="status-message"]').innerText()
+      expect(status.includes('1'), `the transfer did not report the ended role: ${status}`)
+      expect((await page.locator('[data-testid="assignments-table"]').count()) === 0, "the old section's role is still listed")
+      await page.waitForSelector('[data-testid="user-history"] tr[data-action="user.update"]')
+      expect((await page.locator('[data-testid="user-history"] tr[data-action="role.revoke"]').count()) >= 1, 'the ended role is not in the history')
+      // A stale version is refused and changes nothing.
+      const r = await apiCall(page, 'PATCH', `/users/${mover.id}`, { version: 0, name: '古い版' })
+      expect(r.status === 409, `a stale version answered ${r.status}`)
+      const after = await apiOk(page, 'GET', `/users/${mover.id}`)
+      expect(after.org_unit_id === next.id && after.version === 1, `after the transfer: ${JSON.stringify(after)}`)
+      await shotBoth(page, 'user-history')
+    })
+
+    await step('a grant that needs a second person waits (承認待ち) until another person approves it', async () => {
+      await page.goto(`${BASE}/users/${moverId}`)
+      await page.waitForSelector('h1')
+      await page.click('[data-testid="assign-add"]')
+      await page.waitForSelector('dialog[open]')
+      await page.selectOption('[data-testid="assign-role"]', 'csirt')
+      await page.waitForSelector('[data-testid="second-person-hint"]')
+      await shotInDialogBoth(page, 'assignment-second-person')
+      await page.click('[data-testid="assign-submit"]')
+      if (!APPROVER) {
+        // Nobody could approve: the refusal names the vacant role.
+        await page.waitForSelector('dialog[open] .alert')
+        await shot(page, 'assignment-vacant-approver')
+        return
+      }
+      await page.waitForSelector('[data-testid="pending-request-link"]')
+      await page.waitForSelector('[data-testid="pending-grants"]')
+      expect((await page.locator('[data-testid="pending-grants"]').innerText()).includes(msg(ja, 'assignments.awaiting')), 'no 承認待ち shown')
+      expect((await page.locator('[data-testid="assignments-table"]').count()) === 0, 'the role is assigned before the approval')
+      await shotBoth(page, 'assignment-pending')
+      const href = await page.getAttribute('[data-testid="pending-request-link"]', 'href')
+      const requestId = href.split('/').pop()
+      // The requester may not approve it.
+      const own = await apiCall(page, 'POST', `/requests/${requestId}/approve`, {})
+      expect(own.status === 403, `the requester's approval answered ${own.status}`)
+      const ctxA = await browser.newContext(contextOptions)
+      const pa = await ctxA.newPage()
+      pa.setDefaultTimeout(20000)
+      watch(pa, 'approver')
+      openPages.push(pa)
+      await firstSignIn(pa, APPROVER, APPROVER_TEMP, strongPassword())
+      await pa.goto(`${BASE}/requests/${requestId}`)
+      await pa.waitForSelector('[data-action="approve"]')
+      await shotBoth(pa, 'assignment-request-to-approve')
+      await apiOk(pa, 'POST', `/requests/${requestId}/approve`, { note: '確認しました' })
+      await ctxA.close()
+      await page.reload()
+      await page.waitForSelector('[data-testid="assignments-table"] tbody tr')
+      expect((await page.locator('[data-testid="pending-grants"]').count()) === 0, 'still shown as pending after the approval')
+      await shotBoth(page, 'assignment-approved')
+    })
+
+    await step('the ID administrators\' home lists vacant approver roles', async () => {
+      await page.goto(`${BASE}/`)
+      await page.waitForSelector('[data-testid="vacancies"]')
+      const text = await page.locator('[data-testid="vacancies"]').innerText()
+      expect(text.includes('行政改革課') || text.includes(msg(ja, 'vacancies.none')), `vacancies: ${text}`)
+      await shotBoth(page, 'home-vacancies')
     })
 
     await step('tablet layout (768 px)', async () => {

@@ -63,9 +63,14 @@ const data = fs.mkdtempSync(path.join(os.tmpdir(), 'mamori-e2e-'))
 const temp = `Tq-${crypto.randomBytes(12).toString('base64url').replace(/[-_]/g, 'z')}-4x`
 const admin = 'e2e-admin'
 
+// The second person who approves grants of second-person roles (default pack only).
+const approver = process.env.MAMORI_POLICY ? '' : 'e2e-approver'
+const approverTemp = `Ap-${crypto.randomBytes(12).toString('base64url').replace(/[-_]/g, 'y')}-7k`
+
 const initArgs = ['init', '--data', data, '--admin', admin]
 if (process.env.MAMORI_POLICY) initArgs.push('--policy', path.resolve(process.env.MAMORI_POLICY))
-const init = spawnSync(bin, initArgs, { input: `${temp}\n`, encoding: 'utf8' })
+else initArgs.push('--approver', approver)
+const init = spawnSync(bin, initArgs, { input: approver ? `${temp}\n${approverTemp}\n` : `${temp}\n`, encoding: 'utf8' })
 if (init.status !== 0) fail(`mamori init failed (${init.status}):\n${init.stdout}\n${init.stderr}`)
 
 const port = await freePort()
@@ -103,7 +108,7 @@ if (!up) {
 
 const run = spawn(process.execPath, [path.join(here, 'run.mjs')], {
   stdio: 'inherit',
-  env: { ...process.env, MAMORI_URL: url, MAMORI_ADMIN_LOGIN: admin, MAMORI_ADMIN_PASSWORD: temp },
+  env: { ...process.env, MAMORI_URL: url, MAMORI_ADMIN_LOGIN: admin, MAMORI_ADMIN_PASSWORD: temp, MAMORI_APPROVER_LOGIN: approver, MAMORI_APPROVER_PASSWORD: approverTemp },
 })
 const code = await new Promise((resolve) => run.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))))
 if (code !== 0) {

@@ -203,8 +203,11 @@ ServerProcess::ServerProcess(const std::string& policy_file) {
   }
   std::vector<std::string> args{"init", "--data", data_dir_, "--admin", kAdminLogin};
   if (!policy_file.empty()) args.insert(args.end(), {"--policy", policy_file});
+  else args.insert(args.end(), {"--approver", kApproverLogin});
   if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
-  ProcResult r = RunMamori(args, std::string(kAdminTempPassword) + "\n");
+  std::string stdin_text = std::string(kAdminTempPassword) + "\n";
+  if (policy_file.empty()) stdin_text += std::string(kApproverTempPassword) + "\n";
+  ProcResult r = RunMamori(args, stdin_text);
   Require(r.exit_code == 0, "mamori init failed (exit " + std::to_string(r.exit_code) + "): " + r.output);
   Start();
 }
@@ -536,6 +539,7 @@ std::string UniqueLogin(const std::string& prefix) {
 
 ServerProcess* ApiTest::server_ = nullptr;
 Person* ApiTest::admin_ = nullptr;
+Person* ApiTest::approver_ = nullptr;
 std::string ApiTest::city_id_;
 std::string ApiTest::setup_error_;
 
@@ -557,6 +561,15 @@ void ApiTest::SetUpTestSuite() {
     for (const auto& u : units.doc["items"])
       if (u.value("kind", "") == "city") city_id_ = u["id"].get<std::string>();
     Require(!city_id_.empty(), "init made no city org unit: " + units.Describe());
+    approver_ = new Person();
+    approver_->login_id = kApproverLogin;
+    approver_->password = kApproverTempPassword;
+    approver_->client = NewClient();
+    Reply ar = approver_->client->Login(kApproverLogin, kApproverTempPassword);
+    Require(ar.status == 200, "approver login with the init password failed: " + ar.Describe());
+    approver_->id = ar.doc["user"]["id"].get<std::string>();
+    approver_->login_doc = ar.doc;
+    CompleteSignIn(*approver_);
   } catch (const std::exception& e) {
     setup_error_ = e.what();
     ADD_FAILURE() << "suite set-up failed: " << e.what();
@@ -566,6 +579,8 @@ void ApiTest::SetUpTestSuite() {
 void ApiTest::TearDownTestSuite() {
   delete admin_;
   admin_ = nullptr;
+  delete approver_;
+  approver_ = nullptr;
   delete server_;
   server_ = nullptr;
 }
@@ -593,6 +608,18 @@ std::string ApiTest::AssignRole(const std::string& user_id, const std::string& r
   json body = {{"user_id", user_id}, {"role", role}, {"scope_type", scope_type}};
   if (!scope_id.empty()) body["scope_id"] = scope_id;
   Reply r = admin_->client->Post("/api/v1/role-assignments", body);
+  if (r.status == 202) {
+    const std::string request_id = r.doc["request_id"].get<std::string>();
+    Reply ok = approver_->client->Post("/api/v1/requests/" + request_id + "/approve", json::object());
+    Require(ok.status == 200, "approving the grant of " + role + ": " + ok.Describe());
+    Reply list = admin_->client->Get("/api/v1/role-assignments?user_id=" + user_id);
+    Require(list.status == 200, "GET /role-assignments: " + list.Describe());
+    for (const auto& a : list.doc["items"])
+      if (a["role"] == role && a["scope_type"] == scope_type && a.value("scope_id", json()).is_string() == !scope_id.empty() &&
+          (scope_id.empty() || a["scope_id"] == scope_id))
+        return a["id"].get<std::string>();
+    Require(false, "the approved grant of " + role + " is not listed: " + list.Describe());
+  }
   Require(r.status == 201, "POST /role-assignments " + role + ": " + r.Describe());
   return r.doc["id"].get<std::string>();
 }

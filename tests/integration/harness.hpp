@@ -115,6 +115,10 @@ std::vector<std::string> FieldCodes(const Reply& r, const std::string& field);
 
 inline constexpr char kAdminLogin[] = "admin";
 inline constexpr char kAdminTempPassword[] = "Init#Temp-7Qz9wXk";
+// The second person `mamori init --approver` creates (Kobe: security_director, who approves
+// grants of second-person roles); only on servers with the default pack.
+inline constexpr char kApproverLogin[] = "approver";
+inline constexpr char kApproverTempPassword[] = "Appr#Temp-4Kd8mRv";
 
 // One initialised data directory (and, for PostgreSQL, one private schema) with a running
 // `mamori serve`. Stop() and Start() again reuse the same data.
@@ -187,6 +191,7 @@ class ApiTest : public ::testing::Test {
   static std::string setup_error_;
   static ServerProcess* server_;
   static Person* admin_;
+  static Person* approver_;  // approves second-person grants (see kApproverLogin)
   static std::string city_id_;
 
   static std::unique_ptr<Client> NewClient();
@@ -205,7 +210,8 @@ class ApiTest : public ::testing::Test {
   static void CompleteSignIn(Person& p);
   // Login + CompleteSignIn with p.password.
   static void SignInAgain(Person& p);
-  // POST /api/v1/role-assignments as the admin (201 required); the assignment id.
+  // POST /api/v1/role-assignments as the admin (201 required, or 202 for a second-person role:
+  // then approver_ approves the request); the assignment id.
   static std::string AssignRole(const std::string& user_id, const std::string& role,
                                 const std::string& scope_type, const std::string& scope_id = "");
   // POST /api/v1/org-units as the admin (201 required); the unit id.

@@ -140,7 +140,10 @@ class RequestsTest : public ApiTest {
     for (json a : assignments) {
       a["user_id"] = p->id;
       Reply r = admin_->client->Post("/api/v1/role-assignments", a);
-      Require(r.status == 201, "POST /role-assignments " + a.dump() + ": " + r.Describe());
+      // Roles that need a second person: the init approver approves the grant.
+      if (r.status == 202)
+        r = approver_->client->Post("/api/v1/requests/" + r.doc.value("request_id", "") + "/approve", json::object());
+      Require(r.status == 201 || r.status == 200, "POST /role-assignments " + a.dump() + ": " + r.Describe());
     }
     p->client = NewClient();
     Reply r = p->client->Login(p->login_id, p->password);
@@ -452,7 +455,9 @@ TEST_F(RequestsTest, EveryKobeTypeFromRequestToCompletion) {
   Reply pol = admin_->client->Get("/api/v1/policy");
   ASSERT_EQ(pol.status, 200) << pol.Describe();
   std::set<std::string> in_pack, in_cases;
-  for (const auto& t : pol.doc["request_types"]) in_pack.insert(t.value("id", ""));
+  // Types with an effect (role grants, authenticator resets) start from the directory.
+  for (const auto& t : pol.doc["request_types"])
+    if (t.value("effect", json()).is_null()) in_pack.insert(t.value("id", ""));
   for (const auto& c : cases) in_cases.insert(c.type);
   EXPECT_EQ(in_pack, in_cases);
 
@@ -548,6 +553,10 @@ TEST_F(RequestsTest, ApproverScopeIsTheAssetsOwnerOrTheRequestersUnit) {
   // section A's information manager, requester_unit types to the officer's own bureau.
   json asset = NewAsset(2);
   json take_out = MustCreate(*officer_a_, "take_out", Ids({asset}), Form("take_out"));
+  // Someone must hold the approver role over the bureau, or those requests are refused as
+  // having no approver (issue 7).
+  std::unique_ptr<Person> bureau_manager(
+      MakePerson("bmgr", bureau_a_, {UnitRole("information_manager", bureau_a_)}));
   EXPECT_EQ(take_out["approver"],
             json({{"role", "information_manager"}, {"scope_type", "org_unit"}, {"scope_id", section_a_}}));
   json remote = MustCreate(*officer_a_, "remote_work", Ids({asset}), Form("remote_work"));

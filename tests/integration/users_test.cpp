@@ -547,15 +547,16 @@ TEST_F(ScopeTest, RevokingARoleTakesEffectAtOnce) {
 }
 
 TEST_F(ScopeTest, SectionAuditorReadsOnlyTheSectionsLogEntries) {
-  Person a = NewSignedIn("auditor", {{{"role", "auditor"}, {"scope_type", "org_unit"}, {"scope_id", section_a1_}}}, section_a1_);
+  // An auditor never audits their own unit (kobe:3.2.10イ): this one belongs to bureau B.
+  Person a = NewSignedIn("auditor", {{{"role", "auditor"}, {"scope_type", "org_unit"}, {"scope_id", section_a1_}}}, section_b1_);
   Reply r = a.client->Get("/api/v1/audit-log?per_page=200");
   ASSERT_EQ(r.status, 200) << r.Describe();
   std::set<std::string> section_people;
   const Reply people = admin_->client->Get("/api/v1/users?org_unit_id=" + section_a1_ + "&per_page=200");
   for (const auto& u : people.doc["items"])
     section_people.insert(u.value("id", ""));
-  ASSERT_TRUE(section_people.count(a.id));
-  EXPECT_GT(r.doc.value("total", 0), 0) << "the auditor's own sign-in at least";
+  ASSERT_TRUE(section_people.count(manager_->id));
+  EXPECT_GT(r.doc.value("total", 0), 0) << "the section manager's sign-in at least";
   for (const auto& e : r.doc["items"])
     EXPECT_TRUE(section_people.count(e.value("actor", ""))) << "an entry by someone outside the section: " << e.dump();
   Reply all = admin_->client->Get("/api/v1/audit-log?per_page=1");
@@ -571,7 +572,10 @@ TEST_F(ScopeTest, RolesOutsideTheirValidityGrantNothing) {
                                                               {"role", "infrastructure_manager"},
                                                               {"scope_type", "city"},
                                                               {"valid_from", "2098-04-01"}});
-  ASSERT_EQ(r.status, 201) << r.Describe();
+  // A privileged role needs a second person: the grant exists once the approver approves.
+  if (r.status == 202)
+    r = approver_->client->Post("/api/v1/requests/" + r.doc.value("request_id", "") + "/approve", json::object());
+  ASSERT_TRUE(r.status == 201 || r.status == 200) << r.Describe();
   Reply past = admin_->client->Post("/api/v1/role-assignments", {{"user_id", future.id},
                                                                  {"role", "information_manager"},
                                                                  {"scope_type", "org_unit"},

@@ -48,6 +48,27 @@ export interface User {
   password_changed_at?: string | null
   locked_until?: string | null
   deleted_at?: string | null
+  /** optimistic locking of PATCH /users/{id} */
+  version?: number
+  /** assignment ids a transfer ended (PATCH answer only) */
+  roles_ended?: string[]
+}
+
+/** POST /role-assignments for a role that needs a second person, and POST /users/{id}/reset-mfa
+ * for a privileged user: the request whose approval does it. */
+export interface PendingAnswer {
+  request_id: string
+}
+
+/** An approver role nobody holds in force over a scope (GET /approver-vacancies). */
+export interface ApproverVacancy {
+  role: string
+  role_title: string
+  role_title_en?: string
+  scope_type: 'city' | 'org_unit'
+  scope_id: string | null
+  scope_name: string | null
+  request_types: { id: string; title: string; title_en?: string }[]
 }
 
 export interface PreviousLogin {
@@ -101,6 +122,11 @@ export interface PolicyRole {
   clause?: string
   permissions?: string[]
   privileged?: boolean
+  /** second_person: a grant waits for another person's approval */
+  grant?: 'direct' | 'second_person'
+  on_transfer?: 'end' | 'keep'
+  /** the clause when the role must be independent of the holder's own unit and roles */
+  independent?: string | null
 }
 
 /** One axis of the pack's classification (機密性, 完全性, 可用性). */
@@ -145,6 +171,8 @@ export interface RequestType {
   title: string
   title_en?: string
   clause?: string
+  /** role_assign | mfa_reset: made from a user's page, approval does it */
+  effect?: string | null
   /** whether the request names assets */
   assets: 'required' | 'optional' | 'none'
   max_assets: number
