@@ -29,6 +29,7 @@ struct App {
   domain::RequestService requests;
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
+  std::string metrics_token;  // bearer token GET /metrics requires; empty = /metrics is off
 };
 
 struct Call {

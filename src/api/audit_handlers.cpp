@@ -46,19 +46,6 @@ Response ListAuditLog(App& app, Call& call) {
   });
 }
 
-Response VerifyAuditLog(App& app, Call& call) {
-  return Answer(app.logs.Verify(call.actor()), [](const audit::VerifyReport& r) {
-    nlohmann::json body = {{"ok", r.ok}, {"entries", r.entries}, {"checkpoints", r.checkpoints}};
-    if (r.ok) {
-      body["head"] = r.head;
-    } else {
-      body["first_bad_seq"] = r.first_bad_seq;
-      body["reason"] = r.reason;
-    }
-    return Response::Json(200, body);
-  });
-}
-
 Response ExportAuditLog(App& app, Call& call) {
   auto f = FilterOf(call.req);
   if (!f.ok()) return Response::Problem(f.error());
@@ -66,11 +53,13 @@ Response ExportAuditLog(App& app, Call& call) {
   return Answer(app.logs.List(call.actor(), *f, {1, 100000}, true), [](const auto& listed) {
     // UTF-8 with BOM so Excel opens Japanese text correctly.
     std::string csv(kUtf8Bom);
-    csv += "seq,at,actor_login_id,actor,address,action,target,result,clause,detail,hash\r\n";
+    // The last three columns (session, at in µs, prev_hash) are for checking the chain; the
+    // byte-exact export for verifiers is GET /api/v1/audit-log/chain (docs/operation_log.md).
+    csv += "seq,at,actor_login_id,actor,address,action,target,result,clause,detail,hash,session,at_us,prev_hash\r\n";
     for (const auto& e : listed.first) {
       csv += std::to_string(e.seq) + "," +
              CsvLine({FormatRfc3339(e.at), e.actor_login, e.actor, e.address, e.action, e.target, e.result,
-                      e.clause, e.detail, e.hash});
+                      e.clause, e.detail, e.hash, e.session, std::to_string(e.at), e.prev_hash});
     }
     Response r = Response::Text(200, std::move(csv), "text/csv; charset=utf-8");
     r.SetHeader("Content-Disposition", "attachment; filename=\"operation-log.csv\"");
@@ -81,29 +70,5 @@ Response ExportAuditLog(App& app, Call& call) {
 Response GetPolicy(App& app, Call& call) { return Response::Json(200, PolicyJson(app.env.pack)); }
 
 Response Healthz(App&, Call&) { return Response::Json(200, {{"status", "ok"}}); }
-
-Response Readyz(App& app, Call&) {
-  auto r = app.env.db.Read([](storage::Connection& c) { return c.QueryInt("SELECT 1", {}, 0); });
-  if (!r.ok() || *r != 1)
-    return Response::Problem(Error{ErrorCode::kUnavailable, "データベースに接続できません", {}, {}});
-  return Response::Json(200, {{"status", "ready"}});
-}
-
-Response MetricsText(App& app, Call&) {
-  std::string extra;
-  auto gauges = app.env.db.Read([&](storage::Connection& c) -> Result<std::pair<int64_t, int64_t>> {
-    MAMORI_ASSIGN(int64_t locked, storage::UserRepo(c).CountLocked(app.env.clock.NowMicros()));
-    MAMORI_ASSIGN(auto head, storage::AuditRepo(c).Head());
-    return std::make_pair(locked, head.first);
-  });
-  if (gauges.ok()) {
-    extra += "# HELP mamori_locked_accounts Accounts locked out now.\n# TYPE mamori_locked_accounts gauge\n";
-    extra += "mamori_locked_accounts " + std::to_string(gauges->first) + "\n";
-    extra += "# HELP mamori_operation_log_head_seq Sequence number of the newest operation-log entry.\n";
-    extra += "# TYPE mamori_operation_log_head_seq gauge\nmamori_operation_log_head_seq " +
-             std::to_string(gauges->second) + "\n";
-  }
-  return Response::Text(200, app.metrics.Render(extra), "text/plain; version=0.0.4; charset=utf-8");
-}
 
 }  // namespace mamori::api

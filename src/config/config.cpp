@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include <yaml-cpp/yaml.h>
@@ -28,6 +29,10 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "max_body_kib") c.max_body_kib = kv.second.as<int>();
       else if (key == "max_upload_kib") c.max_upload_kib = kv.second.as<int>();
       else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
+      else if (key == "checkpoint_interval_seconds") c.checkpoint_interval_seconds = kv.second.as<int>();
+      else if (key == "witness_dir") c.witness_dir = kv.second.as<std::string>();
+      else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
+      else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -37,20 +42,34 @@ Result<Config> Load(const std::string& data_dir) {
   if (c.max_body_kib < 1 || c.max_body_kib > 65536) return Error::Validation("max_body_kib", "out_of_range");
   if (c.max_upload_kib < 1 || c.max_upload_kib > 262144) return Error::Validation("max_upload_kib", "out_of_range");
   if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
+  if (c.checkpoint_interval_seconds < 10 || c.checkpoint_interval_seconds > 86400)
+    return Error::Validation("checkpoint_interval_seconds", "out_of_range");
+  if (!c.witness_dir.empty() && c.witness_dir.front() != '/')
+    return Error::Validation("witness_dir", "not_absolute", c.ConfigPath() + ": witness_dir は絶対パスで指定してください");
+  if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
+    return Error::Validation("metrics_token", "too_short", c.ConfigPath() + ": metrics_token は 32 文字以上にしてください");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;
 }
 
 Status Save(const Config& c) {
+  // The file holds the metrics token: owner-only whatever the umask.
   std::ofstream out(c.ConfigPath());
+  std::error_code ec;
+  std::filesystem::permissions(c.ConfigPath(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());
   out << "# mamori data directory configuration; see src/config/config.example.yaml\n";
   YAML::Emitter e;
   e << YAML::BeginMap << YAML::Key << "db" << YAML::Value << c.db_url << YAML::Key << "policy" << YAML::Value
     << c.policy_file << YAML::Key << "listen" << YAML::Value << c.listen << YAML::Key << "threads" << YAML::Value
     << c.threads << YAML::Key << "max_body_kib" << YAML::Value << c.max_body_kib << YAML::Key << "max_upload_kib" << YAML::Value << c.max_upload_kib << YAML::Key << "checkpoint_every"
-    << YAML::Value << c.checkpoint_every << YAML::EndMap;
+    << YAML::Value << c.checkpoint_every << YAML::Key << "checkpoint_interval_seconds" << YAML::Value
+    << c.checkpoint_interval_seconds;
+  if (!c.witness_dir.empty()) e << YAML::Key << "witness_dir" << YAML::Value << c.witness_dir;
+  e << YAML::Key << "witness_syslog" << YAML::Value << c.witness_syslog;
+  if (!c.metrics_token.empty()) e << YAML::Key << "metrics_token" << YAML::Value << c.metrics_token;
+  e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());
   return Ok();

@@ -41,6 +41,7 @@ Router ApiRoutes() {
   r.Add({"GET", "/api/v1/audit-log", ListAuditLog, full});
   r.Add({"GET", "/api/v1/audit-log/verify", VerifyAuditLog, full});
   r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full});
+  r.Add({"GET", "/api/v1/audit-log/chain", ExportAuditChain, full});
   // Assets and systems.
   r.Add({"GET", "/api/v1/assets", ListAssets, full});
   r.Add({"POST", "/api/v1/assets", CreateAsset, full});
