@@ -153,12 +153,15 @@ void Witness::Run() {
     const int64_t cp = pending_cp_;
     const bool final = stopping_;
     lock.unlock();
+    // A head already written is not written again, unless it now names a newer checkpoint.
+    const bool fresh = seq != last_seq_written_ || cp != last_cp_written_;
     bool ok = true;
-    if (seq != last_seq_written_) ok = WriteOne(seq, hash, cp, final);
+    if (fresh) ok = WriteOne(seq, hash, cp, final);
     lock.lock();
     if (ok) {
-      if (seq != last_seq_written_) ++written_;
+      if (fresh) ++written_;
       last_seq_written_ = seq;
+      last_cp_written_ = cp;
     } else {
       ++failures_;
       spdlog::error("witness: cannot write the log head to {}/{}: {}", o_.dir, kWitnessFile, std::strerror(errno));
