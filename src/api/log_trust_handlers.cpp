@@ -76,7 +76,7 @@ Response ExportAuditChain(App& app, Call& call) {
       for (const auto& c : x.checkpoints)
         line({{"type", "checkpoint"}, {"seq", c.seq}, {"hash", c.hash}, {"prev_seq", c.prev_seq}, {"at_us", c.at},
               {"key_id", c.key_id}, {"signature", c.signature}});
-      line({{"type", "head"}, {"seq", x.head_seq}, {"hash", x.head_hash}});
+      line({{"type", "head"}, {"seq", x.head_seq}, {"hash", x.head_hash}, {"exported_at_us", x.exported_at}});
       Response r = Response::Text(200, std::move(out), "application/jsonl; charset=utf-8");
       r.SetHeader("Content-Disposition", "attachment; filename=\"operation-log-chain.jsonl\"");
       return r;
@@ -89,8 +89,8 @@ Response ExportAuditChain(App& app, Call& call) {
     for (const auto& c : x.checkpoints)
       out += Row({"checkpoint", std::to_string(c.seq), std::to_string(c.at), "", "", "", "", "", "", "", "", "", "",
                   c.hash, std::to_string(c.prev_seq), c.key_id, c.signature});
-    out += Row({"head", std::to_string(x.head_seq), "", "", "", "", "", "", "", "", "", "", "", x.head_hash, "", x.key_id,
-                fingerprint});
+    out += Row({"head", std::to_string(x.head_seq), std::to_string(x.exported_at), "", "", "", "", "", "", "", "", "", "",
+                x.head_hash, "", x.key_id, fingerprint});
     Response r = Response::Text(200, std::move(out), "text/csv; charset=utf-8");
     r.SetHeader("Content-Disposition", "attachment; filename=\"operation-log-chain.csv\"");
     return r;

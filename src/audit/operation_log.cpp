@@ -397,12 +397,16 @@ Result<VerifyReport> OperationLog::Verify(storage::Connection& c, const VerifyIn
   // The witness: a head the chain disagrees with (a rewrite), heads beyond the chain's end (a
   // truncation), and the checkpoints the witnessed heads name.
   if (in.witness) {
-    for (const auto& [wh, good_before] : disagreeing)
-      if (signed_ok(*wh))
-        fail(good_before + 1, "chain differs from the head witnessed at seq " + std::to_string(wh->seq) + " (" +
-                                  kWitnessFile + " line " + std::to_string(wh->line) + ")");
-      else
+    // In seq order: the first one signed by the trusted key is the evidence.
+    for (const auto& [wh, good_before] : disagreeing) {
+      if (!signed_ok(*wh)) {
         ++rep.witness_ignored;
+        continue;
+      }
+      fail(good_before + 1, "chain differs from the head witnessed at seq " + std::to_string(wh->seq) + " (" +
+                                kWitnessFile + " line " + std::to_string(wh->line) + ")");
+      break;
+    }
     std::set<int64_t> cp_seqs;
     for (const auto& cp : checkpoints) cp_seqs.insert(cp.seq);
     // The newest head with a valid signature, then every head beyond the chain.

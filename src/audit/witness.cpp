@@ -1,6 +1,8 @@
 #include "audit/witness.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -143,6 +145,10 @@ bool Witness::WriteOne(int64_t seq, const std::string& hash, int64_t checkpoint_
 }
 
 void Witness::Run() {
+  // Signals belong to the program's own threads (serve takes SIGTERM with sigwait).
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || completed_ < published_; });

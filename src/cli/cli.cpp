@@ -98,6 +98,13 @@ void PrintBroken(const audit::VerifyReport& rep) {
 
 int RunServe(const std::string& data_dir, const std::string& db, std::string listen, std::string web_dir,
              const std::string& accept_broken) {
+  // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
+  // Blocked before any thread starts (the witness's, the verifier's), so all inherit it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   {
     auto cfg = config::Load(data_dir);
     if (!cfg.ok()) return Fail(cfg.error());
@@ -142,12 +149,6 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   opts.upload_paths = http::UploadPaths();
   http::Server server(opts, [&](api::Request& req) { return pipeline.Handle(req); });
 
-  // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto port = server.Start();
   if (!port.ok()) return Fail(port.error());
   std::cout << "mamori serving " << r.pack.title << " (" << r.pack.pack << " " << r.pack.version << ") at https://"

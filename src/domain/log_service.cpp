@@ -45,6 +45,7 @@ Result<ChainExport> LogService::ExportChain(const Actor& a, int64_t from_seq, in
   ChainExport out;
   out.key_id = env_.log.key().key_id;
   out.public_pem = env_.log.key().public_pem;
+  out.exported_at = env_.clock.NowMicros();
   MAMORI_TRY(env_.db.Read([&](storage::Connection& c) -> Status {
     storage::AuditRepo repo(c);
     MAMORI_ASSIGN(auto head, repo.Head());

@@ -31,6 +31,7 @@ struct ChainExport {
   std::vector<storage::CheckpointRecord> checkpoints;
   int64_t head_seq = 0;
   std::string head_hash;
+  int64_t exported_at = 0;  // µs, taken before reading: heads witnessed later may lie beyond
   std::string key_id;
   std::string public_pem;
 };

@@ -70,6 +70,13 @@ std::string DocHash(const Entry& e) {
 }
 
 class LogTrustTest : public ApiTest {
+ public:
+  static bool Running() { return server_->running(); }
+  static void Restart() {
+    server_->Start();
+    admin_->client->set_base(server_->base_url());
+  }
+
  protected:
   static std::unique_ptr<storage::Database> Db() {
     auto db = storage::Database::Open(server_->StorageUrl(), 1);
@@ -202,7 +209,19 @@ class LogTrustTest : public ApiTest {
   }
 };
 
+// Leaves the suite's server running for the next test, whatever happened in this one.
+struct KeepServing {
+  ~KeepServing() {
+    try {
+      if (!LogTrustTest::Running()) LogTrustTest::Restart();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "restarting the server: " << e.what();
+    }
+  }
+};
+
 TEST_F(LogTrustTest, EveryRowOfTheTamperMatrixIsCaughtWithAPinnedKey) {
+  KeepServing keep;
   History();
   const std::string pinned = MakeTempDir("pin") + "/log_signing.pub.pem";
   Spit(pinned, Slurp(server_->data_dir() + "/keys/log_signing.pub.pem"));
@@ -210,7 +229,7 @@ TEST_F(LogTrustTest, EveryRowOfTheTamperMatrixIsCaughtWithAPinnedKey) {
   const Snapshot snap = Take();
   const int64_t n = snap.entries.back().seq;
   ASSERT_GE(snap.checkpoints.size(), 4u) << "init and three stops each seal the log";
-  ASSERT_GT(n, 20);
+  ASSERT_GE(n, 15);
 
   // Untampered: passes with the pinned key, by file and by fingerprint.
   for (const auto& pin : std::vector<std::vector<std::string>>{{"--public-key", pinned}, {"--key-id", fingerprint}}) {
@@ -368,7 +387,8 @@ TEST_F(LogTrustTest, TheDocsWalkthroughVerifiesAnExportWithPython3AndOpenssl) {
   std::string forged = chain.body;
   const size_t login = forged.find("\"action\":\"user.create\"");
   ASSERT_NE(login, std::string::npos);
-  const size_t seq_at = forged.rfind("\"seq\":", login);
+  const size_t line_start = forged.rfind('\n', login) + 1;
+  const size_t seq_at = forged.find("\"seq\":", line_start);  // the same line: keys are sorted
   const int64_t seq = std::stoll(forged.substr(seq_at + 6));
   forged.replace(login, std::string("\"action\":\"user.create\"").size(), "\"action\":\"user.delete\"");
   Spit(dir + "/chain.jsonl", forged);
@@ -404,6 +424,7 @@ TEST_F(LogTrustTest, MetricsWantTheConfiguredBearerToken) {
 }
 
 TEST_F(LogTrustTest, ServeRefusesABrokenLogUnlessTheOperatorAcceptsItOnTheRecord) {
+  KeepServing keep;
   for (int i = 0; i < 2; ++i) CreateUser(UniqueLogin("tail"));
   const int64_t before = LogHead();
   CreateUser(UniqueLogin("tail"));
