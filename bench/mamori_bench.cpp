@@ -1199,7 +1199,7 @@ void BenchVerify(const Options& o, const audit::SigningKey& key) {
     // checks run on other threads while the chain is walked, so this is CPU, not wall time).
     double cp_seconds = NAN;
     if (rep.ok() && rep->checkpoints > 0) {
-      const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'));
+      const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'), 0);
       auto sig = crypto::SignEcdsaSha256(key.private_pem, msg);
       if (sig.ok()) {
         const int kTimes = 200;
@@ -1438,7 +1438,7 @@ BENCHMARK(BM_EntryHash);
 // A checkpoint signature and its check, as OperationLog does them (from the PEM text each time).
 void BM_CheckpointSign(benchmark::State& state) {
   const auto kp = crypto::GenerateEcP256();
-  const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'));
+  const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'), 0);
   for (auto _ : state) benchmark::DoNotOptimize(crypto::SignEcdsaSha256(kp->private_pem, msg));
   state.SetItemsProcessed(state.iterations());
 }
@@ -1446,7 +1446,7 @@ BENCHMARK(BM_CheckpointSign);
 
 void BM_CheckpointVerify(benchmark::State& state) {
   const auto kp = crypto::GenerateEcP256();
-  const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'));
+  const std::string msg = audit::CheckpointMessage(256, std::string(64, 'a'), 0);
   const auto sig = crypto::SignEcdsaSha256(kp->private_pem, msg);
   for (auto _ : state) benchmark::DoNotOptimize(crypto::VerifyEcdsaSha256(kp->public_pem, msg, *sig));
   state.SetItemsProcessed(state.iterations());
