@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,7 @@ std::string HeadMessage(int64_t seq, const std::string& hash, int64_t at, int64_
 namespace {
 
 constexpr char kLineTag[] = "mamori-head-v1";
+constexpr std::chrono::milliseconds kMinGap{5};
 
 bool ParseInt(const std::string& s, int64_t& out) {
   if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
@@ -112,7 +114,10 @@ void Witness::Publish(int64_t seq, std::string hash, int64_t checkpoint_seq) {
 void Witness::Flush() {
   std::unique_lock lock(mu_);
   const int64_t target = published_;
+  ++flush_waiters_;
+  cv_.notify_all();
   done_cv_.wait(lock, [&] { return completed_ >= target || thread_.get_id() == std::thread::id(); });
+  --flush_waiters_;
 }
 
 int64_t Witness::written() const {
@@ -174,6 +179,9 @@ void Witness::Run() {
     }
     completed_ = upto;
     done_cv_.notify_all();
+    // At most one head every kMinGap: under load a line (a signature and a sync) per 5 ms covers
+    // every commit in between and leaves the cores to the writers. Flush() and stopping wake it.
+    if (fresh && !stopping_) cv_.wait_for(lock, kMinGap, [&] { return stopping_ || flush_waiters_ > 0; });
   }
   done_cv_.notify_all();
 }

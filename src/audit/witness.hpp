@@ -93,6 +93,7 @@ class Witness {
   int64_t failures_ = 0;
   int64_t last_seq_written_ = -1;
   int64_t last_cp_written_ = -1;
+  int flush_waiters_ = 0;
   int64_t last_syslog_us_ = 0;
   std::thread thread_;
 };
