@@ -34,6 +34,7 @@ struct App {
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
   std::string openapi_json;  // /api/v1/openapi.json, generated from the route table at start
+  std::string metrics_token;  // bearer token GET /metrics requires; empty = /metrics is off
 };
 
 struct Call {

@@ -63,19 +63,6 @@ Response ListAuditLog(App& app, Call& call) {
   });
 }
 
-Response VerifyAuditLog(App& app, Call& call) {
-  return Answer(app.logs.Verify(call.actor()), [](const audit::VerifyReport& r) {
-    nlohmann::json body = {{"ok", r.ok}, {"entries", r.entries}, {"checkpoints", r.checkpoints}};
-    if (r.ok) {
-      body["head"] = r.head;
-    } else {
-      body["first_bad_seq"] = r.first_bad_seq;
-      body["reason"] = r.reason;
-    }
-    return Response::Json(200, body);
-  });
-}
-
 Response ExportAuditLog(App& app, Call& call) {
   auto f = FilterOf(call.req);
   if (!f.ok()) return Response::Problem(f.error());
@@ -96,30 +83,6 @@ Response Healthz(App&, Call&) { return Response::Json(200, {{"status", "ok"}}); 
 Response OpenApi(App& app, Call&) {
   if (app.openapi_json.empty()) return Response::Problem(Error::NotFound("API文書"));
   return Response::Text(200, app.openapi_json, "application/json");
-}
-
-Response Readyz(App& app, Call&) {
-  auto r = app.env.db.Read([](storage::Connection& c) { return c.QueryInt("SELECT 1", {}, 0); });
-  if (!r.ok() || *r != 1)
-    return Response::Problem(Error{ErrorCode::kUnavailable, "データベースに接続できません", {}, {}});
-  return Response::Json(200, {{"status", "ready"}});
-}
-
-Response MetricsText(App& app, Call&) {
-  std::string extra;
-  auto gauges = app.env.db.Read([&](storage::Connection& c) -> Result<std::pair<int64_t, int64_t>> {
-    MAMORI_ASSIGN(int64_t locked, storage::UserRepo(c).CountLocked(app.env.clock.NowMicros()));
-    MAMORI_ASSIGN(auto head, storage::AuditRepo(c).Head());
-    return std::make_pair(locked, head.first);
-  });
-  if (gauges.ok()) {
-    extra += "# HELP mamori_locked_accounts Accounts locked out now.\n# TYPE mamori_locked_accounts gauge\n";
-    extra += "mamori_locked_accounts " + std::to_string(gauges->first) + "\n";
-    extra += "# HELP mamori_operation_log_head_seq Sequence number of the newest operation-log entry.\n";
-    extra += "# TYPE mamori_operation_log_head_seq gauge\nmamori_operation_log_head_seq " +
-             std::to_string(gauges->second) + "\n";
-  }
-  return Response::Text(200, app.metrics.Render(extra), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 }  // namespace mamori::api

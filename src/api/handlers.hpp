@@ -42,6 +42,7 @@ Response DeleteRoleAssignment(App&, Call&);
 Response ListAuditLog(App&, Call&);
 Response VerifyAuditLog(App&, Call&);
 Response ExportAuditLog(App&, Call&);
+Response ExportAuditChain(App&, Call&);
 Response GetPolicy(App&, Call&);
 
 // audit_handlers.cpp (operations)

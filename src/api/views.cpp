@@ -59,7 +59,7 @@ json LogEntryJson(const storage::LogEntryRecord& e) {
           {"actor_login_id", e.actor_login}, {"session", e.session}, {"action", e.action},
           {"target", e.target},   {"result", e.result},        {"address", e.address},
           {"clause", e.clause},   {"detail", detail},          {"prev_hash", e.prev_hash},
-          {"hash", e.hash}};
+          {"hash", e.hash},       {"at_us", e.at},             {"detail_text", e.detail}};
 }
 
 json LogEntryJson(const domain::LogEntryView& v) {

@@ -1,8 +1,11 @@
 #include "cli/cli.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -80,6 +83,13 @@ int RunInit(InitOptions o) {
   std::cout << "initialised " << std::filesystem::absolute(o.data_dir).lexically_normal().string() << "\n"
             << "administrator: " << o.admin_login << " (infrastructure_manager, security_manager)\n";
   if (generated) std::cout << "temporary password: " << o.admin_password << "  (change it at first login)\n";
+  std::ifstream pub(std::filesystem::path(o.data_dir) / "keys/log_signing.pub.pem");
+  std::stringstream pem;
+  pem << pub.rdbuf();
+  std::cout << "operation-log signing key: " << audit::KeyIdOf(pem.str()) << "\n"
+            << "  fingerprint sha256:" << crypto::Sha256Hex(pem.str()) << "\n"
+            << "  Keep this fingerprint (or a copy of keys/log_signing.pub.pem) off this server and verify with\n"
+            << "  mamori log verify --key-id <fingerprint> (or --public-key <copy>).\n";
   if (!o.approver_login.empty()) {
     std::cout << "approver: " << o.approver_login << " (approves second-person role grants)\n";
     if (approver_generated)
@@ -88,10 +98,58 @@ int RunInit(InitOptions o) {
   return 0;
 }
 
-int RunServe(const std::string& data_dir, const std::string& db, std::string listen, std::string web_dir) {
+// Refuses a data or witness directory others may read or enter (0700, files 0600).
+bool ModesAreTight(const std::vector<std::string>& dirs) {
+  bool ok = true;
+  for (const auto& d : dirs) {
+    if (!std::filesystem::exists(d)) continue;
+    for (const auto& loose : LooseModes(d)) {
+      if (ok) std::cerr << "mamori: files of the data directory must be owner-only (directories 0700, files 0600):\n";
+      std::cerr << "  " << loose << "\n";
+      ok = false;
+    }
+  }
+  if (!ok) std::cerr << "  fix: chmod -R go-rwx <dir>\n";
+  return ok;
+}
+
+void PrintBroken(const audit::VerifyReport& rep) {
+  std::cout << "TAMPERED: first bad seq " << rep.first_bad_seq << " (" << rep.reason << ")\n";
+  if (rep.witness_read) std::cout << "last witnessed seq " << rep.last_witnessed_seq << "\n";
+}
+
+int RunServe(const std::string& data_dir, const std::string& db, std::string listen, std::string web_dir,
+             const std::string& accept_broken) {
+  // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
+  // Blocked before any thread starts (the witness's, the verifier's), so all inherit it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  {
+    auto cfg = config::Load(data_dir);
+    if (!cfg.ok()) return Fail(cfg.error());
+    if (!ModesAreTight({data_dir, cfg->WitnessDir()})) return 1;
+  }
   auto rt = OpenRuntime(data_dir, db);
   if (!rt.ok()) return Fail(rt.error());
   Runtime& r = **rt;
+  // The chain since the newest checkpoint, and the witnessed head, before serving anything.
+  {
+    auto rep = r.app->logs.Check(/*tail_only=*/true);
+    if (!rep.ok()) return Fail(rep.error());
+    if (!rep->ok) {
+      PrintBroken(*rep);
+      if (accept_broken.empty()) {
+        std::cerr << "mamori: the operation log is broken; not serving. Investigate with `mamori log verify`; to "
+                     "serve anyway, give the reason: serve --accept-broken-log \"REASON\" (it is logged)\n";
+        return 1;
+      }
+      if (auto st = r.app->logs.AcceptBroken(accept_broken, *rep); !st.ok()) return Fail(st.error());
+      spdlog::warn("serving on a broken operation log (first bad seq {}): {}", rep->first_bad_seq, accept_broken);
+    }
+  }
   if (listen.empty()) listen = r.cfg.listen;
   auto hp = config::ParseListen(listen);
   if (!hp.ok()) return Fail(hp.error());
@@ -117,12 +175,6 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   opts.upload_paths = http::UploadPaths();
   http::Server server(opts, [&](api::Request& req) { return pipeline.Handle(req); });
 
-  // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto port = server.Start();
   if (!port.ok()) return Fail(port.error());
   std::cout << "mamori serving " << r.pack.title << " (" << r.pack.pack << " " << r.pack.version << ") at https://"
@@ -152,6 +204,18 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
       lock.lock();
     } while (!sweep_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; }));
   });
+  // The whole chain, in the background: at start and every hour; /readyz and /metrics report it.
+  std::thread verifier([&] {
+    std::unique_lock lock(sweep_mu);
+    do {
+      lock.unlock();
+      auto rep = r.app->logs.Check(/*tail_only=*/false);
+      if (!rep.ok()) spdlog::error("operation log check: {}", rep.error().detail);
+      else if (!rep->ok) spdlog::error("operation log broken: first bad seq {} ({})", rep->first_bad_seq, rep->reason);
+      else spdlog::info("operation log intact: {} entries", rep->entries);
+      lock.lock();
+    } while (!sweep_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
+  });
   server.Run();
   {
     std::lock_guard lock(sweep_mu);
@@ -159,10 +223,12 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   }
   sweep_cv.notify_all();
   sweeper.join();
+  verifier.join();
   // Refusals still being counted are written before the log is sealed.
   if (auto n = r.app->refusals.Flush(true); !n.ok()) spdlog::error("refusal counts not written: {}", n.error().detail);
   // Seal the log head so the last entries are covered by a signature.
   (void)r.db->Write([&](storage::Connection& c) { return r.log->Checkpoint(c); });
+  r.witness->Flush();
   if (waiter.joinable()) {
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
@@ -196,17 +262,71 @@ int RunDemo(const std::string& data_dir) {
   return 0;
 }
 
-int RunVerify(const std::string& data_dir, const std::string& db) {
-  auto rt = OpenRuntime(data_dir, db);
+struct VerifyOptions {
+  std::string data_dir, db, public_key_file, key_id, witness_dir;
+};
+
+// Reads the data directory's log with the trusted key: the pinned one (--public-key or
+// --key-id) or, with a warning, the one beside the database.
+int RunVerify(const VerifyOptions& o) {
+  auto rt = OpenRuntime(o.data_dir, o.db, /*witness=*/false);
   if (!rt.ok()) return Fail(rt.error());
-  auto rep = (*rt)->db->Read([&](storage::Connection& c) { return (*rt)->log->Verify(c); });
+  Runtime& r = **rt;
+  if (!ModesAreTight({o.data_dir})) std::cerr << "mamori: warning: loose file modes (see above)\n";
+  audit::SigningKey trusted{"", "", r.log->key().public_pem};
+  std::string how;
+  if (!o.public_key_file.empty()) {
+    std::ifstream in(o.public_key_file, std::ios::binary);
+    if (!in) return Fail(Error::Validation("public-key", "unreadable", "cannot read " + o.public_key_file));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    trusted.public_pem = ss.str();
+    if (!crypto::EcKey::FromPublicPem(trusted.public_pem).ok())
+      return Fail(Error::Validation("public-key", "invalid", o.public_key_file + " is not an EC public key (PEM)"));
+    how = "pinned by --public-key " + o.public_key_file;
+  } else if (!o.key_id.empty()) {
+    std::string want = o.key_id;
+    if (want.rfind("sha256:", 0) == 0) want = want.substr(7);
+    std::transform(want.begin(), want.end(), want.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (want.size() < 16 || want.size() > 64 || want.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Fail(Error::Validation("key-id", "invalid", "--key-id は鍵の指紋（16〜64 桁の16進数）です"));
+    const std::string have = crypto::Sha256Hex(trusted.public_pem);
+    if (have.compare(0, want.size(), want) != 0) {
+      std::cout << "TAMPERED: first bad seq 1 (the data directory's signing key " << audit::KeyIdOf(trusted.public_pem)
+                << " is not the pinned key " << want.substr(0, 16) << ": nothing it signed can be trusted)\n";
+      return 1;
+    }
+    how = "pinned by --key-id";
+  } else {
+    std::cerr << "mamori: warning: trusting the key beside the database (keys/log_signing.pub.pem); anyone who can "
+                 "write the data directory can replace it. Pin it: --public-key FILE or --key-id FINGERPRINT\n";
+    how = "NOT pinned: read from the data directory";
+  }
+  trusted.key_id = audit::KeyIdOf(trusted.public_pem);
+  audit::OperationLog verifier(SystemClock::Instance(), trusted, r.cfg.checkpoint_every,
+                               r.cfg.checkpoint_interval_seconds);
+  const std::string witness_dir = o.witness_dir.empty() ? r.cfg.WitnessDir() : o.witness_dir;
+  auto witness = audit::ReadWitness(witness_dir);
+  if (!witness.ok()) return Fail(witness.error());
+  if (!witness->exists)
+    std::cerr << "mamori: warning: no witness at " << witness_dir << "/" << audit::kWitnessFile
+              << ": entries cut off after the newest checkpoint cannot be seen\n";
+  audit::VerifyInput in;
+  in.witness = &*witness;
+  auto rep = r.db->Read([&](storage::Connection& c) { return verifier.Verify(c, in); });
   if (!rep.ok()) return Fail(rep.error());
+  std::cout << "trusted key " << rep->key_id << " (" << how << ")\n";
+  if (rep->witness_ignored > 0)
+    std::cerr << "mamori: warning: " << rep->witness_ignored << " witness line(s) torn or not signed by the trusted key: ignored\n";
   if (rep->ok) {
     std::cout << "ok: " << rep->entries << " entries, " << rep->checkpoints << " signed checkpoints, head "
               << rep->head << "\n";
+    if (witness->exists)
+      std::cout << "witness " << witness_dir << "/" << audit::kWitnessFile << ": last witnessed seq "
+                << rep->last_witnessed_seq << "\n";
     return 0;
   }
-  std::cout << "TAMPERED: first bad seq " << rep->first_bad_seq << " (" << rep->reason << ")\n";
+  PrintBroken(*rep);
   return 1;
 }
 
@@ -274,6 +394,8 @@ int RunPolicyCheck(const std::string& file) {
 
 int Main(int argc, char** argv) {
   crypto::EnsureInitialized();
+  // Everything mamori creates (database, WAL, keys, witness) is owner-only whatever the umask.
+  umask(077);
   CLI::App app{"mamori — 情報セキュリティポリシー運用基盤"};
   app.require_subcommand(1);
   std::string data_dir, db, admin, policy_file, listen, web_dir, file;
@@ -287,11 +409,15 @@ int Main(int argc, char** argv) {
   init->add_option("--approver", approver,
                    "login ID of a second person who approves grants of second-person roles (optional)");
 
+  std::string accept_broken;
+  VerifyOptions vo;
   auto* serve = app.add_subcommand("serve", "serve the API and web UI over HTTPS");
   serve->add_option("--data", data_dir, "data directory")->required();
   serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8443)");
   serve->add_option("--db", db, "override the configured database URL");
   serve->add_option("--web", web_dir, "built front end directory (default: web/dist of the source tree)");
+  serve->add_option("--accept-broken-log", accept_broken,
+                    "serve although the operation log fails its start check; the reason is logged");
 
   auto* demo = app.add_subcommand("demo", "create a fictional city with people in every role");
   demo->add_option("--data", data_dir, "data directory")->required();
@@ -301,6 +427,9 @@ int Main(int argc, char** argv) {
   auto* verify = log->add_subcommand("verify", "verify the hash chain and signed checkpoints");
   verify->add_option("--data", data_dir, "data directory")->required();
   verify->add_option("--db", db, "override the configured database URL");
+  auto* pk = verify->add_option("--public-key", vo.public_key_file, "trust only this public key (PEM), kept off the server");
+  verify->add_option("--key-id", vo.key_id, "trust only the key with this fingerprint (printed by init)")->excludes(pk);
+  verify->add_option("--witness", vo.witness_dir, "witness directory (default: witness_dir of the config)");
 
   auto* pol = app.add_subcommand("policy", "policy pack tools");
   pol->require_subcommand(1);
@@ -315,9 +444,13 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
   if (*init) return RunInit({data_dir, admin, db, policy_file, "", approver, ""});
-  if (*serve) return RunServe(data_dir, db, listen, web_dir);
+  if (*serve) return RunServe(data_dir, db, listen, web_dir, accept_broken);
   if (*demo) return RunDemo(data_dir);
-  if (*verify) return RunVerify(data_dir, db);
+  if (*verify) {
+    vo.data_dir = data_dir;
+    vo.db = db;
+    return RunVerify(vo);
+  }
   if (*check) return RunPolicyCheck(file);
   if (*coverage) return RunPolicyCoverage(coverage_file, source_dir);
   return 2;

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "audit/actions.hpp"
 #include "auth/password_rules.hpp"
 #include "domain/auth_service.hpp"
 #include "domain/directory_service.hpp"
@@ -144,7 +145,7 @@ Result<std::vector<DemoLogin>> BuildDemoCity(Runtime& rt) {
       MAMORI_TRY(orgs.Insert(r));
       audit::Event e;
       e.actor = e.actor_login = "system";
-      e.action = "org.create";
+      e.action = audit::action::kOrgCreate;
       e.target = "org_unit:" + r.id;
       e.detail = {{"code", r.code}, {"name", r.name}, {"kind", r.kind}};
       MAMORI_TRY(rt.log->Record(c, e));

@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "audit/actions.hpp"
 #include "common/crypto.hpp"
 #include "domain/directory_service.hpp"
 #include "storage/migrations.hpp"
@@ -44,7 +46,39 @@ Status WriteSecret(const std::string& path, const std::string& data) {
 
 std::string DefaultPolicyPath() { return std::string(MAMORI_SOURCE_DIR) + "/policy/kobe.yaml"; }
 
-Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override) {
+std::vector<std::string> LooseModes(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  auto loose = [&](const fs::path& p) {
+    struct stat st {};
+    if (lstat(p.c_str(), &st) != 0) return;
+    if (st.st_mode & 077) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      out.push_back(p.string() + " (" + mode + ")");
+    }
+  };
+  loose(dir);
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (!it->is_symlink()) loose(it->path());
+  return out;
+}
+
+void TightenModes(const std::string& dir) {
+  std::error_code ec;
+  fs::permissions(dir, fs::perms::owner_all, ec);
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_symlink()) continue;
+    std::error_code e2;
+    fs::permissions(it->path(),
+                    it->is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write, e2);
+  }
+}
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override,
+                                             bool witness) {
   auto rt = std::make_unique<Runtime>();
   MAMORI_ASSIGN(rt->cfg, config::Load(data_dir));
   if (!db_override.empty()) rt->cfg.db_url = db_override;
@@ -58,7 +92,15 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const 
   key.key_id = audit::KeyIdOf(key.public_pem);
   MAMORI_ASSIGN(rt->db, storage::Database::Open(rt->cfg.db_url, 32));
   MAMORI_TRY(storage::Migrate(*rt->db));
-  rt->log = std::make_unique<audit::OperationLog>(SystemClock::Instance(), std::move(key), rt->cfg.checkpoint_every);
+  rt->log = std::make_unique<audit::OperationLog>(SystemClock::Instance(), std::move(key), rt->cfg.checkpoint_every,
+                                                 rt->cfg.checkpoint_interval_seconds);
+  if (witness) {
+    rt->witness = std::make_unique<audit::Witness>(SystemClock::Instance(), rt->log->key().private_pem,
+                                                   rt->log->key().key_id,
+                                                   audit::Witness::Options{rt->cfg.WitnessDir(), rt->cfg.witness_syslog});
+    MAMORI_TRY(rt->witness->Open());
+    rt->log->Attach(*rt->db, rt->witness.get());
+  }
   rt->env = std::make_unique<domain::Env>(
       domain::Env{*rt->db, rt->pack, *rt->log, SystemClock::Instance(), std::move(*data_key)});
   rt->env->sign_in.throttle_failures = rt->cfg.login_throttle_failures;
@@ -67,6 +109,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const 
     MAMORI_ASSIGN(rt->env->sign_in.breached, auth::BreachedPasswords::Load(rt->cfg.breached_passwords));
   }
   rt->app = std::make_unique<api::App>(*rt->env, rt->cfg.refusal_window_seconds * kMicrosPerSecond);
+  rt->app->logs.SetWitness(rt->cfg.WitnessDir(), rt->witness.get());
+  rt->app->metrics_token = rt->cfg.metrics_token;
   return rt;
 }
 
@@ -78,7 +122,7 @@ Status AssignAsSystem(storage::Connection& c, Runtime& rt, const std::string& us
   audit::Event e;
   e.actor = "system";
   e.actor_login = "system";
-  e.action = "role.assign";
+  e.action = audit::action::kRoleAssign;
   e.target = "user:" + user_id;
   e.detail = {{"assignment_id", r.id}, {"role", role}, {"scope_type", scope_type}, {"scope_id", scope_id}};
   return rt.log->Record(c, e);
@@ -98,6 +142,7 @@ Status Init(const InitOptions& o) {
   fs::permissions(cfg.data_dir + "/keys", fs::perms::owner_all, ec);
   cfg.policy_file = cfg.data_dir + "/policy.yaml";
   cfg.db_url = o.db_url.empty() ? "sqlite:" + cfg.data_dir + "/mamori.db" : o.db_url;
+  cfg.metrics_token = crypto::Base64UrlEncode(crypto::RandomBytes(32));
   fs::copy_file(policy_src, cfg.policy_file, fs::copy_options::overwrite_existing, ec);
   if (ec) return Error::Internal("cannot copy the policy pack: " + ec.message());
 
@@ -113,7 +158,7 @@ Status Init(const InitOptions& o) {
 
   MAMORI_ASSIGN(auto rt, OpenRuntime(cfg.data_dir, ""));
   domain::DirectoryService dir(*rt->env);
-  return rt->db->Write([&](storage::Connection& c) -> Status {
+  MAMORI_TRY(rt->db->Write([&](storage::Connection& c) -> Status {
     MAMORI_ASSIGN(auto existing, storage::OrgRepo(c).FindByCode("city"));
     if (existing) return Error::Conflict("このデータベースは既に初期化されています");
     const int64_t now = rt->env->clock.NowMicros();
@@ -122,7 +167,7 @@ Status Init(const InitOptions& o) {
     audit::Event e;
     e.actor = "system";
     e.actor_login = "system";
-    e.action = "system.init";
+    e.action = audit::action::kSystemInit;
     e.target = "org_unit:" + city.id;
     e.detail = {{"pack", pack.pack}, {"pack_version", pack.version}, {"key_id", rt->log->key().key_id}};
     MAMORI_TRY(rt->log->Record(c, e));
@@ -139,7 +184,12 @@ Status Init(const InitOptions& o) {
       MAMORI_TRY(AssignAsSystem(c, *rt, approver.user.id, grants->approver.role, "city", ""));
     }
     return Ok();
-  });
+  }));
+  // Sealed at once, so even a fresh log has a signed checkpoint and a witnessed head.
+  MAMORI_TRY(rt->db->Write([&](storage::Connection& c) { return rt->log->Checkpoint(c); }));
+  rt->witness->Flush();
+  TightenModes(cfg.data_dir);
+  return Ok();
 }
 
 }  // namespace mamori::cli

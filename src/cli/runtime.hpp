@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/app.hpp"
 #include "audit/operation_log.hpp"
@@ -18,12 +19,21 @@ struct Runtime {
   policy::PolicyPack pack;
   std::unique_ptr<storage::Database> db;
   std::unique_ptr<audit::OperationLog> log;
+  std::unique_ptr<audit::Witness> witness;  // null for read-only tools (log verify)
   std::unique_ptr<domain::Env> env;
   std::unique_ptr<api::App> app;
 };
 
-// `db_override` replaces the configured URL when not empty.
-Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override);
+// `db_override` replaces the configured URL when not empty. `witness`: open the witness and
+// write a signed head to it after every commit (every command that writes).
+Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override,
+                                             bool witness = true);
+
+// Files and directories under `dir` (the data directory or the witness's) that anyone but the
+// owner may read, write or enter: the data directory must be 0700 and every file 0600.
+std::vector<std::string> LooseModes(const std::string& dir);
+// Makes `dir` 0700 and everything in it owner-only (directories 0700, files 0600).
+void TightenModes(const std::string& dir);
 
 struct InitOptions {
   std::string data_dir;

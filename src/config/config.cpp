@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include <yaml-cpp/yaml.h>
@@ -35,6 +36,10 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "login_throttle_window_seconds") c.login_throttle_window_seconds = kv.second.as<int>();
       else if (key == "trusted_proxies") c.trusted_proxies = kv.second.as<std::vector<std::string>>();
       else if (key == "breached_passwords") c.breached_passwords = kv.second.as<std::string>();
+      else if (key == "checkpoint_interval_seconds") c.checkpoint_interval_seconds = kv.second.as<int>();
+      else if (key == "witness_dir") c.witness_dir = kv.second.as<std::string>();
+      else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
+      else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -54,13 +59,22 @@ Result<Config> Load(const std::string& data_dir) {
     if (!net::ParseNetwork(p))
       return Error::Validation("trusted_proxies", "invalid_address",
                                c.ConfigPath() + ": trusted_proxies の " + p + " はアドレスでもネットワークでもありません");
+  if (c.checkpoint_interval_seconds < 10 || c.checkpoint_interval_seconds > 86400)
+    return Error::Validation("checkpoint_interval_seconds", "out_of_range");
+  if (!c.witness_dir.empty() && c.witness_dir.front() != '/')
+    return Error::Validation("witness_dir", "not_absolute", c.ConfigPath() + ": witness_dir は絶対パスで指定してください");
+  if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
+    return Error::Validation("metrics_token", "too_short", c.ConfigPath() + ": metrics_token は 32 文字以上にしてください");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;
 }
 
 Status Save(const Config& c) {
+  // The file holds the metrics token: owner-only whatever the umask.
   std::ofstream out(c.ConfigPath());
+  std::error_code ec;
+  std::filesystem::permissions(c.ConfigPath(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());
   out << "# mamori data directory configuration; see src/config/config.example.yaml\n";
   YAML::Emitter e;
@@ -68,7 +82,12 @@ Status Save(const Config& c) {
     << c.policy_file << YAML::Key << "listen" << YAML::Value << c.listen << YAML::Key << "threads" << YAML::Value
     << c.threads << YAML::Key << "max_body_kib" << YAML::Value << c.max_body_kib << YAML::Key << "max_upload_kib" << YAML::Value << c.max_upload_kib << YAML::Key << "checkpoint_every"
     << YAML::Value << c.checkpoint_every << YAML::Key << "refusal_window_seconds" << YAML::Value
-    << c.refusal_window_seconds << YAML::EndMap;
+    << c.refusal_window_seconds << YAML::Key << "checkpoint_interval_seconds" << YAML::Value
+    << c.checkpoint_interval_seconds;
+  if (!c.witness_dir.empty()) e << YAML::Key << "witness_dir" << YAML::Value << c.witness_dir;
+  e << YAML::Key << "witness_syslog" << YAML::Value << c.witness_syslog;
+  if (!c.metrics_token.empty()) e << YAML::Key << "metrics_token" << YAML::Value << c.metrics_token;
+  e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());
   return Ok();

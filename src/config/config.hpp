@@ -26,11 +26,16 @@ struct Config {
   std::vector<std::string> trusted_proxies;
   // The breached-password list (one password a line, Debian john-data); "" = none.
   std::string breached_passwords = "/usr/share/john/password.lst";
+  int checkpoint_interval_seconds = 300;  // and at most this long between them while entries are written
+  std::string witness_dir;     // where signed log heads are appended; "" = DIR/witness
+  bool witness_syslog = true;  // also send the heads to syslog (the journal where one runs)
+  std::string metrics_token;   // bearer token GET /metrics requires; "" = /metrics answers 404
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }
   std::string TlsCert() const { return data_dir + "/tls/cert.pem"; }
   std::string TlsKey() const { return data_dir + "/tls/key.pem"; }
+  std::string WitnessDir() const { return witness_dir.empty() ? data_dir + "/witness" : witness_dir; }
 };
 
 // Reads DIR/mamori.yaml; unknown keys and bad values are errors naming the key.

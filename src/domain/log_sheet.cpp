@@ -20,6 +20,11 @@ const std::vector<LogColumn>& LogColumns() {
       {"clause", "条項", "clause", [](const LogEntryView& v) { return v.entry.clause; }},
       {"detail", "詳細", "detail", [](const LogEntryView& v) { return v.entry.detail; }},
       {"hash", "ハッシュ", "hash", [](const LogEntryView& v) { return v.entry.hash; }},
+      // What checking the chain from the file needs besides the columns above; the byte-exact
+      // export for outside verifiers is GET /api/v1/audit-log/chain (docs/operation_log.md).
+      {"session", "セッション", "session", [](const LogEntryView& v) { return v.entry.session; }},
+      {"at_us", "日時（マイクロ秒）", "at_us", [](const LogEntryView& v) { return std::to_string(v.entry.at); }},
+      {"prev_hash", "直前のハッシュ", "prev_hash", [](const LogEntryView& v) { return v.entry.prev_hash; }},
   };
   return kColumns;
 }

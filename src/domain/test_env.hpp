@@ -9,6 +9,7 @@
 #include "common/crypto.hpp"
 #include "domain/access.hpp"
 #include "domain/directory_service.hpp"
+#include "audit/actions.hpp"
 #include "domain/env.hpp"
 #include "policy/pack.hpp"
 #include "storage/repos.hpp"
@@ -33,6 +34,11 @@ struct TestEnv {
     log = std::make_unique<audit::OperationLog>(clock, audit::SigningKey{"", kp->private_pem, kp->public_pem});
     env = std::make_unique<Env>(Env{*tdb.db(), pack, *log, clock, crypto::RandomBytes(32)});
     (void)tdb.db()->Write([&](storage::Connection& c) -> Status {
+      // Entry 1 of every log is the init entry, as `mamori init` writes it.
+      audit::Event init;
+      init.actor = init.actor_login = "system";
+      init.action = audit::action::kSystemInit;
+      MAMORI_TRY(log->Record(c, init));
       storage::OrgRepo o(c);
       MAMORI_TRY(o.Insert({city, "city", "テスト市", "city", "", "", "", 1}));
       MAMORI_TRY(o.Insert({bureau_a, "a", "A局", "bureau", city, "", "", 1}));

@@ -82,6 +82,8 @@ Router ApiRoutes() {
       .Doc("操作ログの改ざん検証", "Verify the operation log");
   r.Add({"GET", "/api/v1/audit-log/export", ExportAuditLog, full})
       .Doc("操作ログの出力（CSV）", "Export the operation log (CSV)");
+  r.Add({"GET", "/api/v1/audit-log/chain", ExportAuditChain, full})
+      .Doc("検証用の操作ログ連鎖の出力（JSONL・CSV）", "Export the log chain for outside verification");
   // Assets and systems.
   r.Add({"GET", "/api/v1/assets", ListAssets, full})
       .Doc("情報資産の一覧", "List information assets");

@@ -15,9 +15,13 @@ constexpr std::string_view kListHead = "SELECT " MAMORI_LOG_COLUMNS " FROM audit
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM audit_log WHERE 1 = 1";
 constexpr std::string_view kScan = "SELECT " MAMORI_LOG_COLUMNS " FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?";
 constexpr std::string_view kCheckpointInsert =
-    "INSERT INTO log_checkpoints (seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO log_checkpoints (seq, hash, at, key_id, signature, prev_seq) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kCheckpoints =
-    "SELECT seq, hash, at, key_id, signature FROM log_checkpoints ORDER BY seq";
+    "SELECT seq, hash, at, key_id, signature, prev_seq FROM log_checkpoints ORDER BY seq";
+// The newest checkpoint with the time of the entry it seals (0, 0 when there is none).
+constexpr std::string_view kLastCheckpoint =
+    "SELECT c.seq, a.at FROM log_checkpoints c LEFT JOIN audit_log a ON a.seq = c.seq ORDER BY c.seq DESC LIMIT 1";
+constexpr std::string_view kEntryTime = "SELECT at FROM audit_log WHERE seq = ?";
 
 LogEntryRecord ReadEntry(const Row& r) {
   return {r.Int(0), r.Int(1), r.Str(2), r.Str(3), r.Str(4),  r.Str(5), r.Str(6),
@@ -77,7 +81,14 @@ Result<std::pair<int64_t, std::string>> AuditRepo::Head() {
     out = {r.Int(0), r.Str(1)};
     found = true;
   }));
-  if (!found) return Error::Internal("log head missing");
+  // A database whose head row was deleted has been tampered with or damaged: say so plainly
+  // (503, not an internal error) and write nothing.
+  if (!found)
+    return Error{ErrorCode::kUnavailable,
+                 "操作ログの先頭行 (log_head) がありません。データベースが改ざんまたは破損しています"
+                 "（mamori log verify で確認してください）",
+                 {},
+                 {}};
   return out;
 }
 
@@ -113,7 +124,7 @@ Status AuditRepo::Scan(int64_t from_seq, int64_t limit, const std::function<void
 }
 
 Status AuditRepo::InsertCheckpoint(const CheckpointRecord& c) {
-  auto r = c_.Execute(kCheckpointInsert, {c.seq, c.hash, c.at, c.key_id, c.signature});
+  auto r = c_.Execute(kCheckpointInsert, {c.seq, c.hash, c.at, c.key_id, c.signature, c.prev_seq});
   if (!r.ok()) return std::move(r).error();
   return Ok();
 }
@@ -121,9 +132,17 @@ Status AuditRepo::InsertCheckpoint(const CheckpointRecord& c) {
 Result<std::vector<CheckpointRecord>> AuditRepo::Checkpoints() {
   std::vector<CheckpointRecord> out;
   MAMORI_TRY(c_.Query(kCheckpoints, {}, [&](const Row& r) {
-    out.push_back({r.Int(0), r.Str(1), r.Int(2), r.Str(3), r.Str(4)});
+    out.push_back({r.Int(0), r.Str(1), r.Int(2), r.Str(3), r.Str(4), r.Int(5)});
   }));
   return out;
 }
+
+Result<std::pair<int64_t, int64_t>> AuditRepo::LastCheckpoint() {
+  std::pair<int64_t, int64_t> out{0, 0};
+  MAMORI_TRY(c_.Query(kLastCheckpoint, {}, [&](const Row& r) { out = {r.Int(0), r.Int(1)}; }));
+  return out;
+}
+
+Result<int64_t> AuditRepo::EntryTime(int64_t seq) { return c_.QueryInt(kEntryTime, {seq}, 0); }
 
 }  // namespace mamori::storage

@@ -180,10 +180,14 @@ void Database::RunGroup(const std::vector<WriteJob*>& group) {
     c.Rollback();
     return;
   }
+  std::function<void()> after_commit;
+  if (commit_hook_) after_commit = commit_hook_(c);
   if (auto st = c.Commit(); !st.ok()) {
     c.Rollback();
     fail_all(st.error());
+    return;
   }
+  if (after_commit) after_commit();
 }
 
 }  // namespace mamori::storage

@@ -120,6 +120,13 @@ class Database {
     return std::move(*result);
   }
 
+  // Called by the writer that commits a group, inside the transaction just before COMMIT; the
+  // function it returns (may be empty) runs after that commit succeeded, still before the next
+  // group starts. The operation log uses it to read the committed head once per group and
+  // hand it to its witness (audit/witness.hpp). Set once, before the first Write.
+  using CommitHook = std::function<std::function<void()>(Connection&)>;
+  void SetCommitHook(CommitHook hook) { commit_hook_ = std::move(hook); }
+
   // Runs `fn(conn)` on a pooled connection without a transaction (reads).
   template <typename Fn>
   auto Read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
@@ -157,6 +164,7 @@ class Database {
   std::condition_variable write_cv_;
   std::deque<WriteJob*> write_queue_;
   bool write_leader_ = false;
+  CommitHook commit_hook_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;
 };

@@ -221,6 +221,11 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_address ON login_failures(address_key, at);
 CREATE INDEX login_failures_at ON login_failures(at);
 )SQL"},
+    // Each signed checkpoint names the checkpoint before it (part of the signed message), so a
+    // deleted checkpoint is found and named (docs/operation_log.md).
+    {6, "operation log: checkpoints chained", R"SQL(
+ALTER TABLE log_checkpoints ADD COLUMN prev_seq BIGINT NOT NULL DEFAULT 0;
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

@@ -95,6 +95,7 @@ struct CheckpointRecord {
   int64_t at = 0;
   std::string key_id;
   std::string signature;  // base64 DER ECDSA
+  int64_t prev_seq = 0;   // seq of the checkpoint before this one (0 for the first); signed
 };
 
 // An entry of the information system ledger (kobe:8.3.1ウ).

@@ -157,6 +157,10 @@ class AuditRepo {
   Status Scan(int64_t from_seq, int64_t limit, const std::function<void(LogEntryRecord&&)>& fn);
   Status InsertCheckpoint(const CheckpointRecord& c);
   Result<std::vector<CheckpointRecord>> Checkpoints();
+  // seq of the newest checkpoint and the time of the entry it seals ({0, 0}: none).
+  Result<std::pair<int64_t, int64_t>> LastCheckpoint();
+  // `at` of entry `seq` (0 when there is no such entry).
+  Result<int64_t> EntryTime(int64_t seq);
 
  private:
   Connection& c_;

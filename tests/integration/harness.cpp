@@ -240,9 +240,10 @@ std::string ServerProcess::StorageUrl() const {
 
 std::string ServerProcess::ServeLog() const { return ReadAll(data_dir_ + "/serve.log"); }
 
-ProcResult ServerProcess::LogVerify() const {
+ProcResult ServerProcess::LogVerify(const std::vector<std::string>& extra) const {
   std::vector<std::string> args{"log", "verify", "--data", data_dir_};
   if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
+  args.insert(args.end(), extra.begin(), extra.end());
   return RunMamori(args);
 }
 
@@ -255,6 +256,15 @@ void ServerProcess::Reconfigure(const std::string& yaml_lines) {
   Start();
 }
 
+std::string ServerProcess::MetricsToken() const {
+  std::istringstream in(ReadAll(data_dir_ + "/mamori.yaml"));
+  std::string line;
+  const std::string key = "metrics_token: ";
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return line.substr(key.size());
+  return "";
+}
+
 void ServerProcess::Start() {
   Require(pid_ <= 0, "server already running");
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -262,6 +272,7 @@ void ServerProcess::Start() {
     std::vector<std::string> args{MamoriBinary(), "serve", "--data", data_dir_, "--listen",
                                   "127.0.0.1:" + std::to_string(port), "--web", "/nonexistent"};
     if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
+    args.insert(args.end(), serve_args.begin(), serve_args.end());
     std::vector<char*> argv = Argv(args);
     const std::string log_path = data_dir_ + "/serve.log";
     int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -587,6 +598,10 @@ void ApiTest::TearDownTestSuite() {
 
 void ApiTest::SetUp() {
   if (!setup_error_.empty()) GTEST_FAIL() << "suite set-up failed: " << setup_error_;
+}
+
+Reply ApiTest::GetMetrics(Client& c) {
+  return c.Send("GET", "/metrics", std::nullopt, Csrf::kOmit, {"Authorization: Bearer " + server_->MetricsToken()});
 }
 
 std::unique_ptr<Client> ApiTest::NewClient() { return std::make_unique<Client>(server_->base_url()); }

@@ -144,8 +144,12 @@ class ServerProcess {
   const std::string& db_arg() const { return db_arg_; }
   // A URL storage::Database::Open takes, for direct (tampering) access.
   std::string StorageUrl() const;
-  // `mamori log verify --data DIR [--db URL]`.
-  ProcResult LogVerify() const;
+  // `mamori log verify --data DIR [--db URL] EXTRA...`.
+  ProcResult LogVerify(const std::vector<std::string>& extra = {}) const;
+  // metrics_token of DIR/mamori.yaml (the bearer token GET /metrics requires).
+  std::string MetricsToken() const;
+  // Extra arguments for `mamori serve` at the next Start() (e.g. --accept-broken-log).
+  std::vector<std::string> serve_args;
   std::string ServeLog() const;
 
  private:
@@ -223,6 +227,8 @@ class ApiTest : public ::testing::Test {
   static json GetUser(const std::string& id);
   // GET /audit-log with a query; the answer (200 required).
   static json AuditLog(const std::string& query);
+  // GET /metrics with the configured bearer token.
+  static Reply GetMetrics(Client& c);
 };
 
 }  // namespace mamori::itest

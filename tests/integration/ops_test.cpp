@@ -82,14 +82,14 @@ TEST_F(OpsTest, HealthReadinessAndMetrics) {
   Reply ready = anon->Get("/readyz");
   ASSERT_EQ(ready.status, 200) << "the database is reachable: " << ready.Describe();
 
-  Reply before = anon->Get("/metrics");
+  Reply before = GetMetrics(*anon);
   ASSERT_EQ(before.status, 200) << before.Describe();
   EXPECT_EQ(before.ContentType().rfind("text/plain", 0), 0u) << before.ContentType();
   const double failures = Metric(before.body, "mamori_login_failures_total").value_or(-1);
   EXPECT_GE(failures, 0) << "mamori_login_failures_total missing:\n" << before.body;
   ASSERT_EQ(anon->Login(kAdminLogin, "Not#The-Passw0rd").status, 401);
   ASSERT_EQ(anon->Login(UniqueLogin("ghost"), "Not#The-Passw0rd").status, 401);
-  Reply after = anon->Get("/metrics");
+  Reply after = GetMetrics(*anon);
   ASSERT_EQ(after.status, 200);
   for (const char* name : {"mamori_http_requests_total", "mamori_http_request_duration_seconds_bucket",
                            "mamori_login_failures_total", "mamori_locked_accounts", "mamori_operation_log_head_seq"})
@@ -106,7 +106,7 @@ TEST_F(OpsTest, HealthReadinessAndMetrics) {
   const double locked_before = Metric(after.body, "mamori_locked_accounts").value_or(0);
   json u = CreateUser(UniqueLogin("gauge"));
   for (int i = 0; i < 5; ++i) anon->Login(u["login_id"], "Not#The-Passw0rd");
-  Reply locked = anon->Get("/metrics");
+  Reply locked = GetMetrics(*anon);
   EXPECT_EQ(Metric(locked.body, "mamori_locked_accounts").value_or(-1), locked_before + 1) << locked.body;
 }
 
