@@ -13,7 +13,8 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
   # The test command also runs PostgreSQL, Chromium for the browser tests, and the bench tools.
-  packages+=(postgresql chromium)
+  # fonts-noto-cjk: Japanese text in the browser tests' screenshots (boxes without it).
+  packages+=(postgresql chromium fonts-noto-cjk)
 fi
 missing=()
 for p in "${packages[@]}"; do

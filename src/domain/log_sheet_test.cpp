@@ -35,9 +35,9 @@ TEST(LogSheet, HeadingsAreJapaneseByDefaultAndEnglishOnRequest) {
   const std::string ja = LogCsv({Row()}, false);
   ASSERT_EQ(ja.substr(0, 3), "\xEF\xBB\xBF") << "UTF-8 with BOM so Excel reads Japanese";
   EXPECT_EQ(FirstLine(ja),
-            R"("番号","日時","操作者ID","操作者","ログインID","接続元","操作","対象","対象の名称","結果","条項","詳細","ハッシュ")");
+            R"("番号","日時","操作者ID","操作者","ログインID","接続元","操作","対象","対象の名称","結果","条項","詳細","ハッシュ","セッション","日時（マイクロ秒）","直前のハッシュ")");
   EXPECT_EQ(FirstLine(LogCsv({}, true)),
-            R"("seq","at","actor","actor_name","actor_login_id","address","action","target","target_label","result","clause","detail","hash")");
+            R"("seq","at","actor","actor_name","actor_login_id","address","action","target","target_label","result","clause","detail","hash","session","at_us","prev_hash")");
 }
 
 TEST(LogSheet, ARowHoldsTheNamesAndTheValuesAsRecorded) {

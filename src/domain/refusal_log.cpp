@@ -17,11 +17,12 @@ std::string FallbackClause(const policy::PolicyPack& pack, ErrorCode code) {
 }
 
 // Identical: one caller (a session, or an address when nobody is signed in — a sign-in flood),
-// one action on one target, refused with the same code by the same rule for the same reason.
-std::string KeyOf(const audit::Event& e, const Error& why) {
+// one action on one target, refused with the same code by the same rule for the same reason,
+// for the same call.
+std::string KeyOf(const audit::Event& e, const Error& why, const std::string& call) {
   const std::string who = e.session != "-" && !e.session.empty() ? "s:" + e.session : "a:" + e.address;
   return who + '\n' + e.action + '\n' + e.target + '\n' + ErrorCodeName(why.code) + '\n' + e.clause + '\n' +
-         why.detail;
+         why.detail + '\n' + call;
 }
 
 }  // namespace
@@ -51,7 +52,7 @@ audit::Event RefusalLog::CountEntry(const Window& w) const {
   return e;
 }
 
-Status RefusalLog::Record(audit::Event e, const Error& why) {
+Status RefusalLog::Record(audit::Event e, const Error& why, const std::string& call) {
   const std::string code = ErrorCodeName(why.code);
   e.result = "denied";
   e.clause = why.clause.empty() ? FallbackClause(env_.pack, why.code) : why.clause;
@@ -64,7 +65,7 @@ Status RefusalLog::Record(audit::Event e, const Error& why) {
     e.detail["fields"] = std::move(fields);
   }
   const int64_t now = env_.clock.NowMicros();
-  const std::string key = KeyOf(e, why);
+  const std::string key = KeyOf(e, why, call);
   std::optional<audit::Event> closed;  // the count of an expired window, written first
   {
     std::lock_guard lock(mu_);

@@ -31,8 +31,10 @@ class RefusalLog {
   // Writes `e` (result set to "denied"; the clause from `why`, else the pack's clause for the
   // kind of refusal) as its own transaction — or, when an identical refusal was written less
   // than the window ago, only counts it. Identical: same session (or address when there is no
-  // session), action, target, problem code, clause and reason. Thread-safe.
-  Status Record(audit::Event e, const Error& why);
+  // session), action, target, problem code, clause and reason, and the same `call` (what the
+  // caller sent, e.g. a digest of method, path and body: two different creates refused by one
+  // rule are two refusals, one create sent twice is one). Thread-safe.
+  Status Record(audit::Event e, const Error& why, const std::string& call = "");
 
   // Writes one entry per window that has closed with refusals counted in it
   // (`detail.repeated`, `detail.first_at`, `detail.last_at`); with `all`, every window,

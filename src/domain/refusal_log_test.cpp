@@ -107,6 +107,15 @@ TEST(RefusalLog, OtherSessionsTargetsOrCodesAreNotIdentical) {
   EXPECT_EQ(Denied(t).size(), 5u);
 }
 
+TEST(RefusalLog, TwoDifferentCallsRefusedByOneRuleAreTwoRefusalsOneCallSentTwiceIsOne) {
+  TestEnv t;
+  RefusalLog refusals(*t.env, kWindow);
+  ASSERT_TRUE(refusals.Record(Attempt("s1", "-"), SelfApproval(), "body-a").ok());
+  ASSERT_TRUE(refusals.Record(Attempt("s1", "-"), SelfApproval(), "body-b").ok());
+  ASSERT_TRUE(refusals.Record(Attempt("s1", "-"), SelfApproval(), "body-a").ok());
+  EXPECT_EQ(Denied(t).size(), 2u);
+}
+
 TEST(RefusalLog, WithoutASessionOneAddressIsOneCaller) {
   TestEnv t;
   RefusalLog refusals(*t.env, kWindow);

@@ -133,7 +133,13 @@ void Pipeline::RecordRefusal(const api::Request& req, const Outcome& out, const 
   if (auto id = req.params.find("id"); !route.object.empty() && id != req.params.end())
     e.target = route.object + ":" + id->second;
   e.detail = {{"method", req.method}, {"route", route.pattern}};
-  if (auto st = app_.refusals.Record(std::move(e), why); !st.ok())
+  // The same call sent again is the same refusal; another body (another asset, another form) is
+  // another. A sign-in's body names the account tried: a throttled address is one caller
+  // whatever it tries, so its body is left out.
+  const std::string call = why.code == ErrorCode::kRateLimited
+                               ? std::string()
+                               : crypto::Sha256Hex(req.method + '\n' + req.path + '\n' + req.body);
+  if (auto st = app_.refusals.Record(std::move(e), why, call); !st.ok())
     spdlog::error("refusal of {} {} not recorded: {}", req.method, req.path, st.error().detail);
 }
 

@@ -75,7 +75,8 @@ if (init.status !== 0) fail(`mamori init failed (${init.status}):\n${init.stdout
 
 const port = await freePort()
 const url = `https://127.0.0.1:${port}`
-const log = fs.openSync(path.join(data, 'serve.log'), 'a')
+// Owner-only like every file of a data directory: serve refuses to start beside a looser one.
+const log = fs.openSync(path.join(data, 'serve.log'), 'a', 0o600)
 const server = spawn(bin, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--web', dist], {
   stdio: ['ignore', log, log],
 })

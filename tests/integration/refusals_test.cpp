@@ -199,5 +199,30 @@ TEST_F(RefusalsTest, TheChainHoldsWithRefusalsOnIt) {
   EXPECT_GE(denied["total"].get<int64_t>(), 4);
 }
 
+// Last in the suite: it lowers the sign-in throttle for the rest of the server's life.
+TEST_F(RefusalsTest, ThrottledSignInsAreDeniedOnTheRecordByAddressAndCountedNotEachWritten) {
+  server_->Reconfigure("login_throttle_failures: 3\nlogin_throttle_window_seconds: 600");
+  for (Person* p : {admin_, staff_, chief_}) p->client->set_base(server_->base_url());
+  auto sprayer = NewClient();
+  sprayer->source_address = "127.0.0.9";
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(sprayer->Login(UniqueLogin("nobody"), "Wrong-Password-1").status, 401);
+  const int64_t head = LogHead();
+  for (int i = 0; i < 10; ++i) {
+    Reply r = sprayer->Login(UniqueLogin("nobody"), "Wrong-Password-1");
+    ASSERT_TRUE(IsProblem(r, 429, "rate_limited")) << r.Describe();
+  }
+  json after = EntriesAfter(head);
+  ASSERT_EQ(after.size(), 1u) << "ten throttled attempts from one address in the window are one entry: "
+                              << after.dump();
+  EXPECT_EQ(after[0]["action"], "auth.login");
+  EXPECT_EQ(after[0]["result"], "denied");
+  EXPECT_EQ(after[0]["address"], "127.0.0.9");
+  EXPECT_EQ(after[0]["actor"], "-");
+  EXPECT_EQ(after[0]["detail"]["code"], "rate_limited");
+  // kobe:8.2.5: the login limits.
+  EXPECT_EQ(after[0]["clause"], "kobe:8.2.5");
+}
+
 }  // namespace
 }  // namespace mamori::itest

@@ -51,8 +51,9 @@ TEST_F(RolesTest, NobodyGrantsThemselfAnyRoleAtAnyScope) {
   EXPECT_GE(tried, 13) << "every role of the pack";
   EXPECT_EQ(RolesOf(admin_->id).size(), before) << "nothing granted";
   EXPECT_EQ(admin_->client->Get("/api/v1/requests?mine=true").doc.value("total", -1), 0) << "no request made";
-  // The refusals themselves are the lead's central recorder's business; no grant entry exists.
-  EXPECT_EQ(AuditLog("action=role.assign&actor=" + admin_->id)["items"].size(), 0u);
+  // Each refusal is on the record as denied; no grant was written.
+  EXPECT_EQ(AuditLog("action=role.assign&result=success&actor=" + admin_->id)["items"].size(), 0u);
+  EXPECT_GE(AuditLog("action=role.assign&result=denied&actor=" + admin_->id)["total"].get<int64_t>(), 1);
 }
 
 TEST_F(RolesTest, ASecondPersonRoleAnswers202AndExistsOnlyOnceAnotherPersonApproves) {
@@ -121,9 +122,11 @@ TEST_F(RolesTest, TheLastHolderOfRolesManageCannotBeRevokedSuspendedOrDeleted) {
   // Leave the admin as the only holder: revoke every other in-force infrastructure_manager.
   Reply all = admin_->client->Get("/api/v1/role-assignments");
   ASSERT_EQ(all.status, 200);
-  for (const auto& a : all.doc["items"])
-    if (a["role"] == "infrastructure_manager" && a["user_id"] != admin_->id)
+  for (const auto& a : all.doc["items"]) {
+    if (a["role"] == "infrastructure_manager" && a["user_id"] != admin_->id) {
       ASSERT_EQ(admin_->client->Delete("/api/v1/role-assignments/" + a["id"].get<std::string>()).status, 204);
+    }
+  }
   std::string own;
   for (const auto& a : RolesOf(admin_->id))
     if (a["role"] == "infrastructure_manager") own = a["id"];
@@ -275,6 +278,8 @@ TEST_F(RolesTest, ARequestNobodyCouldApproveIsRefusedAndListedAsVacant) {
                                                     {"asset_ids", json::array()},
                                                     {"fields", {{"place", "自宅"}, {"public_place", false},
                                                                 {"personal_data", false},
+                                                                {"bulk_or_sensitive_personal_data", false},
+                                                                {"remote_access", "none"},
                                                                 {"period_from", "2099-04-01"},
                                                                 {"period_to", "2099-04-02"}}}});
   EXPECT_TRUE(IsProblem(r, 409, "conflict")) << r.Describe();
