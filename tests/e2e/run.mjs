@@ -960,6 +960,15 @@ async function main() {
       const after = await apiOk(pc, 'GET', `/requests/${id}`)
       expect(after.state === 'submitted', `the refused approval changed the request: ${after.state}`)
       expect(own.length === 32, 'asset id')
+      // The refusal itself is on the record: the log's refusals show the refused approval by name.
+      await page.goto(`${BASE}/audit-log?result=denied&target_type=request`)
+      let rows = ''
+      await eventually(async () => {
+        rows = await page.locator('[data-testid="audit-table"] tbody').innerText().catch(() => '')
+        return rows.includes(msg(ja, 'audit.actions.request_approve')) && rows.includes(`#${id.slice(0, 8)}`)
+      }, () => `the refused self-approval is not among the refusals: ${rows}`)
+      expect(rows.includes('kobe:3.2.10ア'), `the refusal's clause is not shown: ${rows}`)
+      await shotBoth(page, 'audit-refused-approval')
     })
 
     await step('a denied personal-device request shows the policy_denied message and its clause', async () => {
