@@ -26,10 +26,10 @@ struct NewRequest {
 };
 
 struct RequestQuery {
-  std::string state, type, asset_id;
+  std::string state{}, type{}, asset_id{};
   bool mine = false;   // only my own requests
   bool inbox = false;  // only requests waiting for my decision
-  storage::Page page;
+  storage::Page page{};
 };
 
 // What a person may do next with a request (for the UI to offer, and the server to enforce).

@@ -55,7 +55,7 @@ struct RoleDef {
   // `independent: {clause}`: an assignment of this role may not cover the holder's own unit or
   // a unit or system where the holder has another role (auditor independence, kobe:3.2.10イ).
   bool independent = false;
-  std::string independent_clause;
+  std::string independent_clause{};
 };
 
 struct SeparationRule {

@@ -11,26 +11,26 @@
 namespace mamori::storage {
 
 struct RequestRecord {
-  std::string id;
-  std::string type;
-  std::string requester_id;
-  std::string requester_org_unit_id;
-  std::string state;  // draft | submitted | approved | rejected | withdrawn | completed | expired | executed | reported
-  std::string fields;      // JSON object
-  std::string completion;  // JSON object, "{}" until completed
-  std::string approver_role;
-  std::string approver_scope_type;  // city | org_unit
-  std::string approver_scope_id;
-  std::string decided_by;
+  std::string id{};
+  std::string type{};
+  std::string requester_id{};
+  std::string requester_org_unit_id{};
+  std::string state{};  // draft | submitted | approved | rejected | withdrawn | completed | expired | executed | reported
+  std::string fields{};      // JSON object
+  std::string completion{};  // JSON object, "{}" until completed
+  std::string approver_role{};
+  std::string approver_scope_type{};  // city | org_unit
+  std::string approver_scope_id{};
+  std::string decided_by{};
   int64_t decided_at = 0;
-  std::string decision_note;
-  std::string clause;
-  std::string expires_on;  // JST date after which an approved request expires, or ""
+  std::string decision_note{};
+  std::string clause{};
+  std::string expires_on{};  // JST date after which an approved request expires, or ""
   int64_t report_due_at = 0;
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int64_t version = 1;
-  std::vector<std::string> asset_ids;
+  std::vector<std::string> asset_ids{};
 };
 
 struct RequestFilter {

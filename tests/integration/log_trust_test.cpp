@@ -331,8 +331,9 @@ TEST_F(LogTrustTest, EveryRowOfTheTamperMatrixIsCaughtWithAPinnedKey) {
       ProcResult r = server_->LogVerify(pin);
       EXPECT_EQ(r.exit_code, 1) << row.name << " " << pin[0] << ": " << r.output;
       EXPECT_EQ(Named(r, "first bad seq"), row.first_bad) << row.name << " " << pin[0] << ": " << r.output;
-      if (row.last_witnessed >= 0 && pin[0] == "--public-key")
+      if (row.last_witnessed >= 0 && pin[0] == "--public-key") {
         EXPECT_EQ(Named(r, "last witnessed seq"), row.last_witnessed) << row.name << ": " << r.output;
+      }
     }
   }
   Restore(snap);
