@@ -24,6 +24,11 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null
 
+/** Whether `e` is a problem document naming `field` in its errors (to mark that input invalid). */
+export function namesField(e: unknown, field: string): boolean {
+  return e instanceof ApiError && (e.problem.errors ?? []).some((x) => x.field === field)
+}
+
 export function setCsrfToken(token: string | null): void {
   csrfToken = token
 }
