@@ -18,6 +18,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/log.hpp"
+
 #include "auth/password_rules.hpp"
 #include "cli/demo.hpp"
 #include "cli/runtime.hpp"
@@ -131,6 +133,7 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
     auto cfg = config::Load(data_dir);
     if (!cfg.ok()) return Fail(cfg.error());
     if (!ModesAreTight({data_dir, cfg->WitnessDir()})) return 1;
+    log::SetFormat(*log::ParseFormat(cfg->log_format));  // checked at load
   }
   auto rt = OpenRuntime(data_dir, db);
   if (!rt.ok()) return Fail(rt.error());
@@ -443,6 +446,7 @@ int Main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
+  log::SetFormat(*log::ParseFormat("auto"));
   if (*init) return RunInit({data_dir, admin, db, policy_file, "", approver, ""});
   if (*serve) return RunServe(data_dir, db, listen, web_dir, accept_broken);
   if (*demo) return RunDemo(data_dir);

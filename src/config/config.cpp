@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/log.hpp"
 #include "common/net.hpp"
 
 namespace mamori::config {
@@ -40,6 +41,7 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "witness_dir") c.witness_dir = kv.second.as<std::string>();
       else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
       else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
+      else if (key == "log_format") c.log_format = kv.second.as<std::string>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -65,6 +67,7 @@ Result<Config> Load(const std::string& data_dir) {
     return Error::Validation("witness_dir", "not_absolute", c.ConfigPath() + ": witness_dir は絶対パスで指定してください");
   if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
     return Error::Validation("metrics_token", "too_short", c.ConfigPath() + ": metrics_token は 32 文字以上にしてください");
+  if (auto f = log::ParseFormat(c.log_format); !f.ok()) return std::move(f).error();
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;

@@ -30,6 +30,9 @@ struct Config {
   std::string witness_dir;     // where signed log heads are appended; "" = DIR/witness
   bool witness_syslog = true;  // also send the heads to syslog (the journal where one runs)
   std::string metrics_token;   // bearer token GET /metrics requires; "" = /metrics answers 404
+  // Server log lines on standard output (the journal under systemd): "json", "text" or "auto"
+  // (text on a terminal, JSON otherwise).
+  std::string log_format = "auto";
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,7 @@
 
 #include "common/crypto.hpp"
 #include "common/json_input.hpp"
+#include "common/log.hpp"
 
 namespace mamori::http {
 namespace {
@@ -92,7 +94,15 @@ void AddSecurityHeaders(api::Response& r, bool api) {
 api::Response Pipeline::Handle(api::Request& req) {
   // 1. Timing starts first so the latency histogram covers every later stage. The client's
   //    address is settled before anything reads it (sessions, throttle, log).
+  //    The request's id comes from a trusted proxy (HAProxy's unique-id) or is made here; every
+  //    server-log line written while serving it carries the id, and so does the response.
   const auto start = std::chrono::steady_clock::now();
+  const std::string offered_id = req.Header("x-request-id");
+  const std::string request_id = !offered_id.empty() && Trusted(req.remote_address, trusted_proxies_) &&
+                                         log::IsAcceptableRequestId(offered_id)
+                                     ? offered_id
+                                     : log::NewRequestId();
+  log::RequestScope log_scope(request_id);
   if (!trusted_proxies_.empty())
     req.remote_address = ClientAddress(req.remote_address, req.Header("x-forwarded-for"), trusted_proxies_);
   Outcome out;
@@ -110,13 +120,23 @@ api::Response Pipeline::Handle(api::Request& req) {
   if (resp.error && out.route &&
       domain::IsRecordedRefusal(resp.error->code, req.method != "GET" && req.method != "HEAD"))
     RecordRefusal(req, out, *resp.error);
-  // 9. Security headers on everything, no-store on the API.
+  // 9. Security headers on everything, no-store on the API; the request's id.
   AddSecurityHeaders(resp, IsApi(req.path));
-  // 10. Metrics last, with the final status.
+  resp.SetHeader("X-Request-Id", request_id);
+  // 10. Metrics and the access line last, with the final status.
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const bool is_static = !IsApi(req.path) && (req.method == "GET" || req.method == "HEAD");
   const std::string route_label = out.route ? out.route->pattern : is_static ? "static" : "unmatched";
   app_.metrics.Observe(route_label, req.method, resp.status, secs);
+  nlohmann::json access = {{"method", req.method},
+                           {"path", req.path},
+                           {"route", route_label},
+                           {"status", resp.status},
+                           {"duration_ms", std::round(secs * 100000.0) / 100.0},
+                           {"client", req.remote_address}};
+  if (out.session) access["user"] = out.session->user.id;
+  if (resp.error) access["problem"] = ErrorCodeName(resp.error->code);
+  log::Info("request", access);
   return resp;
 }
 

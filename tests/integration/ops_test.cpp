@@ -227,3 +227,111 @@ TEST_F(OpsTest, VerifyAndCsvExport) {
 
 }  // namespace
 }  // namespace mamori::itest
+
+namespace mamori::itest {
+namespace {
+
+constexpr char kLogProxy[] = "127.0.0.3";
+
+// The server's own log (docs/operations.md): one JSON object a line on standard output when that
+// is not a terminal, every line of a request carrying its id, which the response names too.
+class ServerLogTest : public ApiTest {
+ public:
+  static void SetUpTestSuite() {
+    ApiTest::SetUpTestSuite();
+    if (!setup_error_.empty()) return;
+    try {
+      server_->Reconfigure(std::string("trusted_proxies: [") + kLogProxy + "]");
+      admin_->client->set_base(server_->base_url());
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+      ADD_FAILURE() << "suite set-up failed: " << e.what();
+    }
+  }
+
+ protected:
+  // The JSON lines of the serve log whose request_id is `id`.
+  static std::vector<json> LinesOf(const std::string& id) {
+    std::vector<json> out;
+    std::istringstream in(server_->ServeLog());
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] != '{') continue;
+      auto j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.value("request_id", "") == id) out.push_back(j);
+    }
+    return out;
+  }
+};
+
+TEST_F(ServerLogTest, EveryAnswerNamesItsOwnRequestId) {
+  auto anon = NewClient();
+  const Reply a = anon->Get("/healthz");
+  const Reply b = anon->Get("/api/v1/session");
+  const Reply c = admin_->client->Get("/api/v1/users");
+  std::set<std::string> ids;
+  for (const Reply* r : {&a, &b, &c}) {
+    const std::string id = r->Header("x-request-id");
+    EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{32}"))) << r->Describe() << " id '" << id << "'";
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 3u) << "three requests, three ids";
+}
+
+TEST_F(ServerLogTest, EachRequestIsOneJsonLineWithItsRouteStatusUserAndProblem) {
+  const Reply ok = admin_->client->Get("/api/v1/users/" + admin_->id);
+  ASSERT_EQ(ok.status, 200) << ok.Describe();
+  auto anon = NewClient();
+  const Reply refused = anon->Get("/api/v1/assets");
+  ASSERT_TRUE(IsProblem(refused, 401, "unauthenticated"));
+  // The line is written after the answer is made: give the server a moment to write it.
+  std::vector<json> ok_lines, refused_lines;
+  for (int i = 0; i < 50 && (ok_lines.empty() || refused_lines.empty()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ok_lines = LinesOf(ok.Header("x-request-id"));
+    refused_lines = LinesOf(refused.Header("x-request-id"));
+  }
+  ASSERT_EQ(ok_lines.size(), 1u) << server_->ServeLog();
+  const json& line = ok_lines[0];
+  EXPECT_EQ(line["msg"], "request");
+  EXPECT_EQ(line["level"], "info");
+  EXPECT_EQ(line["method"], "GET");
+  EXPECT_EQ(line["route"], "/api/v1/users/{id}");
+  EXPECT_EQ(line["path"], "/api/v1/users/" + admin_->id);
+  EXPECT_EQ(line["status"], 200);
+  EXPECT_EQ(line["user"], admin_->id);
+  EXPECT_TRUE(line["duration_ms"].is_number());
+  EXPECT_TRUE(line["time"].is_string());
+  EXPECT_FALSE(line.contains("problem"));
+  ASSERT_EQ(refused_lines.size(), 1u);
+  EXPECT_EQ(refused_lines[0]["status"], 401);
+  EXPECT_EQ(refused_lines[0]["problem"], "unauthenticated");
+  EXPECT_FALSE(refused_lines[0].contains("user"));
+}
+
+TEST_F(ServerLogTest, NoPasswordOrQueryStringReachesTheLog) {
+  auto anon = NewClient();
+  const Reply r = anon->Login("nobody-at-all", "Secret#Pass-In-The-Body-1");
+  EXPECT_EQ(r.status, 401);
+  admin_->client->Get("/api/v1/audit-log?q=needle-in-the-query");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string log = server_->ServeLog();
+  EXPECT_EQ(log.find("Secret#Pass-In-The-Body-1"), std::string::npos);
+  EXPECT_EQ(log.find("needle-in-the-query"), std::string::npos);
+}
+
+TEST_F(ServerLogTest, OnlyATrustedProxyMayNameTheRequestId) {
+  auto direct = NewClient();
+  const Reply ignored = direct->Send("GET", "/healthz", std::nullopt, Csrf::kOmit, {"X-Request-Id: chosen-by-client"});
+  EXPECT_NE(ignored.Header("x-request-id"), "chosen-by-client");
+  auto proxy = NewClient();
+  proxy->source_address = kLogProxy;
+  const Reply kept = proxy->Send("GET", "/healthz", std::nullopt, Csrf::kOmit, {"X-Request-Id: haproxy-7f3c.01"});
+  EXPECT_EQ(kept.Header("x-request-id"), "haproxy-7f3c.01");
+  const Reply replaced =
+      proxy->Send("GET", "/healthz", std::nullopt, Csrf::kOmit, {"X-Request-Id: not a token {\"level\":\"x\"}"});
+  EXPECT_TRUE(std::regex_match(replaced.Header("x-request-id"), std::regex("[0-9a-f]{32}")))
+      << replaced.Header("x-request-id");
+}
+
+}  // namespace
+}  // namespace mamori::itest
