@@ -92,9 +92,13 @@ std::string OpenApiDocument(const Router& router) {
     } else {
       op["security"] = json::array({{{"session", json::array()}}});
     }
+    const json request_id = {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}}};
     const json problem = {{"description", "problem document"},
+                          {"headers", {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}},
+                                       {"Retry-After", {{"$ref", "#/components/headers/RetryAfter"}}}}},
                           {"content", {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
-    op["responses"] = {{"2XX", {{"description", "success"}}}, {"4XX", problem}, {"5XX", problem}};
+    op["responses"] = {
+        {"2XX", {{"description", "success"}, {"headers", request_id}}}, {"4XX", problem}, {"5XX", problem}};
     std::string method;
     for (char c : r.method) method += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     paths[r.pattern][method] = std::move(op);
@@ -114,6 +118,14 @@ std::string OpenApiDocument(const Router& router) {
        {{"securitySchemes",
          {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "__Host-mamori_session"}}},
           {"csrf", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-CSRF-Token"}}}}},
+        {"headers",
+         {{"RequestId",
+           {{"description",
+             "this request's id; the server log's lines of the request carry it (docs/operations.md)"},
+            {"schema", {{"type", "string"}}}}},
+          {"RetryAfter",
+           {{"description", "on 429 rate_limited and 503 unavailable: seconds to wait before trying again"},
+            {"schema", {{"type", "integer"}}}}}}},
         {"schemas", {{"Problem", ProblemSchema()}}}}}};
   return doc.dump(2, ' ', false, json::error_handler_t::replace);
 }
