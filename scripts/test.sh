@@ -6,7 +6,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh --test
-scripts/build.sh -DMAMORI_BUILD_TESTS=ON
+# In CI a compiler warning is an error (the build is kept warning-free).
+werror=OFF
+[ "${CI:-}" = true ] && werror=ON
+scripts/build.sh -DMAMORI_BUILD_TESTS=ON -DMAMORI_WERROR=$werror
 if [ -f tests/e2e/package.json ]; then
   (cd tests/e2e && { [ -d node_modules ] || npm ci --no-audit --no-fund; })
 fi
