@@ -119,18 +119,18 @@ struct SystemRecord {
 
 // An information asset of the register (kobe:4.1, 4.2).
 struct AssetRecord {
-  std::string id;
-  std::string name;
-  std::string kind;  // electronic_data | paper_document | removable_medium | terminal | ...
-  std::string owner_org_unit_id;
+  std::string id{};
+  std::string name{};
+  std::string kind{};  // electronic_data | paper_document | removable_medium | terminal | ...
+  std::string owner_org_unit_id{};
   int64_t confidentiality = 0;
   int64_t integrity = 0;
   int64_t availability = 0;
-  std::vector<std::string> handling;  // 取扱制限, stored as a JSON array
-  std::string location;
-  std::string system_id;  // "" when none
-  std::string state;      // in_use | taken_out | provided | disposed
-  std::string created_by;
+  std::vector<std::string> handling{};  // 取扱制限, stored as a JSON array
+  std::string location{};
+  std::string system_id{};  // "" when none
+  std::string state{};      // in_use | taken_out | provided | disposed
+  std::string created_by{};
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int64_t version = 1;

@@ -34,20 +34,20 @@ struct RequestRecord {
 };
 
 struct RequestFilter {
-  std::string state;
-  std::string type;
-  std::string requester_id;
-  std::string asset_id;
+  std::string state{};
+  std::string type{};
+  std::string requester_id{};
+  std::string asset_id{};
   // Approver inbox: submitted or reported requests whose approver role is one of these and
   // whose scope is city or one of `scope_ids`.
   bool inbox = false;
-  std::vector<std::string> inbox_city_roles;
-  std::vector<std::pair<std::string, std::string>> inbox_unit_roles;  // (role, org unit id)
-  std::string exclude_requester_id;
+  std::vector<std::string> inbox_city_roles{};
+  std::vector<std::pair<std::string, std::string>> inbox_unit_roles{};  // (role, org unit id)
+  std::string exclude_requester_id{};
   // Visibility: requests of these requesters' units, or (all) when `all`.
   bool restrict_units = false;
-  std::vector<std::string> unit_ids;
-  std::string or_requester_id;  // always see one's own
+  std::vector<std::string> unit_ids{};
+  std::string or_requester_id{};  // always see one's own
 };
 
 class RequestRepo {
