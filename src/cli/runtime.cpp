@@ -134,6 +134,11 @@ Status Init(const InitOptions& o) {
   config::Config cfg;
   const config::Location where{.data_dir = o.config_file.empty() ? o.data_dir : "", .file = o.config_file};
   MAMORI_ASSIGN(const std::string data_dir, config::DataDirOf(where));
+  std::string service_db;  // the database the service file names (or its default)
+  if (!o.config_file.empty()) {
+    MAMORI_ASSIGN(const config::Config service, config::ReadServiceFile(o.config_file));  // before anything is written
+    service_db = service.db_url;
+  }
   cfg.data_dir = fs::absolute(data_dir).lexically_normal().string();
   if (fs::exists(cfg.ConfigPath()))
     return Error::Conflict(cfg.data_dir + " は既に初期化されています");
@@ -145,8 +150,8 @@ Status Init(const InitOptions& o) {
   if (ec) return Error::Internal("cannot create " + cfg.data_dir + ": " + ec.message());
   fs::permissions(cfg.data_dir + "/keys", fs::perms::owner_all, ec);
   cfg.policy_file = cfg.data_dir + "/policy.yaml";
-  // With --config, a `db` the service file names wins over this when the runtime opens.
-  cfg.db_url = o.db_url.empty() ? "sqlite:" + cfg.data_dir + "/mamori.db" : o.db_url;
+  // --db, else the service file's database, so that --data DIR finds the same one.
+  cfg.db_url = !o.db_url.empty() ? o.db_url : !service_db.empty() ? service_db : "sqlite:" + cfg.data_dir + "/mamori.db";
   cfg.metrics_token = crypto::Base64UrlEncode(crypto::RandomBytes(32));
   fs::copy_file(policy_src, cfg.policy_file, fs::copy_options::overwrite_existing, ec);
   if (ec) return Error::Internal("cannot copy the policy pack: " + ec.message());

@@ -125,6 +125,16 @@ Result<std::string> DataDirOf(const Location& where) {
   return data_dir;
 }
 
+Result<Config> ReadServiceFile(const std::string& file) {
+  Config c;
+  MAMORI_ASSIGN(c.data_dir, DataDirOf(Location{.data_dir = "", .file = file}));
+  c.service_file = file;
+  MAMORI_ASSIGN(YAML::Node root, ReadYaml(file, Error::Validation("config", "unreadable", file + " を読めません")));
+  MAMORI_TRY(Apply(c, root, file, /*service=*/true));
+  MAMORI_TRY(Finish(c));
+  return c;
+}
+
 Result<Config> Load(const Location& where) {
   MAMORI_ASSIGN(std::string data_dir, DataDirOf(where));
   if (where.file.empty()) return Load(data_dir);

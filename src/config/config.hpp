@@ -59,6 +59,10 @@ struct Location {
 Result<Config> Load(const Location& where);
 // The data directory a location names, without reading more than `data_dir` of FILE.
 Result<std::string> DataDirOf(const Location& where);
+// The service file alone, every key checked as Load checks it, before the data directory exists
+// (init refuses a bad file before it writes anything, and writes the file's database into the
+// data directory's configuration).
+Result<Config> ReadServiceFile(const std::string& file);
 // --- end package ---
 Status Save(const Config& c);
 // Splits "HOST:PORT" ("[::1]:8443" for IPv6).

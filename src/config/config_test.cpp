@@ -108,5 +108,18 @@ TEST_F(ServiceConfigTest, ExactlyOneOfDataAndConfigIsGiven) {
   EXPECT_EQ(*DataDirOf(Location{.data_dir = "", .file = service_}), data_);
 }
 
+TEST_F(ServiceConfigTest, AServiceFileIsCheckedWholeBeforeTheDataDirectoryExists) {
+  Write(service_, "data_dir: " + (root_ / "new").string() + "\nlisten: 0.0.0.0:9443\n");
+  auto good = ReadServiceFile(service_);
+  ASSERT_TRUE(good.ok()) << good.error().detail;
+  EXPECT_EQ(good->listen, "0.0.0.0:9443");
+  EXPECT_EQ(good->db_url, "sqlite:" + (root_ / "new").string() + "/mamori.db");
+  Write(service_, "data_dir: " + (root_ / "new").string() + "\nwitness_dir: relative/witness\n");
+  auto bad = ReadServiceFile(service_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().fields[0].field, "witness_dir");
+  EXPECT_FALSE(fs::exists(root_ / "new")) << "checking writes nothing";
+}
+
 }  // namespace
 }  // namespace mamori::config
