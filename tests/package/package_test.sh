@@ -24,6 +24,7 @@ ok() { echo "ok: $*"; }
 for tool in dpkg dpkg-deb dpkg-shlibdeps "$cpack" setpriv unshare curl systemd-analyze systemd-sysusers; do
   command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
+unshare --mount --propagation private true 2>/dev/null || skip "no private mount namespace here (unshare --mount)"
 [ -f "$source_dir/web/dist/index.html" ] || skip "web/dist is not built (scripts/build.sh)"
 
 work=$(mktemp -d /tmp/mamori-package.XXXXXX)
