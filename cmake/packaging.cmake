@@ -30,9 +30,16 @@ configure_file(${PROJECT_SOURCE_DIR}/packaging/mamori.service.in ${PROJECT_BINAR
 install(FILES ${PROJECT_BINARY_DIR}/packaging/mamori.service DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/sysusers.conf DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/sysusers.d
         RENAME mamori.conf)
-# Owner and mode (root:mamori 0640) are set by postinst, once the group exists.
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/mamori.yaml DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/mamori
-        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+# Shipped 0644 (it holds no secret); postinst makes it root:mamori 0640 once the group exists.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/mamori.yaml DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/mamori)
+# Debian wants the copyright and a (compressed, reproducible) changelog beside the docs.
+execute_process(COMMAND gzip -9nc ${PROJECT_SOURCE_DIR}/packaging/changelog
+                OUTPUT_FILE ${PROJECT_BINARY_DIR}/packaging/changelog.gz)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+execute_process(COMMAND gzip -9nc ${PROJECT_SOURCE_DIR}/packaging/mamori.1
+                OUTPUT_FILE ${PROJECT_BINARY_DIR}/packaging/mamori.1.gz)
+install(FILES ${PROJECT_BINARY_DIR}/packaging/mamori.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/install.md ${PROJECT_SOURCE_DIR}/docs/operations.md
               ${PROJECT_SOURCE_DIR}/docs/operation_log.md ${PROJECT_SOURCE_DIR}/docs/policy_pack.md
               ${PROJECT_SOURCE_DIR}/src/config/config.example.yaml
@@ -43,8 +50,9 @@ set(CPACK_PACKAGE_NAME mamori)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "mamori maintainers <mamori@example.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "information security policy platform for Japanese local governments")
-set(CPACK_PACKAGE_DESCRIPTION "mamori runs a municipality's information security policy: asset register,\n"
-    "requests and approvals, incidents, ID administration and a signed operation log, with a web UI.")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION "mamori runs a municipality's information security policy:\n"
+       "asset register, requests and approvals, incidents, ID administration\n"
+       "and a signed operation log, with a web UI in Japanese and English.")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

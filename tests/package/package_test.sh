@@ -54,10 +54,17 @@ for s in postinst prerm postrm conffiles; do grep -qx "./$s" <<<"$control" || fa
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/mamori ./usr/share/mamori/web/index.html ./usr/share/mamori/policy/kobe.yaml \
          ./etc/mamori/mamori.yaml ./usr/lib/sysusers.d/mamori.conf ./usr/lib/systemd/system/mamori.service \
-         ./usr/share/doc/mamori/install.md ./usr/share/doc/mamori/config.example.yaml; do
+         ./usr/share/doc/mamori/install.md ./usr/share/doc/mamori/config.example.yaml \
+         ./usr/share/doc/mamori/copyright ./usr/share/doc/mamori/changelog.gz ./usr/share/man/man1/mamori.1.gz; do
   grep -qx "$f" <<<"$files" || fail "the package lacks $f"
 done
-ok "files: binary, web app, pack, unit, sysusers, /etc/mamori/mamori.yaml (conffile), docs"
+ok "files: binary, web app, pack, unit, sysusers, /etc/mamori/mamori.yaml (conffile), docs, man page"
+# Debian's own checks, where lintian is installed: no error and no warning.
+if command -v lintian >/dev/null; then
+  lintian --fail-on error,warning --tag-display-limit 0 "$deb" >"$work/lintian.log" 2>&1 \
+    || { cat "$work/lintian.log"; fail "lintian"; }
+  ok "lintian: no errors, no warnings"
+fi
 
 # --- install into a scratch root ---------------------------------------------------------
 root=$work/root
@@ -78,7 +85,7 @@ gid=$(awk -F: '$1 == "mamori" { print $3 }' "$root/etc/group")
 for d in var/lib/mamori var/lib/mamori-witness; do
   [ "$(stat -c '%u %a' "$root/$d")" = "$uid 700" ] || fail "$d is $(stat -c '%u %a' "$root/$d"), not $uid 700"
 done
-[ "$(stat -c '%u:%g %a' "$root/etc/mamori/mamori.yaml")" = "0:$gid 640" ] || fail "mamori.yaml owner/mode"
+[ "$(stat -c "%u:%g %a" "$root/etc/mamori/mamori.yaml")" = "0:$gid 640" ] || fail "mamori.yaml owner/mode"
 ok "user mamori ($uid, nologin); data and witness dirs 0700 its own; config root:mamori 0640"
 
 bin=$root/usr/bin/mamori
@@ -94,7 +101,9 @@ unit=$root/usr/lib/systemd/system/mamori.service
 # The scratch root has no systemd of its own: give it the host's units (targets the unit's
 # dependencies name), without touching mamori's.
 cp -rn /lib/systemd/system/. "$root/usr/lib/systemd/system/"
-systemd-analyze verify --root="$root" mamori.service >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; fail "systemd-analyze verify"; }
+# --man=no: the man page the unit names is in the package (checked above) but not where the
+# host's man looks.
+systemd-analyze verify --man=no --root="$root" mamori.service >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; fail "systemd-analyze verify"; }
 [ ! -s "$work/verify.log" ] || { cat "$work/verify.log"; fail "systemd-analyze verify is not clean"; }
 security=$(systemd-analyze security --offline=true --root="$root" --threshold=20 mamori.service 2>&1) \
   || { echo "$security"; fail "systemd-analyze security: exposure above 2.0"; }
