@@ -410,7 +410,10 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", "mamori " + Version());
   app.require_subcommand(1);
   std::string db, admin, policy_file, listen, web_dir, file;
+  // --data DIR or --config FILE of the command run (AddLocation). `data_dir` is for a command
+  // that takes only --data; give new commands AddLocation instead.
   config::Location where;
+  std::string data_dir;
 
   auto* init = app.add_subcommand("init", "create the database, keys, certificate and first administrator");
   AddLocation(init, where);
