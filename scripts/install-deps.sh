@@ -15,6 +15,10 @@ if [ "${1:-}" = "--test" ]; then
   # The test command also runs PostgreSQL, Chromium for the browser tests, and the bench tools.
   # fonts-noto-cjk: Japanese text in the browser tests' screenshots (boxes without it).
   packages+=(postgresql chromium fonts-noto-cjk)
+  # package (issue 8, part 3): the package test builds the .deb (dpkg-dev's dpkg-shlibdeps),
+  # installs it into a scratch root and starts it (curl; systemd-analyze and systemd-sysusers),
+  # and checks it with lintian.
+  packages+=(dpkg-dev curl systemd lintian)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -22,20 +22,15 @@
 
 #include "auth/password_rules.hpp"
 #include "cli/demo.hpp"
+#include "cli/install_paths.hpp"
 #include "cli/runtime.hpp"
+#include "cli/version.hpp"
 #include "policy/coverage.hpp"
 #include "common/crypto.hpp"
 #include "domain/auth_service.hpp"
 #include "http/pipeline.hpp"
 #include "common/net.hpp"
 #include "http/server.hpp"
-
-#ifndef MAMORI_SOURCE_TREE
-#define MAMORI_SOURCE_TREE "."
-#endif
-#ifndef MAMORI_WEB_DIR
-#define MAMORI_WEB_DIR ""
-#endif
 
 namespace mamori::cli {
 namespace {
@@ -48,6 +43,8 @@ int Fail(const Error& e) {
 }
 
 int RunInit(InitOptions o) {
+  auto data_dir = config::DataDirOf({.data_dir = o.data_dir, .file = o.config_file});
+  if (!data_dir.ok()) return Fail(data_dir.error());
   auto pack = policy::LoadPackFile(o.policy_file.empty() ? DefaultPolicyPath() : o.policy_file);
   if (!pack.ok()) return Fail(pack.error());
   const auto rules = domain::RulesOf(pack->auth.password);
@@ -82,10 +79,10 @@ int RunInit(InitOptions o) {
     }
   }
   if (auto st = Init(o); !st.ok()) return Fail(st.error());
-  std::cout << "initialised " << std::filesystem::absolute(o.data_dir).lexically_normal().string() << "\n"
+  std::cout << "initialised " << std::filesystem::absolute(*data_dir).lexically_normal().string() << "\n"
             << "administrator: " << o.admin_login << " (infrastructure_manager, security_manager)\n";
   if (generated) std::cout << "temporary password: " << o.admin_password << "  (change it at first login)\n";
-  std::ifstream pub(std::filesystem::path(o.data_dir) / "keys/log_signing.pub.pem");
+  std::ifstream pub(std::filesystem::path(*data_dir) / "keys/log_signing.pub.pem");
   std::stringstream pem;
   pem << pub.rdbuf();
   std::cout << "operation-log signing key: " << audit::KeyIdOf(pem.str()) << "\n"
@@ -120,7 +117,7 @@ void PrintBroken(const audit::VerifyReport& rep) {
   if (rep.witness_read) std::cout << "last witnessed seq " << rep.last_witnessed_seq << "\n";
 }
 
-int RunServe(const std::string& data_dir, const std::string& db, std::string listen, std::string web_dir,
+int RunServe(const config::Location& where, const std::string& db, std::string listen, std::string web_dir,
              const std::string& accept_broken) {
   // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
   // Blocked before any thread starts (the witness's, the verifier's), so all inherit it.
@@ -130,12 +127,12 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   {
-    auto cfg = config::Load(data_dir);
+    auto cfg = config::Load(where);
     if (!cfg.ok()) return Fail(cfg.error());
-    if (!ModesAreTight({data_dir, cfg->WitnessDir()})) return 1;
+    if (!ModesAreTight({cfg->data_dir, cfg->WitnessDir()})) return 1;
     log::SetFormat(*log::ParseFormat(cfg->log_format));  // checked at load
   }
-  auto rt = OpenRuntime(data_dir, db);
+  auto rt = OpenRuntime(where, db);
   if (!rt.ok()) return Fail(rt.error());
   Runtime& r = **rt;
   // The chain since the newest checkpoint, and the witnessed head, before serving anything.
@@ -156,7 +153,7 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   if (listen.empty()) listen = r.cfg.listen;
   auto hp = config::ParseListen(listen);
   if (!hp.ok()) return Fail(hp.error());
-  if (web_dir.empty()) web_dir = MAMORI_WEB_DIR;
+  if (web_dir.empty()) web_dir = DefaultWebDir();
   if (!web_dir.empty() && std::filesystem::exists(web_dir + "/index.html")) {
     r.app->web_dir = web_dir;
   } else {
@@ -239,10 +236,14 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
   return 0;
 }
 
-int RunDemo(const std::string& data_dir) {
+int RunDemo(const config::Location& where) {
+  auto dir = config::DataDirOf(where);
+  if (!dir.ok()) return Fail(dir.error());
+  const std::string& data_dir = *dir;
   if (!std::filesystem::exists(data_dir + "/mamori.yaml")) {
     InitOptions o;
     o.data_dir = data_dir;
+    o.config_file = where.file;
     o.admin_login = "admin";
     auto pack = policy::LoadPackFile(DefaultPolicyPath());
     if (!pack.ok()) return Fail(pack.error());
@@ -251,7 +252,7 @@ int RunDemo(const std::string& data_dir) {
     std::cout << "initialised " << data_dir << "\n  admin  初期管理者  infrastructure_manager+security_manager  "
               << o.admin_password << "\n";
   }
-  auto rt = OpenRuntime(data_dir, "");
+  auto rt = OpenRuntime(where, "");
   if (!rt.ok()) return Fail(rt.error());
   auto logins = BuildDemoCity(**rt);
   if (!logins.ok()) return Fail(logins.error());
@@ -266,16 +267,17 @@ int RunDemo(const std::string& data_dir) {
 }
 
 struct VerifyOptions {
-  std::string data_dir, db, public_key_file, key_id, witness_dir;
+  config::Location where;
+  std::string db, public_key_file, key_id, witness_dir;
 };
 
 // Reads the data directory's log with the trusted key: the pinned one (--public-key or
 // --key-id) or, with a warning, the one beside the database.
 int RunVerify(const VerifyOptions& o) {
-  auto rt = OpenRuntime(o.data_dir, o.db, /*witness=*/false);
+  auto rt = OpenRuntime(o.where, o.db, /*witness=*/false);
   if (!rt.ok()) return Fail(rt.error());
   Runtime& r = **rt;
-  if (!ModesAreTight({o.data_dir})) std::cerr << "mamori: warning: loose file modes (see above)\n";
+  if (!ModesAreTight({r.cfg.data_dir})) std::cerr << "mamori: warning: loose file modes (see above)\n";
   audit::SigningKey trusted{"", "", r.log->key().public_pem};
   std::string how;
   if (!o.public_key_file.empty()) {
@@ -393,6 +395,14 @@ int RunPolicyCheck(const std::string& file) {
   return 0;
 }
 
+// `--data DIR` or `--config FILE` (exactly one; config::DataDirOf says which is missing).
+void AddLocation(CLI::App* cmd, config::Location& where) {
+  auto* data = cmd->add_option("--data", where.data_dir, "data directory (its mamori.yaml is the configuration)");
+  auto* file = cmd->add_option("--config", where.file,
+                               "service configuration naming the data directory (data_dir), e.g. /etc/mamori/mamori.yaml");
+  data->excludes(file);
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -400,14 +410,19 @@ int Main(int argc, char** argv) {
   // Everything mamori creates (database, WAL, keys, witness) is owner-only whatever the umask.
   umask(077);
   CLI::App app{"mamori — 情報セキュリティポリシー運用基盤"};
+  app.set_version_flag("--version", "mamori " + Version());
   app.require_subcommand(1);
-  std::string data_dir, db, admin, policy_file, listen, web_dir, file;
+  std::string db, admin, policy_file, listen, web_dir, file;
+  // --data DIR or --config FILE of the command run (AddLocation). `data_dir` is for a command
+  // that takes only --data; give new commands AddLocation instead.
+  config::Location where;
+  std::string data_dir;
 
   auto* init = app.add_subcommand("init", "create the database, keys, certificate and first administrator");
-  init->add_option("--data", data_dir, "data directory")->required();
+  AddLocation(init, where);
   init->add_option("--admin", admin, "login ID of the first administrator")->required();
   init->add_option("--db", db, "sqlite:PATH or postgresql:// URL (default: SQLite under --data)");
-  init->add_option("--policy", policy_file, "policy pack (default: policy/kobe.yaml)");
+  init->add_option("--policy", policy_file, "policy pack (default: the Kobe pack installed with mamori)");
   std::string approver;
   init->add_option("--approver", approver,
                    "login ID of a second person who approves grants of second-person roles (optional)");
@@ -415,20 +430,20 @@ int Main(int argc, char** argv) {
   std::string accept_broken;
   VerifyOptions vo;
   auto* serve = app.add_subcommand("serve", "serve the API and web UI over HTTPS");
-  serve->add_option("--data", data_dir, "data directory")->required();
+  AddLocation(serve, where);
   serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8443)");
   serve->add_option("--db", db, "override the configured database URL");
-  serve->add_option("--web", web_dir, "built front end directory (default: web/dist of the source tree)");
+  serve->add_option("--web", web_dir, "built front end directory (default: share/mamori/web beside the binary)");
   serve->add_option("--accept-broken-log", accept_broken,
                     "serve although the operation log fails its start check; the reason is logged");
 
   auto* demo = app.add_subcommand("demo", "create a fictional city with people in every role");
-  demo->add_option("--data", data_dir, "data directory")->required();
+  AddLocation(demo, where);
 
   auto* log = app.add_subcommand("log", "operation log tools");
   log->require_subcommand(1);
   auto* verify = log->add_subcommand("verify", "verify the hash chain and signed checkpoints");
-  verify->add_option("--data", data_dir, "data directory")->required();
+  AddLocation(verify, where);
   verify->add_option("--db", db, "override the configured database URL");
   auto* pk = verify->add_option("--public-key", vo.public_key_file, "trust only this public key (PEM), kept off the server");
   verify->add_option("--key-id", vo.key_id, "trust only the key with this fingerprint (printed by init)")->excludes(pk);
@@ -440,18 +455,21 @@ int Main(int argc, char** argv) {
   check->add_option("FILE", file, "pack file")->required();
 
   auto* coverage = pol->add_subcommand("coverage", "list every clause of a pack, how mamori handles it and which tests cite it");
-  std::string coverage_file = DefaultPolicyPath(), source_dir = MAMORI_SOURCE_TREE;
-  coverage->add_option("FILE", coverage_file, "pack file (default: policy/kobe.yaml)");
-  coverage->add_option("--source", source_dir, "source tree whose tests are searched");
+  std::string coverage_file = DefaultPolicyPath(), source_dir = ".";
+  coverage->add_option("FILE", coverage_file, "pack file (default: the Kobe pack installed with mamori)");
+  coverage->add_option("--source", source_dir, "source tree whose tests are searched (default: the current directory)");
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
   log::SetFormat(*log::ParseFormat("auto"));
-  if (*init) return RunInit({data_dir, admin, db, policy_file, "", approver, ""});
-  if (*serve) return RunServe(data_dir, db, listen, web_dir, accept_broken);
-  if (*demo) return RunDemo(data_dir);
+  if (*init)
+    return RunInit({.data_dir = where.data_dir, .admin_login = admin, .db_url = db, .policy_file = policy_file,
+                    .admin_password = "", .approver_login = approver, .approver_password = "",
+                    .config_file = where.file});
+  if (*serve) return RunServe(where, db, listen, web_dir, accept_broken);
+  if (*demo) return RunDemo(where);
   if (*verify) {
-    vo.data_dir = data_dir;
+    vo.where = where;
     vo.db = db;
     return RunVerify(vo);
   }

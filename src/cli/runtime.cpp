@@ -8,14 +8,11 @@
 #include <sstream>
 
 #include "audit/actions.hpp"
+#include "cli/install_paths.hpp"
 #include "common/crypto.hpp"
 #include "domain/directory_service.hpp"
 #include "storage/migrations.hpp"
 #include "storage/repos.hpp"
-
-#ifndef MAMORI_SOURCE_DIR
-#define MAMORI_SOURCE_DIR "."
-#endif
 
 namespace mamori::cli {
 namespace fs = std::filesystem;
@@ -44,7 +41,7 @@ Status WriteSecret(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-std::string DefaultPolicyPath() { return std::string(MAMORI_SOURCE_DIR) + "/policy/kobe.yaml"; }
+std::string DefaultPolicyPath() { return ShareDir() + "/policy/kobe.yaml"; }
 
 std::vector<std::string> LooseModes(const std::string& dir) {
   std::vector<std::string> out;
@@ -79,8 +76,13 @@ void TightenModes(const std::string& dir) {
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override,
                                              bool witness) {
+  return OpenRuntime(config::Location{.data_dir = data_dir, .file = ""}, db_override, witness);
+}
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Location& where, const std::string& db_override,
+                                             bool witness) {
   auto rt = std::make_unique<Runtime>();
-  MAMORI_ASSIGN(rt->cfg, config::Load(data_dir));
+  MAMORI_ASSIGN(rt->cfg, config::Load(where));
   if (!db_override.empty()) rt->cfg.db_url = db_override;
   MAMORI_ASSIGN(rt->pack, policy::LoadPackFile(rt->cfg.policy_file));
   MAMORI_ASSIGN(std::string data_key_b64, ReadFile(rt->cfg.KeyDir() + "/data.key"));
@@ -130,7 +132,14 @@ Status AssignAsSystem(storage::Connection& c, Runtime& rt, const std::string& us
 
 Status Init(const InitOptions& o) {
   config::Config cfg;
-  cfg.data_dir = fs::absolute(o.data_dir).lexically_normal().string();
+  const config::Location where{.data_dir = o.config_file.empty() ? o.data_dir : "", .file = o.config_file};
+  MAMORI_ASSIGN(const std::string data_dir, config::DataDirOf(where));
+  std::string service_db;  // the database the service file names (or its default)
+  if (!o.config_file.empty()) {
+    MAMORI_ASSIGN(const config::Config service, config::ReadServiceFile(o.config_file));  // before anything is written
+    service_db = service.db_url;
+  }
+  cfg.data_dir = fs::absolute(data_dir).lexically_normal().string();
   if (fs::exists(cfg.ConfigPath()))
     return Error::Conflict(cfg.data_dir + " は既に初期化されています");
   const std::string policy_src = o.policy_file.empty() ? DefaultPolicyPath() : o.policy_file;
@@ -141,7 +150,8 @@ Status Init(const InitOptions& o) {
   if (ec) return Error::Internal("cannot create " + cfg.data_dir + ": " + ec.message());
   fs::permissions(cfg.data_dir + "/keys", fs::perms::owner_all, ec);
   cfg.policy_file = cfg.data_dir + "/policy.yaml";
-  cfg.db_url = o.db_url.empty() ? "sqlite:" + cfg.data_dir + "/mamori.db" : o.db_url;
+  // --db, else the service file's database, so that --data DIR finds the same one.
+  cfg.db_url = !o.db_url.empty() ? o.db_url : !service_db.empty() ? service_db : "sqlite:" + cfg.data_dir + "/mamori.db";
   cfg.metrics_token = crypto::Base64UrlEncode(crypto::RandomBytes(32));
   fs::copy_file(policy_src, cfg.policy_file, fs::copy_options::overwrite_existing, ec);
   if (ec) return Error::Internal("cannot copy the policy pack: " + ec.message());
@@ -156,7 +166,9 @@ Status Init(const InitOptions& o) {
   MAMORI_TRY(crypto::WriteSelfSignedCertificate(cfg.TlsKey(), cfg.TlsCert(), "localhost", 825));
   MAMORI_TRY(config::Save(cfg));
 
-  MAMORI_ASSIGN(auto rt, OpenRuntime(cfg.data_dir, ""));
+  MAMORI_ASSIGN(auto rt, OpenRuntime(o.config_file.empty() ? config::Location{.data_dir = cfg.data_dir, .file = ""}
+                                                           : config::Location{.data_dir = "", .file = o.config_file},
+                                     o.db_url));
   domain::DirectoryService dir(*rt->env);
   MAMORI_TRY(rt->db->Write([&](storage::Connection& c) -> Status {
     MAMORI_ASSIGN(auto existing, storage::OrgRepo(c).FindByCode("city"));

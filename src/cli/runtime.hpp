@@ -28,6 +28,9 @@ struct Runtime {
 // write a signed head to it after every commit (every command that writes).
 Result<std::unique_ptr<Runtime>> OpenRuntime(const std::string& data_dir, const std::string& db_override,
                                              bool witness = true);
+// The same for `--data DIR` or `--config FILE` (config::Location).
+Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Location& where, const std::string& db_override,
+                                             bool witness = true);
 
 // Files and directories under `dir` (the data directory or the witness's) that anyone but the
 // owner may read, write or enter: the data directory must be 0700 and every file 0600.
@@ -39,13 +42,16 @@ struct InitOptions {
   std::string data_dir;
   std::string admin_login;
   std::string db_url;       // "" = SQLite under data_dir
-  std::string policy_file;  // "" = policy/kobe.yaml of the source tree
+  std::string policy_file;  // "" = the Kobe pack shipped with mamori (DefaultPolicyPath)
   std::string admin_password;
   // Optional second person: holds the role that approves second-person grants (the pack's
   // role_assign request type names it, city scope), so the first administrator's grants of
   // such roles have someone to approve them.
   std::string approver_login;
   std::string approver_password;
+  // A service config (`init --config FILE`): it names the data directory (data_dir is then
+  // taken from it) and its keys apply from the first start, e.g. db and witness_dir.
+  std::string config_file;
 };
 
 // Creates keys, the TLS certificate, config, database and the city root and the first
@@ -56,7 +62,7 @@ Status Init(const InitOptions& o);
 Status AssignAsSystem(storage::Connection& c, Runtime& rt, const std::string& user_id, const std::string& role,
                       const std::string& scope_type, const std::string& scope_id);
 
-// The default pack shipped with the source tree.
+// The default pack shipped with mamori: SHARE/policy/kobe.yaml (install_paths.hpp).
 std::string DefaultPolicyPath();
 
 }  // namespace mamori::cli

@@ -10,18 +10,25 @@
 
 namespace mamori::config {
 
-Result<Config> Load(const std::string& data_dir) {
-  Config c;
-  c.data_dir = data_dir;
-  YAML::Node root;
+namespace {
+
+// Reads one YAML file; `missing` is the error for a file that cannot be read.
+Result<YAML::Node> ReadYaml(const std::string& path, Error missing) {
   try {
-    root = YAML::LoadFile(c.ConfigPath());
+    YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsNull() && !root.IsMap())
+      return Error::Validation("config", "invalid", path + ": 設定はキーと値の対応（YAML のマップ）で書いてください");
+    return root;
   } catch (const YAML::BadFile&) {
-    return Error::Validation("data", "not_initialized",
-                             data_dir + " は初期化されていません（mamori init --data " + data_dir + " を実行してください）");
+    return missing;
   } catch (const YAML::Exception& e) {
-    return Error::Validation("config", "invalid", c.ConfigPath() + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Error::Validation("config", "invalid", path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+}
+
+// Sets the keys of one file on `c`. `service`: a --config FILE, the one place `data_dir` belongs
+// (it was read already, by DataDirOf).
+Status Apply(Config& c, const YAML::Node& root, const std::string& path, bool service) {
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>("");
     try {
@@ -42,11 +49,22 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
       else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
       else if (key == "log_format") c.log_format = kv.second.as<std::string>();
-      else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
+      // --- package (issue 8, part 3): data_dir, in a service config only ---
+      else if (key == "data_dir" && service) continue;
+      else if (key == "data_dir")
+        return Error::Validation(key, "not_here", path + ": data_dir はサービス設定（--config FILE）にだけ書けます");
+      // --- end package ---
+      else return Error::Validation(key, "unknown_key", path + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
-      return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
+      return Error::Validation(key, "wrong_type", path + ": 設定 " + key + " の値が不正です");
     }
   }
+  return Ok();
+}
+
+// Ranges and defaults, once every file has been applied.
+Status Finish(Config& c) {
+  const std::string path = c.service_file.empty() ? c.ConfigPath() : c.service_file;
   if (c.threads < 0 || c.threads > 256) return Error::Validation("threads", "out_of_range");
   if (c.max_body_kib < 1 || c.max_body_kib > 65536) return Error::Validation("max_body_kib", "out_of_range");
   if (c.max_upload_kib < 1 || c.max_upload_kib > 262144) return Error::Validation("max_upload_kib", "out_of_range");
@@ -60,18 +78,81 @@ Result<Config> Load(const std::string& data_dir) {
   for (const auto& p : c.trusted_proxies)
     if (!net::ParseNetwork(p))
       return Error::Validation("trusted_proxies", "invalid_address",
-                               c.ConfigPath() + ": trusted_proxies の " + p + " はアドレスでもネットワークでもありません");
+                               path + ": trusted_proxies の " + p + " はアドレスでもネットワークでもありません");
   if (c.checkpoint_interval_seconds < 10 || c.checkpoint_interval_seconds > 86400)
     return Error::Validation("checkpoint_interval_seconds", "out_of_range");
   if (!c.witness_dir.empty() && c.witness_dir.front() != '/')
-    return Error::Validation("witness_dir", "not_absolute", c.ConfigPath() + ": witness_dir は絶対パスで指定してください");
+    return Error::Validation("witness_dir", "not_absolute", path + ": witness_dir は絶対パスで指定してください");
   if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
-    return Error::Validation("metrics_token", "too_short", c.ConfigPath() + ": metrics_token は 32 文字以上にしてください");
+    return Error::Validation("metrics_token", "too_short", path + ": metrics_token は 32 文字以上にしてください");
   if (auto f = log::ParseFormat(c.log_format); !f.ok()) return std::move(f).error();
-  if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
-  if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
+  if (c.db_url.empty()) c.db_url = "sqlite:" + c.data_dir + "/mamori.db";
+  if (c.policy_file.empty()) c.policy_file = c.data_dir + "/policy.yaml";
+  return Ok();
+}
+
+Error NotInitialized(const std::string& data_dir, const std::string& how) {
+  return Error::Validation("data", "not_initialized",
+                           data_dir + " は初期化されていません（mamori init " + how + " を実行してください）");
+}
+
+}  // namespace
+
+Result<Config> Load(const std::string& data_dir) {
+  Config c;
+  c.data_dir = data_dir;
+  MAMORI_ASSIGN(YAML::Node root, ReadYaml(c.ConfigPath(), NotInitialized(data_dir, "--data " + data_dir)));
+  MAMORI_TRY(Apply(c, root, c.ConfigPath(), /*service=*/false));
+  MAMORI_TRY(Finish(c));
   return c;
 }
+
+// --- package (issue 8, part 3) ---
+Result<std::string> DataDirOf(const Location& where) {
+  if (where.file.empty() == where.data_dir.empty())
+    return Error::Validation("data", "required", "--data DIR か --config FILE のどちらか一方を指定してください");
+  if (where.file.empty()) return where.data_dir;
+  MAMORI_ASSIGN(YAML::Node root, ReadYaml(where.file, Error::Validation("config", "unreadable",
+                                                                       where.file + " を読めません")));
+  const YAML::Node dir = root["data_dir"];
+  std::string data_dir;
+  try {
+    if (dir) data_dir = dir.as<std::string>();
+  } catch (const YAML::Exception&) {
+    return Error::Validation("data_dir", "wrong_type", where.file + ": 設定 data_dir の値が不正です");
+  }
+  if (data_dir.empty())
+    return Error::Validation("data_dir", "required", where.file + ": data_dir（データディレクトリ）がありません");
+  if (data_dir.front() != '/')
+    return Error::Validation("data_dir", "not_absolute", where.file + ": data_dir は絶対パスで指定してください");
+  return data_dir;
+}
+
+Result<Config> ReadServiceFile(const std::string& file) {
+  Config c;
+  MAMORI_ASSIGN(c.data_dir, DataDirOf(Location{.data_dir = "", .file = file}));
+  c.service_file = file;
+  MAMORI_ASSIGN(YAML::Node root, ReadYaml(file, Error::Validation("config", "unreadable", file + " を読めません")));
+  MAMORI_TRY(Apply(c, root, file, /*service=*/true));
+  MAMORI_TRY(Finish(c));
+  return c;
+}
+
+Result<Config> Load(const Location& where) {
+  MAMORI_ASSIGN(std::string data_dir, DataDirOf(where));
+  if (where.file.empty()) return Load(data_dir);
+  Config c;
+  c.data_dir = data_dir;
+  c.service_file = where.file;
+  // What init wrote into the data directory, then the service file over it.
+  MAMORI_ASSIGN(YAML::Node base, ReadYaml(c.ConfigPath(), NotInitialized(data_dir, "--config " + where.file)));
+  MAMORI_TRY(Apply(c, base, c.ConfigPath(), /*service=*/false));
+  MAMORI_ASSIGN(YAML::Node root, ReadYaml(where.file, Error::Validation("config", "unreadable", where.file + " を読めません")));
+  MAMORI_TRY(Apply(c, root, where.file, /*service=*/true));
+  MAMORI_TRY(Finish(c));
+  return c;
+}
+// --- end package ---
 
 Status Save(const Config& c) {
   // The file holds the metrics token: owner-only whatever the umask.

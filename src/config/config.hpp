@@ -33,6 +33,11 @@ struct Config {
   // Server log lines on standard output (the journal under systemd): "json", "text" or "auto"
   // (text on a terminal, JSON otherwise).
   std::string log_format = "auto";
+  // --- package (issue 8, part 3): the service config, e.g. /etc/mamori/mamori.yaml ---
+  // The `--config FILE` the configuration was read from ("" = DIR/mamori.yaml alone). Such a
+  // file names the data directory with its key `data_dir`; that key is refused elsewhere.
+  std::string service_file;
+  // --- end package ---
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }
@@ -43,6 +48,25 @@ struct Config {
 
 // Reads DIR/mamori.yaml; unknown keys and bad values are errors naming the key.
 Result<Config> Load(const std::string& data_dir);
+
+// --- package (issue 8, part 3) ---
+// Where a command finds its configuration: `--data DIR` (DIR/mamori.yaml), or `--config FILE`,
+// a service config (the package's /etc/mamori/mamori.yaml) whose `data_dir` names the data
+// directory. With a FILE, DIR/mamori.yaml (written by `mamori init`: database, pack, metrics
+// token; `mamori init --config FILE` writes it) is read first, and every key FILE sets wins over
+// it. Exactly one of the two is set; `data_dir` must be an absolute path.
+struct Location {
+  std::string data_dir;
+  std::string file;
+};
+Result<Config> Load(const Location& where);
+// The data directory a location names, without reading more than `data_dir` of FILE.
+Result<std::string> DataDirOf(const Location& where);
+// The service file alone, every key checked as Load checks it, before the data directory exists
+// (init refuses a bad file before it writes anything, and writes the file's database into the
+// data directory's configuration).
+Result<Config> ReadServiceFile(const std::string& file);
+// --- end package ---
 Status Save(const Config& c);
 // Splits "HOST:PORT" ("[::1]:8443" for IPv6).
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
