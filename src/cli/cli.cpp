@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/password_rules.hpp"
+#include "cli/backup_cmd.hpp"
 #include "cli/demo.hpp"
 #include "cli/runtime.hpp"
 #include "policy/coverage.hpp"
@@ -216,7 +217,9 @@ int RunServe(const std::string& data_dir, const std::string& db, std::string lis
       lock.lock();
     } while (!sweep_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
   });
+  auto backups = StartScheduledBackups(r.cfg, db);  // backup_dir of the config (docs/backup.md)
   server.Run();
+  backups->Stop();
   {
     std::lock_guard lock(sweep_mu);
     stopping = true;
@@ -441,8 +444,11 @@ int Main(int argc, char** argv) {
   coverage->add_option("FILE", coverage_file, "pack file (default: policy/kobe.yaml)");
   coverage->add_option("--source", source_dir, "source tree whose tests are searched");
 
+  auto backup_cmds = AddBackupCommands(app);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
+  if (int rc = RunBackupCommands(*backup_cmds); rc >= 0) return rc;
   if (*init) return RunInit({data_dir, admin, db, policy_file, "", approver, ""});
   if (*serve) return RunServe(data_dir, db, listen, web_dir, accept_broken);
   if (*demo) return RunDemo(data_dir);

@@ -40,6 +40,11 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "witness_dir") c.witness_dir = kv.second.as<std::string>();
       else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
       else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
+      // backup (issue 8, part 1)
+      else if (key == "backup_dir") c.backup_dir = kv.second.as<std::string>();
+      else if (key == "backup_key_file") c.backup_key_file = kv.second.as<std::string>();
+      else if (key == "backup_interval_minutes") c.backup_interval_minutes = kv.second.as<int>();
+      else if (key == "backup_keep") c.backup_keep = kv.second.as<int>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -65,6 +70,16 @@ Result<Config> Load(const std::string& data_dir) {
     return Error::Validation("witness_dir", "not_absolute", c.ConfigPath() + ": witness_dir は絶対パスで指定してください");
   if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
     return Error::Validation("metrics_token", "too_short", c.ConfigPath() + ": metrics_token は 32 文字以上にしてください");
+  // backup (issue 8, part 1)
+  if (!c.backup_dir.empty() && c.backup_dir.front() != '/')
+    return Error::Validation("backup_dir", "not_absolute", c.ConfigPath() + ": backup_dir は絶対パスで指定してください");
+  if (!c.backup_key_file.empty() && c.backup_key_file.front() != '/')
+    return Error::Validation("backup_key_file", "not_absolute", c.ConfigPath() + ": backup_key_file は絶対パスで指定してください");
+  if (!c.backup_dir.empty() && c.backup_key_file.empty())
+    return Error::Validation("backup_key_file", "required", c.ConfigPath() + ": backup_dir には backup_key_file が必要です");
+  if (c.backup_interval_minutes < 1 || c.backup_interval_minutes > 10080)
+    return Error::Validation("backup_interval_minutes", "out_of_range");
+  if (c.backup_keep < 1 || c.backup_keep > 1000) return Error::Validation("backup_keep", "out_of_range");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;
@@ -87,6 +102,11 @@ Status Save(const Config& c) {
   if (!c.witness_dir.empty()) e << YAML::Key << "witness_dir" << YAML::Value << c.witness_dir;
   e << YAML::Key << "witness_syslog" << YAML::Value << c.witness_syslog;
   if (!c.metrics_token.empty()) e << YAML::Key << "metrics_token" << YAML::Value << c.metrics_token;
+  // backup (issue 8, part 1)
+  if (!c.backup_dir.empty())
+    e << YAML::Key << "backup_dir" << YAML::Value << c.backup_dir << YAML::Key << "backup_key_file" << YAML::Value
+      << c.backup_key_file << YAML::Key << "backup_interval_minutes" << YAML::Value << c.backup_interval_minutes
+      << YAML::Key << "backup_keep" << YAML::Value << c.backup_keep;
   e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());

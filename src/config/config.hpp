@@ -30,6 +30,12 @@ struct Config {
   std::string witness_dir;     // where signed log heads are appended; "" = DIR/witness
   bool witness_syslog = true;  // also send the heads to syslog (the journal where one runs)
   std::string metrics_token;   // bearer token GET /metrics requires; "" = /metrics answers 404
+  // --- backup (issue 8, part 1): scheduled backups in `mamori serve` ---
+  std::string backup_dir;          // absolute; "" = no scheduled backups
+  std::string backup_key_file;     // absolute; the backup key, kept apart from the backups
+  int backup_interval_minutes = 1440;
+  int backup_keep = 14;            // newest backups kept in backup_dir; older ones are deleted
+  // --- end backup ---
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }
