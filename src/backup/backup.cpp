@@ -448,7 +448,8 @@ Result<BackupSummary> CreateBackup(const BackupOptions& o) {
 namespace {
 
 // The backup's mamori.yaml, pointed at its new home: the database URL, the pack, and no witness
-// directory elsewhere (the restored witness is DIR/witness). Every other setting is kept.
+// directory elsewhere (the restored witness is DIR/witness), no scheduled backups. Every other
+// setting is kept. True when a witness or backup directory was dropped.
 Result<bool> RewriteConfig(const std::string& path, const std::string& data_dir, const std::string& db_url) {
   YAML::Node root;
   try {
@@ -459,6 +460,12 @@ Result<bool> RewriteConfig(const std::string& path, const std::string& data_dir,
   bool reset = false;
   if (root["witness_dir"]) {
     root.remove("witness_dir");
+    reset = true;
+  }
+  // A restored copy (a drill, a move) must not write backups into, and prune, the original's
+  // backup directory: scheduled backups are switched back on by hand.
+  if (root["backup_dir"]) {
+    root.remove("backup_dir");
     reset = true;
   }
   root["db"] = db_url;

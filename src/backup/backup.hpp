@@ -60,7 +60,7 @@ struct RestoreSummary {
   int64_t head_seq = 0;
   std::string head_hash;
   std::string created_at;  // when the backup was taken (RFC 3339)
-  bool witness_dir_reset = false;  // the backup's config named a witness directory elsewhere
+  bool witness_dir_reset = false;  // witness_dir or backup_dir of the backup's config were dropped
   double seconds = 0;
 };
 

@@ -66,8 +66,9 @@ int RunRestore(const backup::RestoreOptions& o) {
             << "  operation log verified: " << sum->entries << " entries, head seq " << sum->head_seq << " "
             << sum->head_hash << "\n";
   if (sum->witness_dir_reset)
-    std::cout << "  note: the backup's config named a witness directory elsewhere; the restored one uses "
-              << sum->data_dir << "/witness. Point witness_dir at a fresh directory off this disk before serving.\n";
+    std::cout << "  note: witness_dir and backup_dir of the backed-up config were dropped: the restored witness is "
+              << sum->data_dir << "/witness and no scheduled backups run. Set both again (fresh directories off this "
+                 "disk) before serving in production.\n";
   std::cout << "  start it with: mamori serve --data " << sum->data_dir << "\n";
   return 0;
 }

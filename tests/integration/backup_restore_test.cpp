@@ -291,5 +291,46 @@ TEST_F(BackupRestoreTest, AQuiescentBackupRestoresEveryRowOfEveryTableAndTheLog)
   EXPECT_EQ(Slurp(dir + "/mamori.yaml"), before);
 }
 
+TEST_F(BackupRestoreTest, AScheduleWithoutAKeyIsAConfigurationErrorNamingTheKey) {
+  const std::string cfg = Slurp(server_->data_dir() + "/mamori.yaml");
+  Put(server_->data_dir() + "/mamori.yaml", cfg + "backup_dir: " + work_ + "/nokey\n");
+  std::vector<std::string> args{"backup", "--data", server_->data_dir(), "--to", work_ + "/nokey.mbk"};
+  ProcResult b = RunMamori(args);
+  Put(server_->data_dir() + "/mamori.yaml", cfg);
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_NE(b.output.find("backup_key_file"), std::string::npos) << b.output;
+  EXPECT_FALSE(fs::exists(work_ + "/nokey.mbk"));
+  EXPECT_FALSE(fs::exists(work_ + "/nokey"));
+}
+
+TEST_F(BackupRestoreTest, TheServerTakesScheduledBackupsAndKeepsTheNewestOnes) {
+  const std::string dir = work_ + "/scheduled";
+  fs::create_directories(dir);
+  // Three old backups already there: retention (keep 2) deletes the two oldest after the new one.
+  for (const char* old : {"mamori-20200101T000000Z.mbk", "mamori-20200102T000000Z.mbk", "mamori-20200103T000000Z.mbk"}) {
+    Put(dir + "/" + old, "old");
+    fs::last_write_time(dir + "/" + old, fs::file_time_type::clock::now() - std::chrono::hours(48));
+  }
+  server_->Reconfigure("backup_dir: " + dir + "\nbackup_key_file: " + work_ + "/backup.key\nbackup_interval_minutes: 60\nbackup_keep: 2\n");
+  // The newest is older than the interval, so a backup is due at start.
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) {
+    names.clear();
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    if (names.size() == 2 && names.back() > "mamori-2021") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(names.size(), 2u) << "backups: " << ::testing::PrintToString(names);
+  EXPECT_EQ(names[0], "mamori-20200103T000000Z.mbk");
+  EXPECT_GT(names[1], "mamori-2021");
+  EXPECT_EQ(fs::status(dir).permissions() & fs::perms::all, fs::perms::owner_all);
+  ProcResult r = Restore(dir + "/" + names[1], work_ + "/restored-scheduled", EmptyTarget("sched"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // A restored copy (a drill) must not take backups into, and prune, the original's directory.
+  const std::string restored_cfg = Slurp(work_ + "/restored-scheduled/mamori.yaml");
+  EXPECT_EQ(restored_cfg.find("backup_dir"), std::string::npos) << restored_cfg;
+}
+
 }  // namespace
 }  // namespace mamori::itest
