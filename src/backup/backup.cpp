@@ -403,6 +403,14 @@ Result<BackupSummary> CreateBackup(const BackupOptions& o) {
   const std::string partial = target + ".partial";
   std::error_code ec;
   fs::remove(partial, ec);
+  // A backup that fails half-way leaves no partial file behind.
+  struct RemoveUnlessKept {
+    std::string path;
+    ~RemoveUnlessKept() {
+      std::error_code e;
+      if (!path.empty()) fs::remove(path, e);
+    }
+  } partial_guard{partial};
   MAMORI_ASSIGN(auto sw, SealedWriter::Create(partial, std::move(key)));
   ArchiveWriter aw(*sw);
   // The data directory's own files: config, the pack, keys (never the backup or a master key),
@@ -441,6 +449,7 @@ Result<BackupSummary> CreateBackup(const BackupOptions& o) {
   MAMORI_TRY(sw->Finish());
   sum.file_bytes = sw->bytes_written();
   if (::rename(partial.c_str(), target.c_str()) != 0) return Error::Internal("cannot rename " + partial);
+  partial_guard.path.clear();
   sum.seconds = SecondsSince(t0);
   return sum;
 }
