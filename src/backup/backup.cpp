@@ -369,14 +369,7 @@ Result<BackupSummary> CreateBackup(const BackupOptions& o) {
     sum.engine = "sqlite";
     db_copy = tmp.path + "/mamori.db";
     db_entry = kSqliteEntry;
-    MAMORI_TRY(storage::SqliteSnapshot(cfg.db_url.substr(7), db_copy));
-    MAMORI_ASSIGN(auto copy, storage::Database::Open("sqlite:" + db_copy, 1));
-    MAMORI_ASSIGN(facts, copy->Read([](storage::Connection& c) { return storage::ReadFacts(c); }));
-    copy.reset();
-    for (const char* side : {"-wal", "-shm", "-journal"}) {
-      std::error_code ec;
-      fs::remove(db_copy + side, ec);
-    }
+    MAMORI_ASSIGN(facts, storage::SqliteSnapshot(cfg.db_url.substr(7), db_copy));
   } else {
     sum.engine = "postgres";
     db_copy = tmp.path + "/postgres.dump";

@@ -21,10 +21,15 @@ constexpr std::string_view kSqliteHasMigrations =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
 // The copy is one file: rollback journal instead of the source's WAL.
 constexpr const char* kSqliteJournalDelete = "PRAGMA journal_mode=DELETE";
+// The copy is a temporary read back at once: no journal or fsync while it is written.
+constexpr const char* kSqliteFastDest = "PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF";
+constexpr const char* kSqliteBeginRead = "BEGIN DEFERRED";
+constexpr const char* kSqliteEndRead = "COMMIT";
+constexpr const char* kSqliteHead = "SELECT seq, hash FROM log_head WHERE id = 1";
 
 }  // namespace
 
-Status SqliteSnapshot(const std::string& src_path, const std::string& dest_path) {
+Result<DatabaseFacts> SqliteSnapshot(const std::string& src_path, const std::string& dest_path) {
   if (std::filesystem::exists(dest_path)) return Error::Internal(dest_path + " exists");
   sqlite3* src = nullptr;
   sqlite3* dst = nullptr;
@@ -32,46 +37,48 @@ Status SqliteSnapshot(const std::string& src_path, const std::string& dest_path)
     if (src) sqlite3_close_v2(src);
     if (dst) sqlite3_close_v2(dst);
   };
-  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    Error e = StorageError("open " + src_path, src ? sqlite3_errmsg(src) : "out of memory");
+  auto fail = [&](const std::string& what, const char* msg) {
+    Error e = StorageError(what, msg ? msg : "out of memory");
     close();
     return e;
-  }
+  };
+  auto exec = [](sqlite3* db, const char* sql) -> const char* {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK ? nullptr : sqlite3_errmsg(db);
+  };
+  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    return fail("open " + src_path, src ? sqlite3_errmsg(src) : nullptr);
   sqlite3_busy_timeout(src, 10000);
-  if (sqlite3_open_v2(dest_path.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    Error e = StorageError("open " + dest_path, dst ? sqlite3_errmsg(dst) : "out of memory");
-    close();
-    return e;
+  if (sqlite3_open_v2(dest_path.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+    return fail("open " + dest_path, dst ? sqlite3_errmsg(dst) : nullptr);
+  if (const char* err = exec(dst, kSqliteFastDest)) return fail("copy settings", err);
+  // One read transaction for the facts and the copy: both see the same committed state.
+  if (const char* err = exec(src, kSqliteBeginRead)) return fail("begin", err);
+  DatabaseFacts f;
+  {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(src, std::string(kSchemaVersion).c_str(), -1, &st, nullptr) != SQLITE_OK)
+      return fail("schema version", sqlite3_errmsg(src));
+    if (sqlite3_step(st) == SQLITE_ROW) f.schema_version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(src, kSqliteHead, -1, &st, nullptr) != SQLITE_OK) return fail("log head", sqlite3_errmsg(src));
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      f.head_seq = sqlite3_column_int64(st, 0);
+      const auto* h = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+      f.head_hash = h ? h : "";
+    }
+    sqlite3_finalize(st);
   }
   sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
-  if (!b) {
-    Error e = StorageError("backup init", sqlite3_errmsg(dst));
-    close();
-    return e;
-  }
-  // One step of all pages: the whole copy reads under one read transaction, so it is one
-  // consistent state however much is written meanwhile (those writers append to the WAL).
-  int rc;
-  int busy = 0;
-  while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-    if (++busy > 200) break;
-    sqlite3_sleep(50);
-  }
+  if (!b) return fail("backup init", sqlite3_errmsg(dst));
+  // One step of all pages, inside the read transaction above: one consistent state however
+  // much is written meanwhile (those writers append to the WAL).
+  const int rc = sqlite3_backup_step(b, -1);
   sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) {
-    Error e = StorageError("backup step", sqlite3_errstr(rc));
-    close();
-    return e;
-  }
-  char* err = nullptr;
-  if (sqlite3_exec(dst, kSqliteJournalDelete, nullptr, nullptr, &err) != SQLITE_OK) {
-    Error e = StorageError("journal mode", err ? err : "");
-    sqlite3_free(err);
-    close();
-    return e;
-  }
+  if (rc != SQLITE_DONE) return fail("backup step", sqlite3_errstr(rc));
+  (void)exec(src, kSqliteEndRead);
+  if (const char* err = exec(dst, kSqliteJournalDelete)) return fail("journal mode", err);
   close();
-  return Ok();
+  return f;
 }
 
 Result<std::unique_ptr<PgExportedSnapshot>> PgExportedSnapshot::Begin(Database& db) {

@@ -11,11 +11,14 @@
 
 namespace mamori::storage {
 
+struct DatabaseFacts;
 // Copies the SQLite database at `src_path` to `dest_path` (created; must not exist) with the
-// online backup API in one step: the copy is the database as of one read transaction, taken
-// while writers in other connections and processes go on (WAL mode never blocks them). The
-// copy is left in rollback-journal mode, one self-contained file.
-Status SqliteSnapshot(const std::string& src_path, const std::string& dest_path);
+// online backup API in one step, inside one read transaction of the source connection in which
+// the facts (schema version, log head) are read first: the copy is the database as of that
+// transaction, taken while writers in other connections and processes go on (WAL mode never
+// blocks them), and the facts are the copy's. The copy is left in rollback-journal mode, one
+// self-contained file; it is not synced (a temporary the caller reads at once).
+Result<DatabaseFacts> SqliteSnapshot(const std::string& src_path, const std::string& dest_path);
 
 // A REPEATABLE READ transaction on PostgreSQL whose snapshot is exported for `pg_dump
 // --snapshot`. The head and schema version read through it are those of the dump. Ends (rolls
