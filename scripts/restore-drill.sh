@@ -56,6 +56,7 @@ echo "== backup: $from ($(du -h "$from" | cut -f1), ${age_h} h old)"
 echo "== 1. restore into $scratch/data"
 args=(restore --from "$from" --data "$scratch/data" --key "$key")
 [ -n "$db" ] && args+=(--db "$db")
+[ -n "$key_id" ] && args+=(--log-key-id "$key_id")
 "$mamori" "${args[@]}" || fail "restore"
 
 echo "== 2. verify the operation log"

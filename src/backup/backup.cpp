@@ -529,6 +529,16 @@ Result<RestoreSummary> RestoreBackup(const RestoreOptions& o) {
   }
   if (listed.size() != members.size()) return Bad("bad_manifest", "manifest.json にあるファイルがバックアップにありません");
   MAMORI_ASSIGN(std::string log_public, ReadAll(staging.path + "/keys/log_signing.pub.pem"));
+  if (!o.log_key_id.empty()) {
+    std::string want = o.log_key_id;
+    if (want.rfind("sha256:", 0) == 0) want = want.substr(7);
+    std::transform(want.begin(), want.end(), want.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (want.size() < 16 || want.size() > 64 || want.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Error::Validation("log-key-id", "invalid", "--log-key-id は鍵の指紋（16〜64 桁の16進数）です");
+    if (crypto::Sha256Hex(log_public).compare(0, want.size(), want) != 0)
+      return Bad("untrusted_key", "バックアップの操作ログ署名鍵 " + audit::KeyIdOf(log_public) + " は指定の鍵 " +
+                                      want.substr(0, 16) + " ではありません（何も書き込んでいません）");
+  }
   auto sig = crypto::Base64Decode(m["log"].value("signature", ""));
   if (!sig || !crypto::VerifyEcdsaSha256(log_public, ManifestMessage(m), *sig))
     return Bad("bad_signature", "manifest.json の署名が操作ログの鍵で検証できません");

@@ -22,10 +22,10 @@ namespace mamori::backup {
 inline constexpr const char* kNeverBackedUp[] = {"backup.key", "master.key"};
 
 struct BackupOptions {
-  std::string data_dir;
-  std::string to;           // the backup file; must not exist
-  std::string key_file;     // the backup key (base64, 32 bytes)
-  std::string db_override;  // replaces the configured database URL when not empty
+  std::string data_dir = {};
+  std::string to = {};           // the backup file; must not exist
+  std::string key_file = {};     // the backup key (base64, 32 bytes)
+  std::string db_override = {};  // replaces the configured database URL when not empty
 };
 
 struct BackupSummary {
@@ -44,12 +44,16 @@ struct BackupSummary {
 Result<BackupSummary> CreateBackup(const BackupOptions& o);
 
 struct RestoreOptions {
-  std::string from;
-  std::string data_dir;  // must not exist, or be an empty directory
-  std::string key_file;
+  std::string from = {};
+  std::string data_dir = {};  // must not exist, or be an empty directory
+  std::string key_file = {};
   // PostgreSQL: the (empty) database to restore into; "" = the URL the backup was taken from.
   // The engine of the backup is kept: a SQLite backup restores to DIR/mamori.db.
-  std::string db_url;
+  std::string db_url = {};
+  // When not empty: the fingerprint (SHA-256 hex of the public PEM, at least 16 digits, as
+  // `mamori init` prints it) the backup's log key must have; any other key is refused before
+  // anything is written, so whoever holds the backup key cannot slip in a log of their own.
+  std::string log_key_id = {};
 };
 
 struct RestoreSummary {

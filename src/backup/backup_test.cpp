@@ -198,6 +198,21 @@ TEST_F(BackupTest, AWrongKeyOrADamagedFileChangesNothingInTheTarget) {
   }
 }
 
+TEST_F(BackupTest, APinnedLogKeyAcceptsItsOwnBackupAndRefusesAnyOther) {
+  ASSERT_TRUE(Backup("pin.mbk").ok());
+  const std::string fingerprint = crypto::Sha256Hex(key_.public_pem);
+  auto ok = RestoreBackup({.from = root_ + "/pin.mbk", .data_dir = root_ + "/pinned", .key_file = key_file_, .db_url = "",
+                           .log_key_id = "sha256:" + fingerprint.substr(0, 16)});
+  ASSERT_TRUE(ok.ok()) << ok.error().detail;
+  auto other = crypto::GenerateEcP256();
+  ASSERT_TRUE(other.ok());
+  auto bad = RestoreBackup({.from = root_ + "/pin.mbk", .data_dir = root_ + "/unpinned", .key_file = key_file_,
+                            .db_url = "", .log_key_id = crypto::Sha256Hex(other->public_pem)});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(Code(bad.error()), "untrusted_key");
+  EXPECT_FALSE(fs::exists(root_ + "/unpinned"));
+}
+
 TEST_F(BackupTest, ANonEmptyTargetIsRefusedAndKept) {
   ASSERT_TRUE(Backup("n.mbk").ok());
   fs::create_directories(root_ + "/busy");

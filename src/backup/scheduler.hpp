@@ -14,10 +14,10 @@
 namespace mamori::backup {
 
 struct ScheduleOptions {
-  std::string data_dir;
-  std::string db_override;
-  std::string dir;        // "" = no scheduled backups
-  std::string key_file;
+  std::string data_dir = {};
+  std::string db_override = {};
+  std::string dir = {};        // "" = no scheduled backups
+  std::string key_file = {};
   int interval_minutes = 1440;
   int keep = 14;
 };

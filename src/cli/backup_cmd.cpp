@@ -89,6 +89,8 @@ std::shared_ptr<BackupCommands> AddBackupCommands(CLI::App& app) {
   cmds->restore->add_option("--key", cmds->ro.key_file, "backup key file")->required();
   cmds->restore->add_option("--db", cmds->ro.db_url,
                             "PostgreSQL backups: the empty database to restore into (default: the backed-up URL)");
+  cmds->restore->add_option("--log-key-id", cmds->ro.log_key_id,
+                            "refuse unless the backup's log signing key has this fingerprint (printed by init)");
   return cmds;
 }
 
