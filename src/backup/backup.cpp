@@ -68,8 +68,9 @@ struct TempDir {
   }
 };
 
-// Runs `argv` (no shell) and waits; stderr goes to `err_file`. The exit code, or -1.
-int Run(const std::vector<std::string>& argv, const std::string& err_file) {
+// Runs `argv` (no shell) and waits; stderr goes to `err_file`; `password` (when not empty) is
+// given as PGPASSWORD. The exit code, or -1.
+int Run(const std::vector<std::string>& argv, const std::string& err_file, const std::string& password = "") {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -77,8 +78,15 @@ int Run(const std::vector<std::string>& argv, const std::string& err_file) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "PGPASSWORD=", 11) != 0) env_store.emplace_back(*e);
+  if (!password.empty()) env_store.push_back("PGPASSWORD=" + password);
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return -1;
   int status = 0;
@@ -316,6 +324,29 @@ std::string ManifestMessage(const nlohmann::json& m) {
   return msg;
 }
 
+PgTarget SplitPassword(const std::string& url) {
+  PgTarget t{url, ""};
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return t;
+  const size_t at = url.find('@', scheme + 3);
+  const size_t slash = url.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return t;
+  const size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return t;
+  const std::string raw = url.substr(colon + 1, at - colon - 1);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+      t.password.push_back(static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      t.password.push_back(raw[i]);
+    }
+  }
+  t.url = url.substr(0, colon) + url.substr(at);
+  return t;
+}
+
 std::string BackupFileName(int64_t micros) {
   const time_t t = static_cast<time_t>(micros / 1000000);
   struct tm tm {};
@@ -382,9 +413,10 @@ Result<BackupSummary> CreateBackup(const BackupOptions& o) {
                                   "--snapshot=" + snap->id(), "--file=" + db_copy};
     // A schema of its own (the URL's search_path) is dumped alone, with its CREATE SCHEMA.
     if (!facts.pg_schema.empty() && facts.pg_schema != "public") argv.push_back("--schema=" + facts.pg_schema);
-    argv.push_back("--dbname=" + cfg.db_url);
+    const PgTarget pgt = SplitPassword(cfg.db_url);
+    argv.push_back("--dbname=" + pgt.url);
     const std::string err = tmp.path + "/pg_dump.err";
-    if (Run(argv, err) != 0) return Error::Internal("pg_dump failed: " + Tail(err));
+    if (Run(argv, err, pgt.password) != 0) return Error::Internal("pg_dump failed: " + Tail(err));
   }
   if (facts.schema_version < 1 || facts.head_seq < 1)
     return Error::Validation("data", "not_initialized", "データベースに mamori のデータがありません");
@@ -577,9 +609,10 @@ Result<RestoreSummary> RestoreBackup(const RestoreOptions& o) {
     MAMORI_ASSIGN(std::string pg_restore, PgTool("pg_restore", major));
     const std::string err = staging.path + "/pg_restore.err";
     // One transaction: a failure anywhere leaves the target database as it was.
+    const PgTarget pgt = SplitPassword(sum.db_url);
     if (Run({pg_restore, "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
-             "--dbname=" + sum.db_url, staging.path + "/" + kPgEntry},
-            err) != 0)
+             "--dbname=" + pgt.url, staging.path + "/" + kPgEntry},
+            err, pgt.password) != 0)
       return Error::Validation("db", "restore_failed", "pg_restore が失敗しました（復元先は変更されていません）: " + Tail(err));
     fs::remove_all(staging.path + "/db", ec);
     fs::remove(err, ec);

@@ -83,6 +83,14 @@ std::vector<std::string> PruneBackups(const std::string& dir, int keep);
 // "mamori-20261201T221500Z.mbk" for `micros` since the epoch.
 std::string BackupFileName(int64_t micros);
 
+// A PostgreSQL URL split for pg_dump/pg_restore: the URL without its password (command lines are
+// visible to every local user in /proc) and the password, percent-decoded, for PGPASSWORD.
+struct PgTarget {
+  std::string url;
+  std::string password;
+};
+PgTarget SplitPassword(const std::string& url);
+
 // The message the manifest's signature covers (docs/backup.md).
 std::string ManifestMessage(const nlohmann::json& manifest);
 

@@ -257,6 +257,18 @@ TEST_F(BackupTest, AManifestSignatureCoversTheHeadAndEveryFile) {
   EXPECT_NE(ManifestMessage(changed), base);
 }
 
+TEST(PgTools, ThePasswordLeavesTheCommandLineAndGoesToTheEnvironment) {
+  auto t = SplitPassword("postgresql://mamori:s%40cret:x@db1:5432/mamori?sslmode=require");
+  EXPECT_EQ(t.url, "postgresql://mamori@db1:5432/mamori?sslmode=require");
+  EXPECT_EQ(t.password, "s@cret:x");
+  t = SplitPassword("postgresql://mamori@db1/mamori");
+  EXPECT_EQ(t.url, "postgresql://mamori@db1/mamori");
+  EXPECT_EQ(t.password, "");
+  t = SplitPassword("postgresql://h1:5432,h2:5433/mamori?target_session_attrs=read-write");
+  EXPECT_EQ(t.url, "postgresql://h1:5432,h2:5433/mamori?target_session_attrs=read-write");
+  EXPECT_EQ(t.password, "");
+}
+
 TEST(BackupRetention, PruningKeepsTheNewestAndOnlyBackupFiles) {
   char tmpl[] = "/tmp/backup-prune-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);

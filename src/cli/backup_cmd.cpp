@@ -32,6 +32,17 @@ std::string Mib(uint64_t bytes) {
   return buf;
 }
 
+// A database URL for the terminal: no password, no query (options may carry secrets too).
+std::string Shown(const std::string& url) {
+  std::string u = url.substr(0, url.find('?'));
+  const size_t scheme = u.find("://"), at = u.find('@');
+  if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
+    const size_t colon = u.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at) u = u.substr(0, colon) + ":***" + u.substr(at);
+  }
+  return u;
+}
+
 int RunBackup(backup::BackupOptions o, bool new_key) {
   if (o.key_file.empty()) {
     auto cfg = config::Load(o.data_dir);
@@ -60,7 +71,7 @@ int RunRestore(const backup::RestoreOptions& o) {
     std::cerr << "mamori: 復元できません: " << sum.error().detail << "\n";
     return 1;
   }
-  std::cout << "restored into " << sum->data_dir << " (" << sum->engine << ", " << sum->db_url.substr(0, sum->db_url.find('?'))
+  std::cout << "restored into " << sum->data_dir << " (" << sum->engine << ", " << Shown(sum->db_url)
             << ")\n"
             << "  backup taken at " << sum->created_at << "\n"
             << "  operation log verified: " << sum->entries << " entries, head seq " << sum->head_seq << " "
