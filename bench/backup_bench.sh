@@ -53,13 +53,15 @@ run() {  # engine, db URL for init ("" = SQLite), empty target URL for restore
     echo "[$engine] plain pg_dump -Fc (no encryption): $(secs "$t0" "$t1") s"
   fi
   local size; size=$(stat -c %s "$src")
+  # Nothing of the fill still being written back, so every copy below starts alike.
+  sync "$src"; sleep 2
   t0=$(now); cp "$src" "$work/cp.copy"; t1=$(now)
   local cp_s; cp_s=$(secs "$t0" "$t1"); local cp_rate; cp_rate=$(rate "$size" "$t0" "$t1")
-  rm -f "$work/cp.copy"
+  rm -f "$work/cp.copy"; sync; sleep 2
   # The same copy made durable (a backup is only one once it is on disk; mamori backup fsyncs).
   t0=$(now); cp "$src" "$work/cp.copy"; sync "$work/cp.copy"; t1=$(now)
   local cps_s; cps_s=$(secs "$t0" "$t1"); local cps_rate; cps_rate=$(rate "$size" "$t0" "$t1")
-  rm -f "$work/cp.copy"
+  rm -f "$work/cp.copy"; sync; sleep 2
   t0=$(now); "$mamori" backup --data "$data" --to "$work/$engine.mbk" --key "$work/backup.key" \
     $([ -f "$work/backup.key" ] || echo --new-key) >/dev/null; t1=$(now)
   local b_s; b_s=$(secs "$t0" "$t1"); local b_rate; b_rate=$(rate "$size" "$t0" "$t1")
