@@ -15,6 +15,8 @@ if [ "${1:-}" = "--test" ]; then
   # The test command also runs PostgreSQL, Chromium for the browser tests, and the bench tools.
   # fonts-noto-cjk: Japanese text in the browser tests' screenshots (boxes without it).
   packages+=(postgresql chromium fonts-noto-cjk)
+  # backup (issue 8): scripts/restore-drill.sh asks /readyz with curl; pg_dump/pg_restore come with postgresql.
+  packages+=(curl)
 fi
 missing=()
 for p in "${packages[@]}"; do
