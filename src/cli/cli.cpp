@@ -21,6 +21,7 @@
 #include "common/log.hpp"
 
 #include "auth/password_rules.hpp"
+#include "cli/backup_cmd.hpp"
 #include "cli/demo.hpp"
 #include "cli/install_paths.hpp"
 #include "cli/runtime.hpp"
@@ -216,7 +217,9 @@ int RunServe(const config::Location& where, const std::string& db, std::string l
       lock.lock();
     } while (!sweep_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
   });
+  auto backups = StartScheduledBackups(r.cfg, db);  // backup_dir of the config (docs/backup.md)
   server.Run();
+  backups->Stop();
   {
     std::lock_guard lock(sweep_mu);
     stopping = true;
@@ -459,9 +462,12 @@ int Main(int argc, char** argv) {
   coverage->add_option("FILE", coverage_file, "pack file (default: the Kobe pack installed with mamori)");
   coverage->add_option("--source", source_dir, "source tree whose tests are searched (default: the current directory)");
 
+  auto backup_cmds = AddBackupCommands(app);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
   log::SetFormat(*log::ParseFormat("auto"));
+  if (int rc = RunBackupCommands(*backup_cmds); rc >= 0) return rc;
   if (*init)
     return RunInit({.data_dir = where.data_dir, .admin_login = admin, .db_url = db, .policy_file = policy_file,
                     .admin_password = "", .approver_login = approver, .approver_password = "",

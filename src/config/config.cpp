@@ -49,6 +49,11 @@ Status Apply(Config& c, const YAML::Node& root, const std::string& path, bool se
       else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
       else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
       else if (key == "log_format") c.log_format = kv.second.as<std::string>();
+      // backup (issue 8, part 1)
+      else if (key == "backup_dir") c.backup_dir = kv.second.as<std::string>();
+      else if (key == "backup_key_file") c.backup_key_file = kv.second.as<std::string>();
+      else if (key == "backup_interval_minutes") c.backup_interval_minutes = kv.second.as<int>();
+      else if (key == "backup_keep") c.backup_keep = kv.second.as<int>();
       // --- package (issue 8, part 3): data_dir, in a service config only ---
       else if (key == "data_dir" && service) continue;
       else if (key == "data_dir")
@@ -86,6 +91,16 @@ Status Finish(Config& c) {
   if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
     return Error::Validation("metrics_token", "too_short", path + ": metrics_token は 32 文字以上にしてください");
   if (auto f = log::ParseFormat(c.log_format); !f.ok()) return std::move(f).error();
+  // backup (issue 8, part 1)
+  if (!c.backup_dir.empty() && c.backup_dir.front() != '/')
+    return Error::Validation("backup_dir", "not_absolute", path + ": backup_dir は絶対パスで指定してください");
+  if (!c.backup_key_file.empty() && c.backup_key_file.front() != '/')
+    return Error::Validation("backup_key_file", "not_absolute", path + ": backup_key_file は絶対パスで指定してください");
+  if (!c.backup_dir.empty() && c.backup_key_file.empty())
+    return Error::Validation("backup_key_file", "required", path + ": backup_dir には backup_key_file が必要です");
+  if (c.backup_interval_minutes < 1 || c.backup_interval_minutes > 10080)
+    return Error::Validation("backup_interval_minutes", "out_of_range");
+  if (c.backup_keep < 1 || c.backup_keep > 1000) return Error::Validation("backup_keep", "out_of_range");
   if (c.db_url.empty()) c.db_url = "sqlite:" + c.data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = c.data_dir + "/policy.yaml";
   return Ok();
@@ -171,6 +186,11 @@ Status Save(const Config& c) {
   if (!c.witness_dir.empty()) e << YAML::Key << "witness_dir" << YAML::Value << c.witness_dir;
   e << YAML::Key << "witness_syslog" << YAML::Value << c.witness_syslog;
   if (!c.metrics_token.empty()) e << YAML::Key << "metrics_token" << YAML::Value << c.metrics_token;
+  // backup (issue 8, part 1)
+  if (!c.backup_dir.empty())
+    e << YAML::Key << "backup_dir" << YAML::Value << c.backup_dir << YAML::Key << "backup_key_file" << YAML::Value
+      << c.backup_key_file << YAML::Key << "backup_interval_minutes" << YAML::Value << c.backup_interval_minutes
+      << YAML::Key << "backup_keep" << YAML::Value << c.backup_keep;
   e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());

@@ -38,6 +38,12 @@ struct Config {
   // file names the data directory with its key `data_dir`; that key is refused elsewhere.
   std::string service_file;
   // --- end package ---
+  // --- backup (issue 8, part 1): scheduled backups in `mamori serve` ---
+  std::string backup_dir;          // absolute; "" = no scheduled backups
+  std::string backup_key_file;     // absolute; the backup key, kept apart from the backups
+  int backup_interval_minutes = 1440;
+  int backup_keep = 14;            // newest backups kept in backup_dir; older ones are deleted
+  // --- end backup ---
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }
