@@ -20,6 +20,7 @@
 
 #include "auth/password_rules.hpp"
 #include "cli/demo.hpp"
+#include "cli/keys_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "policy/coverage.hpp"
 #include "common/crypto.hpp"
@@ -441,8 +442,11 @@ int Main(int argc, char** argv) {
   coverage->add_option("FILE", coverage_file, "pack file (default: policy/kobe.yaml)");
   coverage->add_option("--source", source_dir, "source tree whose tests are searched");
 
+  auto run_keys = AddKeysCommand(app);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
+  if (const int rc = run_keys(); rc >= 0) return rc;
   if (*init) return RunInit({data_dir, admin, db, policy_file, "", approver, ""});
   if (*serve) return RunServe(data_dir, db, listen, web_dir, accept_broken);
   if (*demo) return RunDemo(data_dir);

@@ -40,6 +40,9 @@ Result<Config> Load(const std::string& data_dir) {
       else if (key == "witness_dir") c.witness_dir = kv.second.as<std::string>();
       else if (key == "witness_syslog") c.witness_syslog = kv.second.as<bool>();
       else if (key == "metrics_token") c.metrics_token = kv.second.as<std::string>();
+      // sealing (issue 8 part 4)
+      else if (key == "master_key_file") c.master_key_file = kv.second.as<std::string>();
+      else if (key == "kms_command") c.kms_command = kv.second.as<std::string>();
       else return Error::Validation(key, "unknown_key", c.ConfigPath() + ": 不明な設定 " + key);
     } catch (const YAML::Exception&) {
       return Error::Validation(key, "wrong_type", c.ConfigPath() + ": 設定 " + key + " の値が不正です");
@@ -65,6 +68,10 @@ Result<Config> Load(const std::string& data_dir) {
     return Error::Validation("witness_dir", "not_absolute", c.ConfigPath() + ": witness_dir は絶対パスで指定してください");
   if (!c.metrics_token.empty() && c.metrics_token.size() < 32)
     return Error::Validation("metrics_token", "too_short", c.ConfigPath() + ": metrics_token は 32 文字以上にしてください");
+  // sealing (issue 8 part 4)
+  if (!c.master_key_file.empty() && c.master_key_file.front() != '/')
+    return Error::Validation("master_key_file", "not_absolute",
+                             c.ConfigPath() + ": master_key_file は絶対パスで指定してください");
   if (c.db_url.empty()) c.db_url = "sqlite:" + data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = data_dir + "/policy.yaml";
   return c;
@@ -87,6 +94,9 @@ Status Save(const Config& c) {
   if (!c.witness_dir.empty()) e << YAML::Key << "witness_dir" << YAML::Value << c.witness_dir;
   e << YAML::Key << "witness_syslog" << YAML::Value << c.witness_syslog;
   if (!c.metrics_token.empty()) e << YAML::Key << "metrics_token" << YAML::Value << c.metrics_token;
+  // sealing (issue 8 part 4)
+  if (!c.master_key_file.empty()) e << YAML::Key << "master_key_file" << YAML::Value << c.master_key_file;
+  if (!c.kms_command.empty()) e << YAML::Key << "kms_command" << YAML::Value << c.kms_command;
   e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());

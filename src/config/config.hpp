@@ -30,6 +30,14 @@ struct Config {
   std::string witness_dir;     // where signed log heads are appended; "" = DIR/witness
   bool witness_syslog = true;  // also send the heads to syslog (the journal where one runs)
   std::string metrics_token;   // bearer token GET /metrics requires; "" = /metrics answers 404
+  // --- sealing (issue 8 part 4; docs/sealing.md) ---
+  // The master key that wraps the data keys: a file (absolute path; "" = DIR/keys/master.key,
+  // the demo's default — production puts it elsewhere) or, when set, a KMS command that wraps
+  // and unwraps through stdin/stdout (then no master key file is used).
+  std::string master_key_file;
+  std::string kms_command;
+  std::string MasterKeyPath() const { return master_key_file.empty() ? data_dir + "/keys/master.key" : master_key_file; }
+  // --- end sealing ---
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }
