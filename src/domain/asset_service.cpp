@@ -502,6 +502,10 @@ Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
     AssetExport out;
     MAMORI_ASSIGN(out.items, repo.List(f, {1, kAssetExportMaxRows}));
     for (auto& r : out.items) MAMORI_TRY(OpenStored(r));
+    // The database ordered sealed names by their sealed text: the file is in name order.
+    std::stable_sort(out.items.begin(), out.items.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.name, x.id) < std::tie(y.name, y.id);
+    });
     storage::SystemRepo systems(c);
     for (const auto& r : out.items) {
       if (const auto* u = tree.Find(r.owner_org_unit_id)) out.units.emplace(u->id, *u);
