@@ -160,6 +160,9 @@ class AssetService {
   bool InScope(const storage::AssetRecord& r) const;
   // Whether the pack's `sealing.asset` rule seals this asset's fields (docs/sealing.md).
   bool Sealed(const storage::AssetRecord& r) const;
+  // Opens the sealed values of one of the asset's log entries (asset.create values,
+  // asset.update changes), for a reader who may open the asset.
+  Status OpenDetail(const std::string& id, nlohmann::json& detail) const;
   // Opens, in place, every sealed field of an asset as stored (for the re-seal pass too).
   Status OpenStored(storage::AssetRecord& r) const;
   // The record as it is stored: the fields the pack seals, sealed, when the rule selects it.
@@ -188,8 +191,6 @@ class AssetService {
 
   // One field's value sealed for the log ("handling" as its JSON list).
   Result<nlohmann::json> SealValue(const std::string& id, const std::string& field, const nlohmann::json& value) const;
-  // Opens the sealed values of an asset's log entry (asset.create values, asset.update changes).
-  Status OpenDetail(const std::string& id, nlohmann::json& detail) const;
 
   Env& env_;
   Access access_;
