@@ -18,9 +18,9 @@
 namespace mamori {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double Seconds(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
 
 struct Figures {
   double gets_per_s = 0;
@@ -64,14 +64,14 @@ Figures Run(bool sealed, int n) {
   std::shuffle(ids.begin(), ids.end(), rng);
   Figures f;
   const int gets = std::min(n, 20000);
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   for (int i = 0; i < gets; ++i) {
     auto r = assets.Get(a, ids[static_cast<size_t>(i)]);
     if (!r.ok() || crypto::IsSealed(r->name)) std::exit(1);
   }
   f.gets_per_s = gets / Seconds(t0);
   const int pages = std::max(1, n / 50);
-  t0 = Clock::now();
+  t0 = Steady::now();
   for (int p = 1; p <= pages; ++p) {
     domain::AssetQuery q;
     q.page = {p, 50};
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   auto sealer = domain::Sealer::WithKey(crypto::RandomBytes(32));
   const std::string sealed = *sealer->Seal("住民情報ファイル12345", "asset:x:name");
   const int opens = 200000;
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   for (int i = 0; i < opens; ++i)
     if (!sealer->Open(sealed, "asset:x:name").ok()) return 1;
   const double open_us = Seconds(t0) / opens * 1e6;
