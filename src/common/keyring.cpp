@@ -48,6 +48,11 @@ std::unique_ptr<FileMasterKey> FileMasterKey::FromBytes(std::string key32) {
 }
 
 Result<std::unique_ptr<FileMasterKey>> FileMasterKey::Load(const std::string& path) {
+  // Wherever it is kept (often outside the data directory, whose modes `serve` checks), a
+  // master key others may read is refused.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    return Error::Internal("マスター鍵ファイルは所有者だけが読めるようにしてください（chmod 600）: " + path);
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::Internal("マスター鍵ファイルを読めません: " + path);
   std::ostringstream ss;

@@ -94,9 +94,20 @@ TEST(FileMasterKey, WrapsBoundToTheKeyIdAndRefusesAnotherMaster) {
 TEST(FileMasterKey, ADamagedKeyFileIsRefusedWithItsPath) {
   const std::string dir = TempDir();
   std::ofstream(dir + "/master.key") << "not a key\n";
+  std::filesystem::permissions(dir + "/master.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto m = FileMasterKey::Load(dir + "/master.key");
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.error().detail.find(dir + "/master.key"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(FileMasterKey, AKeyFileOthersMayReadIsRefused) {
+  const std::string dir = TempDir();
+  ASSERT_TRUE(FileMasterKey::Generate(dir + "/master.key").ok());
+  std::filesystem::permissions(dir + "/master.key", std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  auto m = FileMasterKey::Load(dir + "/master.key");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().detail.find("chmod 600"), std::string::npos) << m.error().detail;
   std::filesystem::remove_all(dir);
 }
 
