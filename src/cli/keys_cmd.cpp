@@ -20,6 +20,7 @@ struct KeysOptions {
   std::string db;
   int64_t batch = 500;
   bool reseal = false;
+  std::string kms_command;  // rotate-master: move the ring to this KMS command
 };
 
 int Fail(const Error& e) {
@@ -68,6 +69,25 @@ int RotateMaster(const KeysOptions& o) {
   if (!rt.ok()) return Fail(rt.error());
   const config::Config& cfg = (*rt)->cfg;
   domain::KeyService keys(*(*rt)->env);
+  if (!o.kms_command.empty()) {
+    // From the key file (or another command) to a KMS: every data key re-wrapped through the
+    // command in one transaction, then the config names the command and the old key file goes.
+    crypto::CommandMasterKey kms(o.kms_command);
+    auto n = keys.RotateMaster(kms);
+    if (!n.ok()) return Fail(n.error());
+    // The file as written (not the --db override of this run).
+    auto next = config::Load(o.data_dir);
+    if (!next.ok()) return Fail(next.error());
+    next->kms_command = o.kms_command;
+    if (auto st = config::Save(*next); !st.ok()) return Fail(st.error());
+    std::error_code ec;
+    if (cfg.kms_command.empty()) fs::remove(cfg.MasterKeyPath(), ec);
+    std::cout << "データ鍵 " << *n << " 個を KMS コマンドで再ラップし、設定 kms_command に登録しました"
+              << (cfg.kms_command.empty() ? "（マスター鍵ファイル " + cfg.MasterKeyPath() + " は削除しました）" : "")
+              << "。稼働中のサーバは再起動してください。\n";
+    (*rt)->witness->Flush();
+    return 0;
+  }
   if (!cfg.kms_command.empty()) {
     // The KMS rotates its own key; re-wrapping through it moves every data key to its newest.
     crypto::CommandMasterKey kms(cfg.kms_command);
@@ -127,6 +147,8 @@ std::function<int()> AddKeysCommand(CLI::App& app) {
   rotate_data->add_flag("--reseal", o->reseal, "then re-seal every sealed value under the new key");
   rotate_data->add_option("--batch", o->batch, "assets per transaction of the re-seal");
   auto* rotate_master = add("rotate-master", "re-wrap every data key under a new master key, without downtime");
+  rotate_master->add_option("--kms-command", o->kms_command,
+                            "move the ring to this KMS command (wrap/unwrap via stdin/stdout) and name it in the config");
   auto* reseal = add("reseal", "re-seal every value under the current key and the pack's present rules");
   reseal->add_option("--batch", o->batch, "assets per transaction");
   return [=]() -> int {

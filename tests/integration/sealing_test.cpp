@@ -195,5 +195,37 @@ TEST_F(SealingTest, AWrongOrMissingMasterKeyIsRefusedClearlyAndChangesNothing) {
   EXPECT_EQ(manager_->client->Get("/api/v1/session").status, 200);
 }
 
+TEST_F(SealingTest, TheRingMovesToAKmsCommandAndTheServerRunsWithoutAMasterKeyFile) {
+  const std::string tag = UniqueLogin("k");
+  const std::string id = Create(Asset("KMS前" + tag, 3, "書庫K", "持出禁止"));
+  // A stand-in KMS: AES-256-CBC under a key only the script reads (openssl enc), base64 in/out.
+  const std::string dir = MakeTempDir("kms");
+  const std::string kek = dir + "/kek", script = dir + "/kms";
+  std::ofstream(kek) << "0123456789abcdef0123456789abcdef";
+  std::ofstream(script) << "#!/bin/sh\nset -e\ncase \"$1\" in\n"
+                           "  wrap) base64 -d | openssl enc -aes-256-cbc -pbkdf2 -pass file:" + kek + " | base64 -w0 ;;\n"
+                           "  unwrap) base64 -d | openssl enc -d -aes-256-cbc -pbkdf2 -pass file:" + kek + " | base64 -w0 ;;\n"
+                           "  *) exit 2 ;;\nesac\n";
+  fs::permissions(script, fs::perms::owner_all);
+  std::vector<std::string> args{"keys", "rotate-master", "--kms-command", script};
+  for (const auto& a : DbArgs()) args.push_back(a);
+  ProcResult moved = RunMamori(args);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_FALSE(fs::exists(server_->data_dir() + "/keys/master.key")) << "the master key file is gone";
+  server_->Stop();
+  server_->Start();
+  for (Person* p : {admin_, manager_}) p->client->set_base(server_->base_url());
+  Reply r = manager_->client->Get("/api/v1/assets/" + id);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.doc["name"], "KMS前" + tag);
+  ProcResult status = Keys("status");
+  EXPECT_NE(status.output.find("KMS"), std::string::npos) << status.output;
+  // Without the KMS (the command fails) nothing can be unwrapped: refused, clearly.
+  fs::remove(kek);
+  ProcResult blind = Keys("status");
+  EXPECT_EQ(blind.exit_code, 1) << blind.output;
+  EXPECT_NE(blind.output.find("KMS コマンド"), std::string::npos) << blind.output;
+}
+
 }  // namespace
 }  // namespace mamori::itest
