@@ -1251,7 +1251,7 @@ void BenchAssets(const Options& o, const policy::PolicyPack& pack, const audit::
   LogDb l;
   if (!OpenLogDb(path, key, l)) return;
   const std::string data_key = crypto::RandomBytes(32);
-  domain::Env env{*l.db, pack, *l.log, SystemClock::Instance(), data_key};
+  domain::Env env{*l.db, pack, *l.log, SystemClock::Instance(), domain::Sealer::WithKey(data_key)};
   domain::AssetService assets(env);
 
   // 10 bureaus of 20 sections; assets spread over the sections, a tenth of them 機密性3.

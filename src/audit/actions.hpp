@@ -41,6 +41,13 @@ inline constexpr char kAssetExport[] = "asset.export";
 inline constexpr char kSystemCreate[] = "system.create";
 inline constexpr char kSystemUpdate[] = "system.update";
 
+// Sealing (docs/sealing.md): the data key ring and the master key that wraps it.
+inline constexpr char kKeysCreate[] = "keys.create";
+inline constexpr char kKeysUpgrade[] = "keys.upgrade";
+inline constexpr char kKeysRotateData[] = "keys.rotate_data";
+inline constexpr char kKeysRotateMaster[] = "keys.rotate_master";
+inline constexpr char kKeysReseal[] = "keys.reseal";
+
 // Requests: "request." + the transition (RequestService::Transition), plus create and expire.
 inline constexpr char kRequestCreate[] = "request.create";
 inline constexpr char kRequestSubmit[] = "request.submit";
@@ -60,6 +67,7 @@ inline constexpr std::string_view kAll[] = {
     kAssetCreate,       kAssetUpdate,          kAssetState,        kAssetImport,     kAssetExport,
     kSystemCreate,      kSystemUpdate,         kRequestCreate,     kRequestSubmit,   kRequestApprove,
     kRequestReject,     kRequestWithdraw,      kRequestComplete,   kRequestReport,   kRequestExpire,
-    kUserUpdate,        kUserResetMfa,         kUserSessionsEnd};
+    kUserUpdate,        kUserResetMfa,         kUserSessionsEnd,   kKeysCreate,      kKeysUpgrade,
+    kKeysRotateData,    kKeysRotateMaster,     kKeysReseal};
 
 }  // namespace mamori::audit::action

@@ -24,6 +24,7 @@
 #include "cli/backup_cmd.hpp"
 #include "cli/demo.hpp"
 #include "cli/install_paths.hpp"
+#include "cli/keys_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "cli/version.hpp"
 #include "policy/coverage.hpp"
@@ -464,10 +465,13 @@ int Main(int argc, char** argv) {
 
   auto backup_cmds = AddBackupCommands(app);
 
+  auto run_keys = AddKeysCommand(app);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::info);
   log::SetFormat(*log::ParseFormat("auto"));
   if (int rc = RunBackupCommands(*backup_cmds); rc >= 0) return rc;
+  if (const int rc = run_keys(); rc >= 0) return rc;
   if (*init)
     return RunInit({.data_dir = where.data_dir, .admin_login = admin, .db_url = db, .policy_file = policy_file,
                     .admin_password = "", .approver_login = approver, .approver_password = "",

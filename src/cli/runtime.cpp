@@ -10,7 +10,10 @@
 #include "audit/actions.hpp"
 #include "cli/install_paths.hpp"
 #include "common/crypto.hpp"
+#include "common/keyring.hpp"
 #include "domain/directory_service.hpp"
+#include "domain/key_service.hpp"
+#include "storage/key_repo.hpp"
 #include "storage/migrations.hpp"
 #include "storage/repos.hpp"
 
@@ -36,6 +39,68 @@ Status WriteSecret(const std::string& path, const std::string& data) {
   out.close();
   if (!out) return Error::Internal("cannot write " + path);
   fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  return Ok();
+}
+
+// The ring of an opened database (docs/sealing.md). A directory whose ring does not exist yet
+// gets its master key file (unless a KMS wraps) and its first data key — the old raw
+// keys/data.key when there is one, which is removed once the ring holds it.
+Status OpenSealing(Runtime& rt, bool writes) {
+  const config::Config& cfg = rt.cfg;
+  const std::string legacy_path = cfg.KeyDir() + "/data.key";
+  MAMORI_ASSIGN(int64_t stored, rt.db->Read([&](storage::Connection& c) -> Result<int64_t> {
+    MAMORI_ASSIGN(auto keys, storage::DataKeyRepo(c).List());
+    return static_cast<int64_t>(keys.size());
+  }));
+  std::shared_ptr<const crypto::MasterKey> master;
+  if (!cfg.kms_command.empty()) {
+    master = std::make_shared<crypto::CommandMasterKey>(cfg.kms_command);
+  } else {
+    const std::string path = cfg.MasterKeyPath();
+    if (!fs::exists(path)) {
+      // `log verify` (no writes) checks hashes and signatures only: it runs where the master key
+      // is not, e.g. on a restored copy before the key is put back, and opens no sealed value.
+      if (stored > 0 && !writes) return Ok();
+      if (stored > 0)
+        return Error::Internal("マスター鍵ファイルがありません: " + path +
+                               "（データ鍵を開けません。設定 master_key_file または kms_command を確認してください）");
+      if (!writes) return Ok();  // a read-only tool on a directory never started since sealing came
+      MAMORI_TRY(crypto::FileMasterKey::Generate(path));
+    }
+    MAMORI_ASSIGN(auto key, crypto::FileMasterKey::Load(path));
+    master = std::move(key);
+  }
+  rt.env->sealer = std::make_shared<domain::Sealer>(master);
+  rt.env->sealer->ReloadFrom(rt.db.get());
+  std::string legacy;
+  if (stored == 0 && fs::exists(legacy_path)) {
+    if (!writes) return Ok();
+    MAMORI_ASSIGN(std::string b64, ReadFile(legacy_path));
+    while (!b64.empty() && (b64.back() == '\n' || b64.back() == '\r')) b64.pop_back();
+    auto raw = crypto::Base64Decode(b64);
+    if (!raw || raw->size() != crypto::kAesKeySize) return Error::Internal("keys/data.key is damaged");
+    legacy = std::move(*raw);
+  }
+  if (stored == 0 && !writes) return Ok();
+  // Entry 1 of the log is system.init: `mamori init` makes the ring after writing it.
+  MAMORI_ASSIGN(auto head, rt.db->Read([](storage::Connection& c) { return storage::AuditRepo(c).Head(); }));
+  if (stored == 0 && head.first == 0) return Ok();
+  domain::KeyService keys(*rt.env);
+  auto opened = keys.Open(legacy);
+  if (!opened.ok() && cfg.kms_command.empty() && fs::exists(cfg.MasterKeyPath() + ".new")) {
+    // `keys rotate-master` re-wrapped the ring and stopped before renaming the new key file
+    // into place: finish it.
+    MAMORI_ASSIGN(auto next, crypto::FileMasterKey::Load(cfg.MasterKeyPath() + ".new"));
+    std::shared_ptr<const crypto::MasterKey> next_master = std::move(next);
+    rt.env->sealer = std::make_shared<domain::Sealer>(next_master);
+    rt.env->sealer->ReloadFrom(rt.db.get());
+    MAMORI_TRY(domain::KeyService(*rt.env).Open());
+    fs::rename(cfg.MasterKeyPath() + ".new", cfg.MasterKeyPath());
+    opened = Ok();
+  }
+  MAMORI_TRY(opened);
+  // The raw key now lives only wrapped in the ring.
+  if (writes && fs::exists(legacy_path)) fs::remove(legacy_path);
   return Ok();
 }
 
@@ -85,9 +150,6 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Location& where, cons
   MAMORI_ASSIGN(rt->cfg, config::Load(where));
   if (!db_override.empty()) rt->cfg.db_url = db_override;
   MAMORI_ASSIGN(rt->pack, policy::LoadPackFile(rt->cfg.policy_file));
-  MAMORI_ASSIGN(std::string data_key_b64, ReadFile(rt->cfg.KeyDir() + "/data.key"));
-  auto data_key = crypto::Base64Decode(data_key_b64);
-  if (!data_key || data_key->size() != 32) return Error::Internal("keys/data.key is damaged");
   audit::SigningKey key;
   MAMORI_ASSIGN(key.private_pem, ReadFile(rt->cfg.KeyDir() + "/log_signing.pem"));
   MAMORI_ASSIGN(key.public_pem, ReadFile(rt->cfg.KeyDir() + "/log_signing.pub.pem"));
@@ -104,7 +166,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Location& where, cons
     rt->log->Attach(*rt->db, rt->witness.get());
   }
   rt->env = std::make_unique<domain::Env>(
-      domain::Env{*rt->db, rt->pack, *rt->log, SystemClock::Instance(), std::move(*data_key)});
+      domain::Env{*rt->db, rt->pack, *rt->log, SystemClock::Instance(), std::make_shared<domain::Sealer>()});
+  MAMORI_TRY(OpenSealing(*rt, witness));
   rt->env->sign_in.throttle_failures = rt->cfg.login_throttle_failures;
   rt->env->sign_in.throttle_window_seconds = rt->cfg.login_throttle_window_seconds;
   if (!rt->cfg.breached_passwords.empty()) {
@@ -156,7 +219,6 @@ Status Init(const InitOptions& o) {
   fs::copy_file(policy_src, cfg.policy_file, fs::copy_options::overwrite_existing, ec);
   if (ec) return Error::Internal("cannot copy the policy pack: " + ec.message());
 
-  MAMORI_TRY(WriteSecret(cfg.KeyDir() + "/data.key", crypto::Base64Encode(crypto::RandomBytes(32))));
   MAMORI_ASSIGN(auto kp, crypto::GenerateEcP256());
   MAMORI_TRY(WriteSecret(cfg.KeyDir() + "/log_signing.pem", kp.private_pem));
   {
@@ -197,6 +259,7 @@ Status Init(const InitOptions& o) {
     }
     return Ok();
   }));
+  MAMORI_TRY(domain::KeyService(*rt->env).Open());
   // Sealed at once, so even a fresh log has a signed checkpoint and a witnessed head.
   MAMORI_TRY(rt->db->Write([&](storage::Connection& c) { return rt->log->Checkpoint(c); }));
   rt->witness->Flush();

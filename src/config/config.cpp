@@ -54,6 +54,9 @@ Status Apply(Config& c, const YAML::Node& root, const std::string& path, bool se
       else if (key == "backup_key_file") c.backup_key_file = kv.second.as<std::string>();
       else if (key == "backup_interval_minutes") c.backup_interval_minutes = kv.second.as<int>();
       else if (key == "backup_keep") c.backup_keep = kv.second.as<int>();
+      // sealing (issue 8 part 4)
+      else if (key == "master_key_file") c.master_key_file = kv.second.as<std::string>();
+      else if (key == "kms_command") c.kms_command = kv.second.as<std::string>();
       // --- package (issue 8, part 3): data_dir, in a service config only ---
       else if (key == "data_dir" && service) continue;
       else if (key == "data_dir")
@@ -101,6 +104,9 @@ Status Finish(Config& c) {
   if (c.backup_interval_minutes < 1 || c.backup_interval_minutes > 10080)
     return Error::Validation("backup_interval_minutes", "out_of_range");
   if (c.backup_keep < 1 || c.backup_keep > 1000) return Error::Validation("backup_keep", "out_of_range");
+  // sealing (issue 8 part 4)
+  if (!c.master_key_file.empty() && c.master_key_file.front() != '/')
+    return Error::Validation("master_key_file", "not_absolute", path + ": master_key_file は絶対パスで指定してください");
   if (c.db_url.empty()) c.db_url = "sqlite:" + c.data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = c.data_dir + "/policy.yaml";
   return Ok();
@@ -191,6 +197,9 @@ Status Save(const Config& c) {
     e << YAML::Key << "backup_dir" << YAML::Value << c.backup_dir << YAML::Key << "backup_key_file" << YAML::Value
       << c.backup_key_file << YAML::Key << "backup_interval_minutes" << YAML::Value << c.backup_interval_minutes
       << YAML::Key << "backup_keep" << YAML::Value << c.backup_keep;
+  // sealing (issue 8 part 4)
+  if (!c.master_key_file.empty()) e << YAML::Key << "master_key_file" << YAML::Value << c.master_key_file;
+  if (!c.kms_command.empty()) e << YAML::Key << "kms_command" << YAML::Value << c.kms_command;
   e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());

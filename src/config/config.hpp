@@ -44,6 +44,14 @@ struct Config {
   int backup_interval_minutes = 1440;
   int backup_keep = 14;            // newest backups kept in backup_dir; older ones are deleted
   // --- end backup ---
+  // --- sealing (issue 8 part 4; docs/sealing.md) ---
+  // The master key that wraps the data keys: a file (absolute path; "" = DIR/keys/master.key,
+  // the demo's default — production puts it elsewhere) or, when set, a KMS command that wraps
+  // and unwraps through stdin/stdout (then no master key file is used).
+  std::string master_key_file;
+  std::string kms_command;
+  std::string MasterKeyPath() const { return master_key_file.empty() ? data_dir + "/keys/master.key" : master_key_file; }
+  // --- end sealing ---
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }

@@ -29,7 +29,84 @@ nlohmann::json AssetDetail(const storage::AssetRecord& r) {
           {"system_id", r.system_id}};
 }
 
+// A sealed asset field's stored form: name and location as sealed text; the handling list as
+// one item, the sealed JSON of the whole list (so neither its items nor their number show).
+bool IsSealedHandling(const std::vector<std::string>& h) { return h.size() == 1 && crypto::IsSealed(h[0]); }
+
 }  // namespace
+
+bool AssetService::Sealed(const storage::AssetRecord& r) const {
+  const policy::SealingRule* rule = env_.pack.sealing.Find("asset");
+  if (!rule) return false;
+  if (rule->when.empty()) return true;
+  auto v = rule->when.Evaluate(AssetContext(r));
+  return v.ok() && *v;
+}
+
+Result<nlohmann::json> AssetService::SealValue(const std::string& id, const std::string& field,
+                                               const nlohmann::json& value) const {
+  const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (value.is_string() && text.empty()) return value;  // nothing to hide in an empty location
+  MAMORI_ASSIGN(std::string sealed, env_.sealer->Seal(text, FieldPlace("asset", id, field)));
+  return nlohmann::json(sealed);
+}
+
+Result<storage::AssetRecord> AssetService::ToStored(const storage::AssetRecord& plain) const {
+  if (!Sealed(plain)) return plain;
+  storage::AssetRecord out = plain;
+  for (const auto& f : env_.pack.sealing.Find("asset")->fields) {
+    if (f == "name") {
+      MAMORI_ASSIGN(auto v, SealValue(plain.id, f, plain.name));
+      out.name = v.get<std::string>();
+    } else if (f == "location") {
+      MAMORI_ASSIGN(auto v, SealValue(plain.id, f, plain.location));
+      out.location = v.get<std::string>();
+    } else if (f == "handling") {
+      MAMORI_ASSIGN(auto v, SealValue(plain.id, f, nlohmann::json(plain.handling)));
+      out.handling = {v.get<std::string>()};
+    }
+  }
+  return out;
+}
+
+Status AssetService::OpenStored(storage::AssetRecord& r) const {
+  const Sealer& s = *env_.sealer;
+  MAMORI_ASSIGN(r.name, s.Open(r.name, FieldPlace("asset", r.id, "name")));
+  MAMORI_ASSIGN(r.location, s.Open(r.location, FieldPlace("asset", r.id, "location")));
+  if (IsSealedHandling(r.handling)) {
+    MAMORI_ASSIGN(std::string text, s.Open(r.handling[0], FieldPlace("asset", r.id, "handling")));
+    nlohmann::json list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!list.is_array()) return Error::Internal("sealed handling list is not a list");
+    r.handling.clear();
+    for (const auto& item : list)
+      if (item.is_string()) r.handling.push_back(item.get<std::string>());
+  }
+  return Ok();
+}
+
+Status AssetService::OpenDetail(const std::string& id, nlohmann::json& detail) const {
+  auto open = [&](const std::string& field, nlohmann::json& v) -> Status {
+    if (!v.is_string() || !crypto::IsSealed(v.get_ref<const std::string&>())) return Ok();
+    MAMORI_ASSIGN(std::string text, env_.sealer->Open(v.get<std::string>(), FieldPlace("asset", id, field)));
+    if (field == "handling") {
+      nlohmann::json list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      v = list.is_array() ? list : nlohmann::json(text);
+    } else {
+      v = text;
+    }
+    return Ok();
+  };
+  if (!detail.is_object()) return Ok();
+  for (const char* f : policy::kSealableAssetFields) {
+    if (detail.contains(f)) MAMORI_TRY(open(f, detail[f]));
+    if (detail.contains("changes") && detail["changes"].is_object() && detail["changes"].contains(f)) {
+      nlohmann::json& ch = detail["changes"][f];
+      for (const char* side : {"from", "to"})
+        if (ch.is_object() && ch.contains(side)) MAMORI_TRY(open(f, ch[side]));
+    }
+  }
+  return Ok();
+}
 
 // Who sees which assets (kobe:4.2オ(2)): assets.read over the owner unit, or by a role scoped
 // to the asset's system; at or above the pack's restricted confidentiality also
@@ -219,10 +296,13 @@ storage::AssetRecord AssetService::NewRecord(const Actor& a, const NewAsset& in,
 
 Status AssetService::InsertNew(storage::Connection& c, const Actor& a, const storage::AssetRecord& r,
                                const nlohmann::json& extra) {
-  MAMORI_TRY(storage::AssetRepo(c).Insert(r));
+  MAMORI_ASSIGN(storage::AssetRecord stored, ToStored(r));
+  MAMORI_TRY(storage::AssetRepo(c).Insert(stored));
   audit::Event e = a.Event("asset.create", Target(r.id));
   e.clause = env_.pack.Cite(env_.pack.classification.clause);
-  e.detail = AssetDetail(r);
+  // The log keeps a sealed field sealed (the entry's hash covers the sealed text).
+  e.detail = AssetDetail(stored);
+  if (IsSealedHandling(stored.handling)) e.detail["handling"] = stored.handling[0];
   e.detail["label"] = Label(r);
   for (const auto& [k, v] : extra.items()) e.detail[k] = v;
   return env_.log.Record(c, e);
@@ -354,6 +434,7 @@ Result<storage::AssetRecord> AssetService::LoadVisibleIn(storage::Connection& c,
   if (!r) return NotFound();
   MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
   if (!sight.Sees(*r)) return NotFound();
+  MAMORI_TRY(OpenStored(*r));
   return *r;
 }
 
@@ -364,8 +445,11 @@ Result<std::map<std::string, std::string>> AssetService::VisibleNames(storage::C
   if (ids.empty()) return out;
   MAMORI_ASSIGN(auto sight, SightOf(c, a, tree));
   MAMORI_ASSIGN(auto found, storage::AssetRepo(c).GetMany(ids));
-  for (const auto& r : found)
-    if (sight.Sees(r)) out.emplace(r.id, r.name);
+  for (const auto& r : found) {
+    if (!sight.Sees(r)) continue;
+    MAMORI_ASSIGN(std::string name, env_.sealer->Open(r.name, FieldPlace("asset", r.id, "name")));
+    out.emplace(r.id, std::move(name));
+  }
   return out;
 }
 
@@ -394,6 +478,7 @@ Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
     storage::AssetRepo repo(c);
     AssetList out;
     MAMORI_ASSIGN(out.items, repo.List(f, q.page));
+    for (auto& r : out.items) MAMORI_TRY(OpenStored(r));
     MAMORI_ASSIGN(out.total, repo.Count(f));
     for (const auto& r : out.items)
       if (const auto* u = tree.Find(r.owner_org_unit_id)) out.unit_names[u->id] = u->name;
@@ -416,6 +501,11 @@ Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
                                    std::to_string(total) + " 件）。所管課などで絞り込んでください");
     AssetExport out;
     MAMORI_ASSIGN(out.items, repo.List(f, {1, kAssetExportMaxRows}));
+    for (auto& r : out.items) MAMORI_TRY(OpenStored(r));
+    // The database ordered sealed names by their sealed text: the file is in name order.
+    std::stable_sort(out.items.begin(), out.items.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.name, x.id) < std::tie(y.name, y.id);
+    });
     storage::SystemRepo systems(c);
     for (const auto& r : out.items) {
       if (const auto* u = tree.Find(r.owner_org_unit_id)) out.units.emplace(u->id, *u);
@@ -475,8 +565,21 @@ Result<storage::AssetRecord> AssetService::Update(const Actor& a, const std::str
     for (const auto& [key, value] : after.items())
       if (before[key] != value) changes[key] = {{"from", before[key]}, {"to", value}};
     if (changes.empty()) return cur;
+    // A sealed field's old and new values go into the log sealed, each as its record was.
+    const bool sealed_before = Sealed(cur), sealed_after = Sealed(next);
+    const policy::SealingRule* rule = env_.pack.sealing.Find("asset");
+    for (auto& [key, change] : changes.items()) {
+      if (!rule || std::find(rule->fields.begin(), rule->fields.end(), key) == rule->fields.end()) continue;
+      if (sealed_before) {
+        MAMORI_ASSIGN(change["from"], SealValue(next.id, key, change["from"]));
+      }
+      if (sealed_after) {
+        MAMORI_ASSIGN(change["to"], SealValue(next.id, key, change["to"]));
+      }
+    }
     next.updated_at = env_.clock.NowMicros();
-    MAMORI_TRY(storage::AssetRepo(c).Update(next));
+    MAMORI_ASSIGN(storage::AssetRecord stored, ToStored(next));
+    MAMORI_TRY(storage::AssetRepo(c).Update(stored));
     next.version = cur.version + 1;
     audit::Event e = a.Event("asset.update", Target(next.id));
     e.clause = env_.pack.Cite(env_.pack.classification.clause);
@@ -495,6 +598,13 @@ Result<AssetHistory> AssetService::History(const Actor& a, const std::string& id
     storage::AuditRepo repo(c);
     AssetHistory out;
     MAMORI_ASSIGN(out.items, repo.List(f, page));
+    // The reader may open this asset, so they may read its sealed history too.
+    for (auto& entry : out.items) {
+      nlohmann::json detail = nlohmann::json::parse(entry.detail, nullptr, /*allow_exceptions=*/false);
+      if (!detail.is_object() || entry.detail.find("\\u001f") == std::string::npos) continue;
+      MAMORI_TRY(OpenDetail(id, detail));
+      entry.detail = detail.dump();
+    }
     MAMORI_ASSIGN(out.total, repo.Count(f));
     return out;
   });
@@ -510,16 +620,20 @@ Status AssetService::SetState(storage::Connection& c, const Actor& a, const std:
   if (!OneOf(kAssetStates, state)) return Error::Validation("state", "not_allowed");
   MAMORI_ASSIGN(auto cur, storage::AssetRepo(c).Get(asset_id));
   if (!cur) return NotFound();
+  // The stored record is written back as it is (its sealed fields stay sealed: the sealing
+  // rule reads only the levels and kind, which do not change here); messages name it opened.
+  storage::AssetRecord shown = *cur;
+  MAMORI_TRY(OpenStored(shown));
   // in_use is the resting state; every other state is entered from it (disposal also from
   // provided), so two requests can never hold one asset out at once, and disposed is final.
-  if (cur->state == "disposed") return Error::Conflict("廃棄済みの情報資産の状態は変更できません: " + cur->name);
+  if (cur->state == "disposed") return Error::Conflict("廃棄済みの情報資産の状態は変更できません: " + shown.name);
   if (cur->state == state) {
     if (state == "in_use") return Ok();
-    return Error::Conflict("この情報資産は既に「" + state + "」です: " + cur->name);
+    return Error::Conflict("この情報資産は既に「" + state + "」です: " + shown.name);
   }
   const bool allowed = state == "in_use" || cur->state == "in_use" || (state == "disposed" && cur->state == "provided");
   if (!allowed)
-    return Error::Conflict("この情報資産は現在「" + cur->state + "」のため「" + state + "」にできません: " + cur->name);
+    return Error::Conflict("この情報資産は現在「" + cur->state + "」のため「" + state + "」にできません: " + shown.name);
   storage::AssetRecord next = *cur;
   next.state = state;
   next.updated_at = env_.clock.NowMicros();

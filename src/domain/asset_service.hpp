@@ -30,38 +30,38 @@ inline constexpr size_t kHandlingItemsMax = 10;
 inline constexpr size_t kHandlingItemMax = 50;
 
 struct NewAsset {
-  std::string name;
-  std::string kind;
-  std::string owner_org_unit_id;
+  std::string name{};
+  std::string kind{};
+  std::string owner_org_unit_id{};
   int64_t confidentiality = 0;
   int64_t integrity = 0;
   int64_t availability = 0;
-  std::vector<std::string> handling;
-  std::string location;
-  std::string system_id;  // "" for none
+  std::vector<std::string> handling{};
+  std::string location{};
+  std::string system_id{};  // "" for none
 };
 
 // A PATCH: only the fields present change. `version` is the version the client read.
 struct AssetChanges {
   int64_t version = 0;
-  std::optional<std::string> name;
-  std::optional<std::string> kind;
-  std::optional<std::string> owner_org_unit_id;
-  std::optional<int64_t> confidentiality;
-  std::optional<int64_t> integrity;
-  std::optional<int64_t> availability;
-  std::optional<std::vector<std::string>> handling;
-  std::optional<std::string> location;   // "" clears
-  std::optional<std::string> system_id;  // "" clears
+  std::optional<std::string> name{};
+  std::optional<std::string> kind{};
+  std::optional<std::string> owner_org_unit_id{};
+  std::optional<int64_t> confidentiality{};
+  std::optional<int64_t> integrity{};
+  std::optional<int64_t> availability{};
+  std::optional<std::vector<std::string>> handling{};
+  std::optional<std::string> location{};   // "" clears
+  std::optional<std::string> system_id{};  // "" clears
 };
 
 struct AssetQuery {
-  std::string owner_org_unit_id;
+  std::string owner_org_unit_id{};
   int64_t min_confidentiality = 0;
-  std::string state;
-  std::string kind;
-  std::string q;
-  storage::Page page;
+  std::string state{};
+  std::string kind{};
+  std::string q{};
+  storage::Page page{};
 };
 
 struct AssetList {
@@ -158,6 +158,15 @@ class AssetService {
   std::string Label(const storage::AssetRecord& r, bool english = false) const;
   // The pack's classification.in_scope_when for this asset (no condition: always in scope).
   bool InScope(const storage::AssetRecord& r) const;
+  // Whether the pack's `sealing.asset` rule seals this asset's fields (docs/sealing.md).
+  bool Sealed(const storage::AssetRecord& r) const;
+  // Opens the sealed values of one of the asset's log entries (asset.create values,
+  // asset.update changes), for a reader who may open the asset.
+  Status OpenDetail(const std::string& id, nlohmann::json& detail) const;
+  // Opens, in place, every sealed field of an asset as stored (for the re-seal pass too).
+  Status OpenStored(storage::AssetRecord& r) const;
+  // The record as it is stored: the fields the pack seals, sealed, when the rule selects it.
+  Result<storage::AssetRecord> ToStored(const storage::AssetRecord& plain) const;
   // "" when `value` is one of the pack's levels for axis `axis` (confidentiality, integrity,
   // availability), else the error code ("out_of_range").
   std::string LevelError(const std::string& axis, int64_t value) const;
@@ -179,6 +188,9 @@ class AssetService {
                    const nlohmann::json& extra = nlohmann::json::object());
   Result<storage::AssetFilter> FilterFor(storage::Connection& c, const Actor& a, const AssetQuery& q,
                                          const OrgTree& tree) const;
+
+  // One field's value sealed for the log ("handling" as its JSON list).
+  Result<nlohmann::json> SealValue(const std::string& id, const std::string& field, const nlohmann::json& value) const;
 
   Env& env_;
   Access access_;

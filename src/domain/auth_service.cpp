@@ -318,8 +318,7 @@ Result<SessionState> AuthService::Authenticate(const std::string& token, const s
 Result<int64_t> AuthService::CheckCode(const SessionState& s, const std::string& code) {
   if (!s.mfa_enrolled)
     return Error{ErrorCode::kMfaRequired, "多要素認証の登録が必要です", env_.pack.Cite(env_.pack.auth.mfa.clause), {}};
-  MAMORI_ASSIGN(std::string secret,
-                crypto::OpenAesGcm(env_.data_key, *crypto::Base64Decode(s.user.totp_secret), "totp:" + s.user.id));
+  MAMORI_ASSIGN(std::string secret, OpenTotp(*env_.sealer, s.user.totp_secret, s.user.id));
   auto step = auth::VerifyTotp(secret, code, env_.clock.NowSeconds(), s.user.totp_last_step);
   if (!step) {
     // A refused second factor: denied under the MFA clause, and counted towards the lockout.
@@ -427,7 +426,7 @@ Result<LoginResult> AuthService::ChangePassword(const SessionState& s, const std
 
 Result<TotpEnrollment> AuthService::StartTotp(const SessionState& s) {
   const std::string secret = auth::NewTotpSecret();
-  MAMORI_ASSIGN(std::string sealed, crypto::SealAesGcm(env_.data_key, secret, "totp:" + s.user.id));
+  MAMORI_ASSIGN(std::string sealed, env_.sealer->Seal(secret, TotpPlace(s.user.id)));
   TotpEnrollment out;
   out.secret_base32 = auth::Base32Encode(secret);
   out.otpauth_uri = auth::OtpauthUri("mamori (" + env_.pack.pack + ")", s.user.login_id, out.secret_base32);
@@ -435,7 +434,7 @@ Result<TotpEnrollment> AuthService::StartTotp(const SessionState& s) {
   MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
     MAMORI_ASSIGN(auto u, storage::UserRepo(c).Get(s.user.id));
     if (!u) return Error::NotFound("利用者");
-    u->totp_pending = crypto::Base64Encode(sealed);
+    u->totp_pending = sealed;
     MAMORI_TRY(storage::UserRepo(c).Update(*u));
     audit::Event e = s.actor.Event("mfa.totp_enroll_start", "user:" + u->id);
     e.clause = env_.pack.Cite(env_.pack.auth.mfa.clause);
@@ -448,9 +447,7 @@ Result<LoginResult> AuthService::ConfirmTotp(const SessionState& s, const std::s
   MAMORI_ASSIGN(auto u0, env_.db.Read([&](storage::Connection& c) { return storage::UserRepo(c).Get(s.user.id); }));
   if (!u0 || u0->totp_pending.empty())
     return Error::Validation("code", "no_pending_enrollment", "先に認証アプリの登録を開始してください");
-  auto sealed = crypto::Base64Decode(u0->totp_pending);
-  if (!sealed) return Error::Internal("totp pending");
-  MAMORI_ASSIGN(std::string secret, crypto::OpenAesGcm(env_.data_key, *sealed, "totp:" + s.user.id));
+  MAMORI_ASSIGN(std::string secret, OpenTotp(*env_.sealer, u0->totp_pending, s.user.id));
   auto step = auth::VerifyTotp(secret, code, env_.clock.NowSeconds(), u0->totp_last_step);
   if (!step) {
     MAMORI_TRY(RecordFailure(*u0, u0->login_id, s.actor.address, "wrong_totp", "mfa.totp_enroll_confirm"));

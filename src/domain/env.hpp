@@ -1,5 +1,5 @@
 // What every domain service needs: the database, the active policy pack, the operation log,
-// the clock and the data-encryption key. Built once by main and shared read-only.
+// the clock and the sealer (the data key ring, docs/sealing.md). Built once by main and shared read-only.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 #include "audit/operation_log.hpp"
 #include "auth/password_rules.hpp"
 #include "common/time.hpp"
+#include "domain/sealer.hpp"
 #include "policy/pack.hpp"
 #include "storage/db.hpp"
 
@@ -28,7 +29,9 @@ struct Env {
   const policy::PolicyPack& pack;
   audit::OperationLog& log;
   const Clock& clock;
-  std::string data_key;  // 32 bytes: AES-256-GCM key for secrets at rest (TOTP seeds)
+  // Seals what is stored encrypted: TOTP secrets always, and the fields the pack's `sealing:`
+  // names. Never null.
+  std::shared_ptr<Sealer> sealer;
   SignInSettings sign_in = {};
 
   std::string Today() const { return FormatDate(JstDate(clock.NowMicros())); }

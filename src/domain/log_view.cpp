@@ -150,6 +150,14 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
         v.entry.detail.clear();
         continue;
       }
+      // A reader who may open the asset reads its sealed values opened (docs/sealing.md).
+      if (v.target_type == "asset" && v.entry.detail.find("\\u001f") != std::string::npos) {
+        nlohmann::json d = nlohmann::json::parse(v.entry.detail, nullptr, /*allow_exceptions=*/false);
+        if (d.is_object()) {
+          MAMORI_TRY(assets_.OpenDetail(v.target_id, d));
+          v.entry.detail = d.dump();
+        }
+      }
     }
     for (const auto& [type, id] : refs_of[i]) v.refs[type + ":" + id] = label(type, id);
   }

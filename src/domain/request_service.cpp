@@ -181,7 +181,15 @@ bool RequestService::CanApprove(const Actor& a, const storage::RequestRecord& r,
   return false;
 }
 
-RequestView RequestService::ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const {
+Result<nlohmann::json> RequestService::OpenedForm(const std::string& id, std::string text) const {
+  MAMORI_TRY(OpenFieldsText(*env_.sealer, "request", id, text));
+  return Parse(text);
+}
+
+Result<RequestView> RequestService::ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const {
+  // The personal data fields the pack seals are opened for whoever may see the request.
+  MAMORI_TRY(OpenFieldsText(*env_.sealer, "request", r.id, r.fields));
+  MAMORI_TRY(OpenFieldsText(*env_.sealer, "request", r.id, r.completion));
   RequestView v;
   const bool mine = r.requester_id == a.user_id;
   const policy::RequestType* t = env_.pack.FindRequestType(r.type);
@@ -281,6 +289,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
         return Error::Validation("asset_ids", "mixed_owners", "所管課の異なる情報資産は別々に申請してください");
   }
   r.fields = Dump(fields);
+  MAMORI_TRY(SealFieldsText(*env_.sealer, env_.pack, "request", r.id, r.fields));
   if (!t.expires_field.empty() && fields.contains(t.expires_field) && fields[t.expires_field].is_string())
     r.expires_on = fields[t.expires_field].get<std::string>();
   return Ok();
@@ -382,7 +391,8 @@ Result<RequestView> RequestService::Submit(const Actor& a, const std::string& id
     if (r.requester_id != a.user_id) return Error::Forbidden("申請者だけが提出できます");
     if (r.state != "draft") return WrongState(r.state);
     // Rules are checked again: the asset or the policy may have changed since the draft.
-    MAMORI_TRY(Check(c, a, t, r, Parse(r.fields)));
+    MAMORI_ASSIGN(nlohmann::json fields, OpenedForm(r.id, r.fields));
+    MAMORI_TRY(Check(c, a, t, r, fields));
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     MAMORI_TRY(RequireApprover(c, r, tree));
     r.state = t.report_after ? "executed" : "submitted";
@@ -408,7 +418,7 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
     if (!t.report_after && !t.state_in_effect.empty())
       for (const auto& asset : r.asset_ids) MAMORI_TRY(assets_.SetState(c, a, asset, t.state_in_effect, r.id));
     if (!t.effect.empty()) {
-      const nlohmann::json fields = Parse(r.fields);
+      MAMORI_ASSIGN(const nlohmann::json fields, OpenedForm(r.id, r.fields));
       // The person a grant or a reset is for never decides it either (kobe:3.2.10ア).
       if (fields.contains("user_id") && fields["user_id"] == a.user_id)
         return Error{ErrorCode::kSeparationOfDuties, "自分を対象とする申請は承認できません",
@@ -457,7 +467,8 @@ Result<RequestView> RequestService::Complete(const Actor& a, const std::string& 
     policy::Context ctx;
     MAMORI_ASSIGN(auto requester, PutRequester(c, a, ctx));
     (void)requester;
-    (void)ValidateForm(t.fields, Parse(r.fields), "fields", &ctx);  // checked when it was filed
+    MAMORI_ASSIGN(const nlohmann::json form, OpenedForm(r.id, r.fields));
+    (void)ValidateForm(t.fields, form, "fields", &ctx);  // checked when it was filed
     MAMORI_TRY(ValidateForm(t.completion, completion, "completion", &ctx));
     std::vector<storage::AssetRecord> assets;
     for (const auto& asset_id : r.asset_ids) {
@@ -466,6 +477,7 @@ Result<RequestView> RequestService::Complete(const Actor& a, const std::string& 
     }
     MAMORI_TRY(Deny(c, t, "completion", ctx, assets));
     r.completion = Dump(completion);
+    MAMORI_TRY(SealFieldsText(*env_.sealer, env_.pack, "request", r.id, r.completion));
     r.state = "completed";
     std::string after = t.state_on_complete;
     if (after.empty() && !t.state_in_effect.empty()) after = "in_use";
@@ -527,7 +539,10 @@ Result<std::pair<std::vector<RequestView>, int64_t>> RequestService::List(const 
     MAMORI_ASSIGN(auto rows, repo.List(f, q.page));
     MAMORI_ASSIGN(int64_t total, repo.Count(f));
     std::vector<RequestView> out;
-    for (auto& r : rows) out.push_back(ViewOf(a, std::move(r), tree));
+    for (auto& r : rows) {
+      MAMORI_ASSIGN(RequestView v, ViewOf(a, std::move(r), tree));
+      out.push_back(std::move(v));
+    }
     return std::make_pair(std::move(out), total);
   });
 }

@@ -85,7 +85,10 @@ class RequestService {
 
  private:
   bool CanApprove(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const;
-  RequestView ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const;
+  // With the sealed personal data fields opened (docs/sealing.md).
+  Result<RequestView> ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const;
+  // A stored form (or completion record) as JSON with its sealed fields opened.
+  Result<nlohmann::json> OpenedForm(const std::string& id, std::string text) const;
   // Validates against the type's form, evaluates deny rules and resolves the approver.
   Status Check(storage::Connection& c, const Actor& a, const policy::RequestType& t, storage::RequestRecord& r,
                const nlohmann::json& fields);

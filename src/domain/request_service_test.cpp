@@ -395,3 +395,34 @@ TEST_F(RequestTest, AContractorMayNeverUseAPrivateDevice) {
 
 }  // namespace
 }  // namespace mamori::domain
+
+namespace mamori::domain {
+namespace {
+
+TEST_F(RequestTest, PersonalDataInAFormIsStoredSealedAndReadPlainByThoseWhoSeeTheRequest) {
+  // The Kobe pack seals who carries an asset and where it goes (personal data, proc:5(3)①).
+  const std::string asset = Asset(2);
+  auto created = requests_.Create(staff_, {"take_out", {asset}, TakeOut()});
+  ASSERT_TRUE(created.ok()) << created.error().detail;
+  EXPECT_EQ(json::parse(created->request.fields)["carrier"], "山本");
+  const std::string id = created->request.id;
+  auto stored = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::RequestRepo(c).Get(id); });
+  const json form = json::parse(stored->fields);
+  EXPECT_TRUE(crypto::IsSealed(form["carrier"].get<std::string>()));
+  EXPECT_TRUE(crypto::IsSealed(form["destination"].get<std::string>()));
+  EXPECT_EQ(form["purpose"], "窓口業務") << "not personal data: stays plain";
+  EXPECT_EQ(stored->fields.find("山本"), std::string::npos);
+  // The approver reads it plain, approving works on the opened form, and so does completion.
+  auto inbox = requests_.List(chief_, {.inbox = true});
+  ASSERT_EQ(inbox->second, 1);
+  EXPECT_EQ(json::parse(inbox->first[0].request.fields)["carrier"], "山本");
+  ASSERT_TRUE(requests_.Approve(chief_, id, "").ok());
+  auto done = requests_.Complete(staff_, id, {{"returned_on", "2026-10-04"}});
+  ASSERT_TRUE(done.ok()) << done.error().detail;
+  EXPECT_EQ(json::parse(done->request.fields)["destination"], "区役所");
+  stored = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::RequestRepo(c).Get(id); });
+  EXPECT_EQ(stored->fields.find("区役所"), std::string::npos) << "still sealed after every transition";
+}
+
+}  // namespace
+}  // namespace mamori::domain

@@ -32,7 +32,7 @@ struct TestEnv {
       : tdb(engine), pack(std::move(p)), clock(1'790'000'000'000'000 /* 2026-09 */) {
     auto kp = crypto::GenerateEcP256();
     log = std::make_unique<audit::OperationLog>(clock, audit::SigningKey{"", kp->private_pem, kp->public_pem});
-    env = std::make_unique<Env>(Env{*tdb.db(), pack, *log, clock, crypto::RandomBytes(32)});
+    env = std::make_unique<Env>(Env{*tdb.db(), pack, *log, clock, Sealer::WithKey(crypto::RandomBytes(32))});
     (void)tdb.db()->Write([&](storage::Connection& c) -> Status {
       // Entry 1 of every log is the init entry, as `mamori init` writes it.
       audit::Event init;

@@ -59,6 +59,7 @@ CoverageReport Coverage(const PolicyPack& pack, const std::map<std::string, std:
   for (const auto& [key, clause] : pack.clauses) add(clause, "enforced", "clauses." + key);
   add(pack.classification.clause, "enforced", "classification");
   add(pack.classification.restricted_clause, "enforced", "classification.restricted");
+  for (const auto& clause : pack.sealing.clauses) add(clause, "enforced", "sealing");
   for (const auto& t : pack.request_types) {
     add(t.clause, "workflow", "request_types." + t.id);
     add(t.filed_by.clause, "enforced", "request_types." + t.id + ".filed_by");

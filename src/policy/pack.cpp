@@ -28,6 +28,17 @@ const RequestType* PolicyPack::FindRequestType(const std::string& id) const {
   return nullptr;
 }
 
+const SealingRule* Sealing::Find(const std::string& kind) const {
+  for (const auto& r : rules)
+    if (r.kind == kind) return &r;
+  return nullptr;
+}
+
+bool Sealing::Seals(const std::string& kind, const std::string& field) const {
+  const SealingRule* r = Find(kind);
+  return r && std::find(r->fields.begin(), r->fields.end(), field) != r->fields.end();
+}
+
 const Dimension* Classification::Find(const std::string& id) const {
   for (const auto& d : dimensions)
     if (d.id == id) return &d;
@@ -415,6 +426,51 @@ void ParseClassification(Checker& c, const YAML::Node& node, Classification& cl)
   }
 }
 
+// `sealing:` — after the request types, whose form fields a request rule names.
+void ParseSealing(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node) return;
+  if (!c.Map(node, "sealing")) return;
+  c.Keys(node, {"clauses", "asset", "request", "incident"}, "sealing");
+  for (const auto& cl : c.List(node, "clauses", "sealing")) {
+    c.CheckClause(node["clauses"], cl, "sealing.clauses");
+    pack.sealing.clauses.push_back(cl);
+  }
+  for (const char* kind : kSealedKinds) {
+    const YAML::Node r = node[kind];
+    if (!r) continue;
+    const std::string w = std::string("sealing.") + kind;
+    if (!c.Map(r, w)) continue;
+    SealingRule rule;
+    rule.kind = kind;
+    if (std::string(kind) == "asset") {
+      c.Keys(r, {"when", "fields"}, w);
+      // Only the plain fields: a condition over a sealed field would need it open to decide.
+      const std::vector<std::string> roots = {"asset.confidentiality", "asset.integrity", "asset.availability",
+                                              "asset.kind"};
+      rule.when = Condition(c, r["when"], w + ".when", roots);
+      if (r["when"] && r["when"].IsScalar()) rule.when_text = r["when"].Scalar();
+    } else {
+      c.Keys(r, {"fields"}, w);
+    }
+    rule.fields = c.List(r, "fields", w);
+    if (rule.fields.empty()) c.Fail(r, w + ".fields must name at least one field");
+    for (const auto& f : rule.fields) {
+      bool known = true;
+      if (rule.kind == "asset") {
+        known = Contains(kSealableAssetFields, f);
+      } else if (rule.kind == "request") {
+        known = false;
+        for (const auto& t : pack.request_types)
+          for (const auto* list : {&t.fields, &t.completion})
+            for (const auto& fd : *list) known |= fd.id == f && (fd.type == FieldType::kText || fd.type == FieldType::kLongText);
+      }
+      if (!known) c.Fail(r["fields"], w + ": field '" + f + "' cannot be sealed" +
+                                          (rule.kind == "request" ? " (no text field of a request type has this id)" : ""));
+    }
+    pack.sealing.rules.push_back(std::move(rule));
+  }
+}
+
 std::vector<FieldDef> ParseFields(Checker& c, const YAML::Node& node, const std::string& where) {
   std::vector<FieldDef> out;
   if (!node) return out;
@@ -638,7 +694,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants", "sealing"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -659,6 +715,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   ParseClassification(c, root["classification"], pack.classification);
   ParseRequestTypes(c, root["request_types"], pack);
   ParseRoleGrants(c, root["role_grants"], pack);
+  ParseSealing(c, root["sealing"], pack);
   if (std::any_of(pack.roles.begin(), pack.roles.end(), [](const RoleDef& r) { return r.second_person; }) &&
       !pack.FindEffect("role_assign"))
     errors.push_back({1, 1, "roles marked grant: second_person need a request type with effect: role_assign"});

@@ -231,6 +231,34 @@ struct IndexedClause {
   std::string handling;  // enforced | workflow | checklist | organisational
 };
 
+// What is sealed at rest (docs/sealing.md): for each kind of record, the fields stored
+// AES-256-GCM sealed under the data key ring, and for assets the condition over asset.* that
+// selects the records (Kobe: the restricted class, 機密性3). The server knows which fields of
+// each kind can be sealed — those nothing is searched, sorted or decided on (kSealable*).
+struct SealingRule {
+  std::string kind{};                 // one of kSealedKinds
+  Expr when{};                        // asset only; empty = every record of the kind
+  std::string when_text{};            // as written, for docs
+  std::vector<std::string> fields{};  // field ids of that kind
+};
+
+struct Sealing {
+  std::vector<std::string> clauses;  // what requires it, each cited as the pack cites
+  std::vector<SealingRule> rules;
+  // nullptr when the pack seals nothing of `kind`.
+  const SealingRule* Find(const std::string& kind) const;
+  // True when `field` of `kind` is one the pack seals (regardless of `when`).
+  bool Seals(const std::string& kind, const std::string& field) const;
+};
+
+// The record kinds a pack may seal: the register's assets, request forms and completion
+// records (fields by their form id, for personal data such as a carrier's name), and incidents
+// (issue 10's reports: the hook is the generic field codec, domain/sealing.hpp).
+inline constexpr const char* kSealedKinds[] = {"asset", "request", "incident"};
+// The asset fields that can be sealed: descriptive text nothing decides on. The levels, kind,
+// owner, system and state stay plain — access control, counting and the request rules read them.
+inline constexpr const char* kSealableAssetFields[] = {"name", "location", "handling"};
+
 // A document the pack cites besides its own standard (the procurement's 特記事項, a ministry
 // guideline, another body's contractor rules): clauses written "<prefix>:<number>" cite it.
 struct Source {
@@ -256,6 +284,7 @@ struct PolicyPack {
   // `role_grants.deny`: conditions over grantee.* and role.* that refuse an assignment
   // (e.g. contractors may not hold privileged roles, kobe:8.2.1ウ(2)).
   std::vector<DenyRule> grant_deny;
+  Sealing sealing;  // `sealing:`; empty = nothing sealed
   const RequestType* FindRequestType(const std::string& id) const;
   // The request type whose approval has this effect, or nullptr.
   const RequestType* FindEffect(const std::string& effect) const;

@@ -242,3 +242,69 @@ TEST(PackTest, ContextWordsAreReadAndAOneByteWordIsRefused) {
 
 }  // namespace
 }  // namespace mamori::policy
+
+// ---- sealing -------------------------------------------------------------------------------
+
+namespace mamori::policy {
+namespace {
+
+Context Confidentiality(int64_t c) {
+  Context ctx;
+  ctx.Set("asset.confidentiality", c);
+  ctx.Set("asset.integrity", int64_t{1});
+  ctx.Set("asset.availability", int64_t{1});
+  ctx.Set("asset.kind", std::string("electronic_data"));
+  return ctx;
+}
+
+TEST(PackSealing, TheKobePackSealsEverythingDescriptiveOf機密性3AndNothingBelow) {
+  auto pack = LoadPackFile(std::string(std::getenv("MAMORI_SOURCE_DIR")) + "/policy/kobe.yaml");
+  ASSERT_TRUE(pack.ok());
+  const SealingRule* asset = pack->sealing.Find("asset");
+  ASSERT_NE(asset, nullptr);
+  // proc:5(3)①, pref:第10(5)キ: the restricted class (機密性3) is stored encrypted.
+  EXPECT_TRUE(*asset->when.Evaluate(Confidentiality(3)));
+  EXPECT_FALSE(*asset->when.Evaluate(Confidentiality(2)));
+  for (const char* f : {"name", "location", "handling"}) EXPECT_TRUE(pack->sealing.Seals("asset", f)) << f;
+  // Personal data in forms: who carries an asset out (kobe:7.1.1エ, 4.2キ(2)).
+  EXPECT_TRUE(pack->sealing.Seals("request", "carrier"));
+  EXPECT_FALSE(pack->sealing.Seals("request", "purpose")) << "a purpose is not personal data and stays searchable";
+  EXPECT_NE(pack->sealing.Find("incident"), nullptr) << "the hook issue 10 uses";
+  EXPECT_EQ(pack->Cite(pack->sealing.clauses.front()), "proc:5(3)①");
+}
+
+TEST(PackSealing, TheSecondTownSealsOnlyItsOwnTopClass) {
+  auto pack = LoadPackFile(std::string(std::getenv("MAMORI_SOURCE_DIR")) + "/tests/packs/sample_town.yaml");
+  ASSERT_TRUE(pack.ok()) << pack.error().detail;
+  const SealingRule* asset = pack->sealing.Find("asset");
+  ASSERT_NE(asset, nullptr);
+  EXPECT_TRUE(*asset->when.Evaluate(Confidentiality(4)));
+  EXPECT_FALSE(*asset->when.Evaluate(Confidentiality(3)));
+  EXPECT_FALSE(pack->sealing.Seals("asset", "handling"));
+  EXPECT_EQ(pack->sealing.Find("request"), nullptr);
+}
+
+TEST(PackSealing, FieldsThatCannotBeSealedAreRefusedWithTheirLine) {
+  const std::string base = std::string(kMinimal) + kRequests;
+  struct Case {
+    const char* section;
+    const char* expect;
+  } cases[] = {
+      {"sealing:\n  asset:\n    fields: [confidentiality]\n", "field 'confidentiality' cannot be sealed"},
+      {"sealing:\n  asset:\n    when: asset.handling == null\n    fields: [name]\n", "unknown field 'asset.handling'"},
+      {"sealing:\n  request:\n    fields: [used_on]\n", "field 'used_on' cannot be sealed"},
+      {"sealing:\n  request:\n    fields: [nobody]\n", "field 'nobody' cannot be sealed"},
+      {"sealing:\n  user:\n    fields: [name]\n", "unknown key"},
+      {"sealing:\n  asset:\n    fields: []\n", "at least one field"},
+  };
+  for (const auto& c : cases) {
+    std::vector<PackError> errors;
+    EXPECT_FALSE(ParsePack(base + c.section, errors)) << c.section;
+    bool found = false;
+    for (const auto& e : errors) found |= e.message.find(c.expect) != std::string::npos && e.line > 1;
+    EXPECT_TRUE(found) << c.section << (errors.empty() ? "" : errors[0].message);
+  }
+}
+
+}  // namespace
+}  // namespace mamori::policy

@@ -226,6 +226,17 @@ CREATE INDEX login_failures_at ON login_failures(at);
     {6, "operation log: checkpoints chained", R"SQL(
 ALTER TABLE log_checkpoints ADD COLUMN prev_seq BIGINT NOT NULL DEFAULT 0;
 )SQL"},
+    // Sealed at rest (docs/sealing.md): the data keys, each only as the master key wrapped it.
+    // The master key itself is never in the database.
+    {7, "sealing: wrapped data keys", R"SQL(
+CREATE TABLE data_keys (
+  id         TEXT PRIMARY KEY,
+  wrapped    TEXT NOT NULL,
+  master_id  TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  seq        BIGINT NOT NULL UNIQUE
+);
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

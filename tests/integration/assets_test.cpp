@@ -150,7 +150,9 @@ TEST_F(AssetsTest, CreateAnswers201WithTheLabelAndEveryField) {
   Reply got = manager_->client->Get(AssetPath(a));
   ASSERT_EQ(got.status, 200) << got.Describe();
   EXPECT_EQ(got.doc, a);
-  EXPECT_TRUE(ListedIds(*manager_, "q=住民票").count(a["id"]));
+  EXPECT_TRUE(ListedIds(*manager_, "min_confidentiality=3&per_page=200").count(a["id"]));
+  // A 機密性3 name is sealed at rest (docs/sealing.md): listed and read plain, never searched.
+  EXPECT_FALSE(ListedIds(*manager_, "q=住民票").count(a["id"]));
 
   Reply h = manager_->client->Get(AssetPath(a, "/history"));
   ASSERT_EQ(h.status, 200) << h.Describe();
@@ -277,7 +279,8 @@ TEST_F(AssetsTest, ListFiltersPagesAndChecksItsParameters) {
   const std::string tag = UniqueLogin("一覧");
   for (int i = 0; i < 5; ++i) {
     json b = ValidAsset(tag + "-" + std::to_string(i));
-    b["confidentiality"] = 1 + i % 3;
+    // Levels 1 and 2 only: a 機密性3 name is sealed and not found by q (sealing_test.cpp).
+    b["confidentiality"] = 1 + i % 2;
     if (i == 4) b["kind"] = "paper_document";
     CreateAsset(*manager_, b);
   }
@@ -286,7 +289,7 @@ TEST_F(AssetsTest, ListFiltersPagesAndChecksItsParameters) {
   EXPECT_EQ(page.doc["total"], 5);
   ASSERT_EQ(page.doc["items"].size(), 2u);
   EXPECT_EQ(page.doc["items"][0]["name"], tag + "-2");
-  EXPECT_EQ(ListedIds(*auditor_, "q=" + tag + "&min_confidentiality=2").size(), 3u);
+  EXPECT_EQ(ListedIds(*auditor_, "q=" + tag + "&min_confidentiality=2").size(), 2u);
   EXPECT_EQ(ListedIds(*auditor_, "q=" + tag + "&kind=paper_document").size(), 1u);
   EXPECT_EQ(ListedIds(*auditor_, "q=" + tag + "&state=in_use").size(), 5u);
   EXPECT_EQ(ListedIds(*auditor_, "q=" + tag + "&state=disposed").size(), 0u);

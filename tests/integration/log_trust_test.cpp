@@ -501,10 +501,10 @@ TEST(DataDirectoryModesTest, EveryFileIsOwnerOnlyWhateverTheUmaskAndServeChecks)
   EXPECT_GE(files, 7) << "config, pack, database, keys, certificate, witness";
   EXPECT_TRUE(fs::exists(dir + "/witness/heads.log"));
   // A file opened up is refused at start, naming it.
-  fs::permissions(dir + "/keys/data.key", fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  fs::permissions(dir + "/keys/master.key", fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
   ProcResult serve = RunMamori({"serve", "--data", dir, "--listen", "256.0.0.1:1"});
   EXPECT_EQ(serve.exit_code, 1) << serve.output;
-  EXPECT_NE(serve.output.find("data.key (0644)"), std::string::npos) << serve.output;
+  EXPECT_NE(serve.output.find("master.key (0644)"), std::string::npos) << serve.output;
   fs::remove_all(fs::path(dir).parent_path());
 }
 
