@@ -15,6 +15,9 @@ if [ "${1:-}" = "--test" ]; then
   # The test command also runs PostgreSQL, Chromium for the browser tests, and the bench tools.
   # fonts-noto-cjk: Japanese text in the browser tests' screenshots (boxes without it).
   packages+=(postgresql chromium fonts-noto-cjk)
+  # ha (issue 8 part 2): the failover drill runs pg_auto_failover (monitor + two nodes) and
+  # HAProxy from Debian (tests/ha/, scripts/ha-cluster.sh, deploy/haproxy/).
+  packages+=(postgresql-15-auto-failover pg-auto-failover-cli haproxy)
 fi
 missing=()
 for p in "${packages[@]}"; do
