@@ -272,6 +272,11 @@ async function main() {
 
   // 6. Kill the primary's machine: keeper and PostgreSQL at once.
   const primary = haCluster('primary', cluster).trim()
+  // Synchronous replication is on: the primary waits for the standby before COMMIT returns.
+  const primaryUrl = `postgresql://mamori@127.0.0.1:${base + Number(primary.replace('node', ''))}/mamori`
+  const syncNames = run('psql', [primaryUrl, '-XAtc', 'SHOW synchronous_standby_names']).trim()
+  const syncCommit = run('psql', [primaryUrl, '-XAtc', 'SHOW synchronous_commit']).trim()
+  check(syncNames !== '' && syncCommit === 'on', `synchronous replication on the primary (standby names "${syncNames}", commit ${syncCommit})`)
   log(`killing ${primary} (the primary) after ${before} acknowledged writes`)
   const killedAt = Date.now()
   haCluster('kill', cluster, primary)
@@ -335,6 +340,7 @@ async function main() {
     refused_not_503: bad.length,
     refused_but_committed: unknownKept,
     killed: primary,
+    synchronous_standby_names: syncNames,
     failover_ms: failoverMs,
     outage_seen_by_clients_ms: outageMs,
     rejoin_ms: rejoinMs,

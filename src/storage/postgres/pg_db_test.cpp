@@ -82,7 +82,8 @@ TEST_F(PgFailoverTest, AConnectionLostInsideATransactionAnswersUnavailableAndCom
   auto st = db_->Write([&](Connection& c) -> Status {
     MAMORI_TRY(c.Execute(kInsertProbe, {int64_t{2}}));
     Terminate(c);
-    return c.Execute(kInsertProbe, {int64_t{3}});
+    MAMORI_TRY(c.Execute(kInsertProbe, {int64_t{3}}));
+    return Ok();
   });
   ASSERT_FALSE(st.ok());
   ExpectUnavailable(st.error());
@@ -115,7 +116,8 @@ TEST_F(PgFailoverTest, AWriteOnAServerThatBecameReadOnlyAnswersUnavailableAndThe
   auto st = db_->Write([&](Connection& c) -> Status {
     MAMORI_ASSIGN(pid_before, c.QueryInt(kBackendPid, {}, 0));
     MAMORI_TRY(c.ExecScript("SET TRANSACTION READ ONLY"));
-    return c.Execute(kInsertProbe, {int64_t{6}});
+    MAMORI_TRY(c.Execute(kInsertProbe, {int64_t{6}}));
+    return Ok();
   });
   ASSERT_FALSE(st.ok());
   ExpectUnavailable(st.error());
