@@ -19,6 +19,9 @@ if [ "${1:-}" = "--test" ]; then
   # installs it into a scratch root and starts it (curl; systemd-analyze and systemd-sysusers),
   # and checks it with lintian.
   packages+=(dpkg-dev curl systemd lintian)
+  # ha (issue 8 part 2): the failover drill runs pg_auto_failover (monitor + two nodes) and
+  # HAProxy from Debian (tests/ha/, scripts/ha-cluster.sh, deploy/haproxy/).
+  packages+=(postgresql-15-auto-failover pg-auto-failover-cli haproxy)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -99,8 +99,13 @@ Response ExportAuditChain(App& app, Call& call) {
 
 Response Readyz(App& app, Call&) {
   auto r = app.env.db.Read([](storage::Connection& c) { return c.QueryInt("SELECT 1", {}, 0); });
-  if (!r.ok() || *r != 1)
-    return Response::Problem(Error{ErrorCode::kUnavailable, "データベースに接続できません", {}, {}});
+  if (!r.ok() || *r != 1) {
+    // No server accepts writes (or the link broke): a load balancer takes this node out of
+    // rotation until it is back; Retry-After says when to look again.
+    Error e{ErrorCode::kUnavailable, "データベースに接続できません", {}, {}};
+    e.retry_after_seconds = storage::kUnavailableRetryAfterSeconds;
+    return Response::Problem(e);
+  }
   const domain::LogHealth h = app.logs.Health();
   if (h.checked && !h.ok)
     return Response::Problem(Error{ErrorCode::kUnavailable,

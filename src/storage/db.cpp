@@ -22,6 +22,18 @@ Error StorageError(std::string_view what, std::string_view message) {
   return Error::Internal("データベースの処理に失敗しました");
 }
 
+Error UnavailableError(std::string_view what, std::string_view message, bool outcome_unknown) {
+  spdlog::warn("storage: database unavailable: {}: {}", what, message);
+  Error e{ErrorCode::kUnavailable,
+          outcome_unknown ? "データベースとの接続が切れたため、処理が完了したか確認できません。"
+                            "内容を確認してから、必要ならやり直してください"
+                          : "データベースに接続できません。しばらくしてから再度お試しください",
+          {},
+          {}};
+  e.retry_after_seconds = kUnavailableRetryAfterSeconds;
+  return e;
+}
+
 Result<int64_t> Connection::QueryInt(std::string_view sql, const Params& params, int64_t fallback) {
   int64_t out = fallback;
   bool seen = false;
@@ -74,13 +86,20 @@ Result<PooledConnection> Database::Acquire() {
 }
 
 void Database::Release(std::unique_ptr<Connection> conn) {
-  std::lock_guard lock(mu_);
-  if (conn->Healthy()) {
-    idle_.push_back(std::move(conn));
-  } else {
-    --open_;
+  std::vector<std::unique_ptr<Connection>> closing;
+  {
+    std::lock_guard lock(mu_);
+    if (conn->Healthy()) {
+      idle_.push_back(std::move(conn));
+    } else {
+      closing.push_back(std::move(conn));
+      for (auto& c : idle_) closing.push_back(std::move(c));
+      idle_.clear();
+      open_ -= static_cast<int>(closing.size());
+    }
+    cv_.notify_all();
   }
-  cv_.notify_one();
+  // `closing` is closed here, outside the lock (closing a dead link may take a moment).
 }
 
 // The single row of log_head is the write lock: taking it first in every write transaction
@@ -148,10 +167,20 @@ void Database::RunGroup(const std::vector<WriteJob*>& group) {
   auto fail_all = [&](const Error& e) {
     for (WriteJob* j : group) j->status = e;
   };
-  auto conn = Acquire();
-  if (!conn.ok()) return fail_all(conn.error());
+  std::optional<PooledConnection> conn;
+  for (int attempt = 0; !conn; ++attempt) {
+    auto acquired = Acquire();
+    if (!acquired.ok()) return fail_all(acquired.error());
+    auto st = BeginWrite(**acquired);
+    if (st.ok()) {
+      conn.emplace(std::move(acquired).value());
+    } else if (attempt > 0 || (*acquired)->Healthy()) {
+      return fail_all(st.error());
+    }
+    // Otherwise a pooled connection from before a failover: nothing that could commit was sent,
+    // so the group starts again on a new connection (Release drops the dead ones).
+  }
   Connection& c = **conn;
-  if (auto st = BeginWrite(c); !st.ok()) return fail_all(st.error());
   t_in_group = true;
   struct Reset {
     ~Reset() { t_in_group = false; }

@@ -56,7 +56,8 @@ class Connection {
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
-  // True while the connection is usable (a broken PostgreSQL link is not returned to the pool).
+  // True while the connection is usable. A broken PostgreSQL link, or one to a server that has
+  // become a read-only standby after a failover, is not returned to the pool.
   virtual bool Healthy() const = 0;
 
   // Convenience: the first column of the first row as integer, or `fallback` when no row.
@@ -82,12 +83,17 @@ class PooledConnection {
 
 class Database {
  public:
-  // `url` is "sqlite:PATH" or "postgresql://..." (also "postgres://").
+  // `url` is "sqlite:PATH" or "postgresql://..." (also "postgres://"). A PostgreSQL URL may name
+  // several hosts (postgresql://h1:p1,h2:p2/db?target_session_attrs=read-write): libpq tries
+  // them in order and keeps the first that accepts writes, so every new connection finds the
+  // primary of the moment.
   static Result<std::unique_ptr<Database>> Open(const std::string& url, int max_connections = 16);
   virtual ~Database() = default;
 
   Dialect dialect() const { return dialect_; }
   const std::string& url() const { return url_; }
+  // A pooled connection, or a new one. Fails with `unavailable` (retry_after_seconds set) when
+  // no server can be reached.
   Result<PooledConnection> Acquire();
 
   // Runs `fn(conn)` in a write transaction: its changes commit when it returns OK and are
@@ -100,6 +106,12 @@ class Database {
   // own savepoint, and commits them with one disk flush. A `fn` that fails is rolled back to
   // its savepoint and the others are unaffected; the order is the same as if each had run
   // alone. `fn` must not call Write itself (that answers an internal error).
+  //
+  // Failover: when the pooled connection turns out to be dead (or read-only) before anything
+  // was sent that could commit, the group starts again once on a new connection. A connection
+  // lost later fails the whole group with `unavailable`; lost during COMMIT, the outcome is
+  // unknown and is still answered `unavailable` — a change is reported done only after its
+  // COMMIT succeeded.
   template <typename Fn>
   auto Write(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     using R = decltype(fn(std::declval<Connection&>()));
@@ -144,6 +156,8 @@ class Database {
  private:
   friend class PooledConnection;
   Status BeginWrite(Connection& c);
+  // Back to the pool, or closed when broken. A broken connection also closes every idle one:
+  // after a failover they all lead to the lost server, and each would fail one request.
   void Release(std::unique_ptr<Connection> conn);
 
   // One caller's work in a group commit: `run` answers whether its changes may stay.
@@ -171,5 +185,16 @@ class Database {
 
 // Error for a failed statement; the SQL text is logged, never sent to clients.
 Error StorageError(std::string_view what, std::string_view message);
+
+// Seconds a client is asked to wait (Retry-After) while no database server accepts writes: about
+// the time a failover takes to promote the standby.
+inline constexpr int64_t kUnavailableRetryAfterSeconds = 5;
+
+// Error for a database that cannot be reached for now — no server accepts the connection, the
+// connection was lost, or the server has become a read-only standby: `unavailable` (503 with
+// Retry-After), which the client may retry. `outcome_unknown`: the connection was lost while
+// COMMIT was under way, so the change may or may not have been committed; it is reported as
+// not done, and the detail asks the user to look before repeating it.
+Error UnavailableError(std::string_view what, std::string_view message, bool outcome_unknown = false);
 
 }  // namespace mamori::storage

@@ -271,7 +271,7 @@ void ServerProcess::Start() {
     const uint16_t port = FreePort();
     std::vector<std::string> args{MamoriBinary(), "serve", "--data", data_dir_, "--listen",
                                   "127.0.0.1:" + std::to_string(port), "--web", "/nonexistent"};
-    if (!db_arg_.empty()) args.insert(args.end(), {"--db", db_arg_});
+    if (!db_arg_.empty()) args.insert(args.end(), {"--db", serve_db.empty() ? db_arg_ : serve_db});
     args.insert(args.end(), serve_args.begin(), serve_args.end());
     std::vector<char*> argv = Argv(args);
     const std::string log_path = data_dir_ + "/serve.log";

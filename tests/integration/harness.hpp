@@ -150,6 +150,9 @@ class ServerProcess {
   std::string MetricsToken() const;
   // Extra arguments for `mamori serve` at the next Start() (e.g. --accept-broken-log).
   std::vector<std::string> serve_args;
+  // The database URL `mamori serve` gets at the next Start() instead of db_arg(), when not
+  // empty (the failover tests put a proxy they can cut between server and PostgreSQL).
+  std::string serve_db;
   std::string ServeLog() const;
 
  private:

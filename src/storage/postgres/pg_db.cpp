@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <cstring>
 #include <unordered_map>
 
 namespace mamori::storage {
@@ -26,6 +27,14 @@ std::string RewritePlaceholders(std::string_view sql) {
     }
   }
   return out;
+}
+
+bool IsUnavailableState(std::string_view sqlstate) {
+  // 08: connection exception; 57P01-57P03: the server is shutting down, crashed or starting;
+  // 25006: read_only_sql_transaction (the server is, or has just become, a standby);
+  // 53300: too_many_connections.
+  return sqlstate.substr(0, 2) == "08" || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03" || sqlstate == "25006" || sqlstate == "53300";
 }
 
 namespace {
@@ -62,7 +71,7 @@ class PgConnection final : public Connection {
   ~PgConnection() override { PQfinish(conn_); }
 
   Dialect dialect() const override { return Dialect::kPostgres; }
-  bool Healthy() const override { return PQstatus(conn_) == CONNECTION_OK; }
+  bool Healthy() const override { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
   Result<int64_t> Execute(std::string_view sql, const Params& params) override {
     MAMORI_ASSIGN(PGresult * res, Run(sql, params));
@@ -85,22 +94,45 @@ class PgConnection final : public Connection {
     PGresult* res = PQexec(conn_, text.c_str());
     ResultGuard g{res};
     const auto st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return StorageError("script", PQerrorMessage(conn_));
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Fail("script", res);
     return Ok();
   }
 
   Status Begin() override { return Simple("BEGIN"); }
-  Status Commit() override { return Simple("COMMIT"); }
+  Status Commit() override {
+    PGresult* res = PQexec(conn_, "COMMIT");
+    ResultGuard g{res};
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) return Ok();
+    Error e = Fail("COMMIT", res);
+    // The link broke after COMMIT was sent: the server may have committed or not. Never Ok.
+    if (broken_ || PQstatus(conn_) != CONNECTION_OK) return UnavailableError("COMMIT", PQerrorMessage(conn_), true);
+    return e;
+  }
   void Rollback() override {
-    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) (void)Simple("ROLLBACK");
+    if (PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE) (void)Simple("ROLLBACK");
   }
 
  private:
   Status Simple(const char* sql) {
     PGresult* res = PQexec(conn_, sql);
     ResultGuard g{res};
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return StorageError(sql, PQerrorMessage(conn_));
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) return Fail(sql, res);
     return Ok();
+  }
+
+  // The error of a failed call: `unavailable` (and the connection marked broken, so the pool
+  // drops it) when the link is lost or the server cannot take the statement for now; an
+  // internal storage error otherwise. `res` may be null (libpq could not even make a result).
+  Error Fail(std::string_view what, const PGresult* res) {
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string_view sqlstate = state ? std::string_view(state) : std::string_view();
+    const std::string msg = PQerrorMessage(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK || IsUnavailableState(sqlstate)) {
+      // too_many_connections is about the server, not this link; every other case is.
+      if (sqlstate != "53300") broken_ = true;
+      return UnavailableError(what, msg);
+    }
+    return StorageError(what, msg);
   }
 
   Result<PGresult*> Run(std::string_view sql, const Params& params) {
@@ -110,7 +142,7 @@ class PgConnection final : public Connection {
       std::string name = "s" + std::to_string(prepared_.size());
       PGresult* res = PQprepare(conn_, name.c_str(), RewritePlaceholders(sql).c_str(), 0, nullptr);
       ResultGuard g{res};
-      if (PQresultStatus(res) != PGRES_COMMAND_OK) return StorageError(sql, PQerrorMessage(conn_));
+      if (PQresultStatus(res) != PGRES_COMMAND_OK) return Fail(sql, res);
       it = prepared_.emplace(std::move(key), std::move(name)).first;
     }
     std::vector<std::string> ints;
@@ -131,14 +163,14 @@ class PgConnection final : public Connection {
                                    values.data(), lengths.data(), nullptr, 0);
     const auto st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      std::string msg = PQerrorMessage(conn_);
-      PQclear(res);
-      return StorageError(sql, msg);
+      ResultGuard g{res};
+      return Fail(sql, res);
     }
     return res;
   }
 
   PGconn* conn_;
+  bool broken_ = false;  // lost, or a standby now: never reused
   std::unordered_map<std::string, std::string> prepared_;
 };
 
@@ -148,11 +180,18 @@ PgDatabase::PgDatabase(std::string url, int max_connections)
     : Database(Dialect::kPostgres, std::move(url), max_connections) {}
 
 Result<std::unique_ptr<Connection>> PgDatabase::Connect() {
-  PGconn* conn = PQconnectdb(url().c_str());
+  // Defaults the URL may override (it is expanded after them): a host that does not answer is
+  // given up after a few seconds so the next host is tried, and TCP keepalives notice a server
+  // whose machine died while a connection sat idle.
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "dbname", nullptr};
+  const char* values[] = {"5", "1", "10", "3", "3", url().c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, 1);
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(conn);
     PQfinish(conn);
-    return StorageError("connect", msg);
+    // Nothing accepted the connection (or none of the hosts accepts writes now).
+    return UnavailableError("connect", msg);
   }
   auto c = std::make_unique<PgConnection>(conn);
   MAMORI_TRY(c->ExecScript("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;"));

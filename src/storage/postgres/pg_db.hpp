@@ -14,6 +14,10 @@ class PgDatabase final : public Database {
   Result<std::unique_ptr<Connection>> Connect() override;
 };
 
+// Whether a SQLSTATE means the server cannot take work now (connection lost, shutting down,
+// starting, read-only standby, out of connections): answered as `unavailable`, not internal.
+bool IsUnavailableState(std::string_view sqlstate);
+
 // "SELECT ? , '?'" → "SELECT $1 , '?'": placeholders outside quotes become numbered.
 std::string RewritePlaceholders(std::string_view sql);
 
