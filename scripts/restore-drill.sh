@@ -6,14 +6,16 @@
 #
 # usage: scripts/restore-drill.sh (--backups DIR | --from FILE) --key KEYFILE
 #                                 [--db POSTGRES_URL_OF_AN_EMPTY_SCRATCH_DB] [--key-id FINGERPRINT]
-#                                 [--port PORT] [--mamori BINARY] [--keep]
+#                                 [--master-key FILE] [--port PORT] [--mamori BINARY] [--keep]
 #   --backups DIR   the newest mamori-*.mbk in DIR (the serve's backup_dir)
 #   --db URL        PostgreSQL backups only: an EMPTY scratch database (never production's)
 #   --key-id FP     pin the operation-log key (as printed by `mamori init`)
+#   --master-key F  the master key file the sealed data is wrapped by (docs/sealing.md); never in
+#                   a backup, so a drill that serves the copy needs it (not with kms_command)
 #   --keep          leave the scratch directory for inspection
 set -euo pipefail
 
-backups= from= key= db= key_id= port=18443 keep=0
+backups= from= key= db= key_id= master_key= port=18443 keep=0
 mamori=${MAMORI:-}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,6 +24,7 @@ while [ $# -gt 0 ]; do
     --key) key=$2; shift 2 ;;
     --db) db=$2; shift 2 ;;
     --key-id) key_id=$2; shift 2 ;;
+    --master-key) master_key=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --mamori) mamori=$2; shift 2 ;;
     --keep) keep=1; shift ;;
@@ -57,6 +60,7 @@ echo "== 1. restore into $scratch/data"
 args=(restore --from "$from" --data "$scratch/data" --key "$key")
 [ -n "$db" ] && args+=(--db "$db")
 [ -n "$key_id" ] && args+=(--log-key-id "$key_id")
+[ -n "$master_key" ] && args+=(--master-key "$master_key")
 "$mamori" "${args[@]}" || fail "restore"
 
 echo "== 2. verify the operation log"

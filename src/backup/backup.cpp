@@ -21,8 +21,10 @@
 #include "audit/witness.hpp"
 #include "backup/sealed_stream.hpp"
 #include "common/crypto.hpp"
+#include "common/keyring.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
+#include "storage/key_repo.hpp"
 #include "storage/migrations.hpp"
 #include "storage/snapshot.hpp"
 
@@ -641,6 +643,25 @@ Result<RestoreSummary> RestoreBackup(const RestoreOptions& o) {
     sum.entries = rep.entries;
     sum.head_seq = rep.head_seq;
     sum.head_hash = rep.head;
+    // The sealed data: a master key file given must open every data key of the ring.
+    MAMORI_ASSIGN(auto data_keys, db->Read([](storage::Connection& c) { return storage::DataKeyRepo(c).List(); }));
+    const bool default_place = staged_cfg.master_key_file.empty() && staged_cfg.kms_command.empty();
+    if (!o.master_key_file.empty()) {
+      auto master = crypto::FileMasterKey::Load(o.master_key_file);
+      if (!master.ok())
+        return Error::Validation("master_key", "unreadable", "マスター鍵を読めません: " + master.error().detail);
+      for (const auto& k : data_keys)
+        if (!(*master)->Unwrap(k.id, k.wrapped).ok())
+          return Error::Validation("master_key", "wrong_key",
+                                   "マスター鍵がこのバックアップのデータ鍵 " + k.id + " を開けません（別の鍵です）");
+      if (default_place) {
+        fs::create_directories(staging.path + "/keys", ec);
+        fs::copy_file(o.master_key_file, staging.path + "/keys/master.key", fs::copy_options::overwrite_existing, ec);
+        if (ec) return Error::Internal("cannot copy the master key: " + ec.message());
+      }
+    } else {
+      sum.master_key_missing = default_place && !data_keys.empty();
+    }
   }
   for (const char* side : {"-wal", "-shm", "-journal"}) fs::remove(staging.path + "/mamori.db" + side, ec);
   MAMORI_ASSIGN(sum.witness_dir_reset, RewriteConfig(staging.path + "/mamori.yaml", target, sum.db_url));

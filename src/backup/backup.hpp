@@ -54,6 +54,10 @@ struct RestoreOptions {
   // `mamori init` prints it) the backup's log key must have; any other key is refused before
   // anything is written, so whoever holds the backup key cannot slip in a log of their own.
   std::string log_key_id = {};
+  // The master key file the backed-up data keys are wrapped by (docs/sealing.md); it is never in
+  // a backup. When given, the restore refuses a key that does not open every data key, and puts
+  // a copy at NEW_DIR/keys/master.key when the backed-up config used that default place.
+  std::string master_key_file = {};
 };
 
 struct RestoreSummary {
@@ -65,6 +69,9 @@ struct RestoreSummary {
   std::string head_hash;
   std::string created_at;  // when the backup was taken (RFC 3339)
   bool witness_dir_reset = false;  // witness_dir or backup_dir of the backup's config were dropped
+  // The data is sealed under a master key file at the default place and none was given: it must
+  // be put at DIR/keys/master.key before `serve` (log verify works without it).
+  bool master_key_missing = false;
   double seconds = 0;
 };
 

@@ -84,6 +84,9 @@ int RunRestore(const backup::RestoreOptions& o) {
     std::cout << "  note: witness_dir and backup_dir of the backed-up config were dropped: the restored witness is "
               << sum->data_dir << "/witness and no scheduled backups run. Set both again (fresh directories off this "
                  "disk) before serving in production.\n";
+  if (sum->master_key_missing)
+    std::cout << "  note: the data is sealed under a master key kept outside backups: put it at " << sum->data_dir
+              << "/keys/master.key (owner-only) before serving, or restore with --master-key FILE.\n";
   std::cout << "  start it with: mamori serve --data " << sum->data_dir << "\n";
   return 0;
 }
@@ -107,6 +110,9 @@ std::shared_ptr<BackupCommands> AddBackupCommands(CLI::App& app) {
   cmds->restore->add_option("--key", cmds->ro.key_file, "backup key file")->required();
   cmds->restore->add_option("--db", cmds->ro.db_url,
                             "PostgreSQL backups: the empty database to restore into (default: the backed-up URL)");
+  cmds->restore->add_option("--master-key", cmds->ro.master_key_file,
+                            "the master key file the data keys are wrapped by (checked; copied to keys/master.key "
+                            "when the backed-up config used that default place)");
   cmds->restore->add_option("--log-key-id", cmds->ro.log_key_id,
                             "refuse unless the backup's log signing key has this fingerprint (printed by init)");
   return cmds;

@@ -13,14 +13,25 @@ mkdir "$work/backups"
 "$mamori" backup --data "$work/data" --to "$work/backups/mamori-20260101T000000Z.mbk" --key "$work/backup.key" --new-key
 sleep 1
 "$mamori" backup --data "$work/data" --to "$work/backups/mamori-20260102T000000Z.mbk" --key "$work/backup.key"
-out=$("$src/scripts/restore-drill.sh" --backups "$work/backups" --key "$work/backup.key" --port "$port" --mamori "$mamori" 2>&1)
+# The master key is never in a backup: a drill that serves the copy is given it; another key is
+# refused by the restore itself, naming the master key.
+master=$work/data/keys/master.key
+[ -f "$master" ] || { echo "FAIL: init made no master key at $master"; exit 1; }
+if out=$("$src/scripts/restore-drill.sh" --backups "$work/backups" --key "$work/backup.key" --master-key "$work/backup.key" \
+         --port "$port" --mamori "$mamori" 2>&1); then
+  echo "$out"; echo "FAIL: the drill passed with a wrong master key"; exit 1
+fi
+echo "$out" | grep -q "マスター鍵" || { echo "$out"; echo "FAIL: no clear message for the wrong master key"; exit 1; }
+out=$("$src/scripts/restore-drill.sh" --backups "$work/backups" --key "$work/backup.key" --master-key "$master" \
+      --port "$port" --mamori "$mamori" 2>&1)
 echo "$out"
 echo "$out" | tail -n 1 | grep -q "restore-drill: OK: mamori-20260102T000000Z.mbk" || { echo "FAIL: the drill did not pass on the newest backup"; exit 1; }
 # A drill on a damaged backup must fail, and say where.
 head -c 2000 "$work/backups/mamori-20260102T000000Z.mbk" > "$work/backups/mamori-20260103T000000Z.mbk"
-if out=$("$src/scripts/restore-drill.sh" --backups "$work/backups" --key "$work/backup.key" --port "$port" --mamori "$mamori" 2>&1); then
+if out=$("$src/scripts/restore-drill.sh" --backups "$work/backups" --key "$work/backup.key" --master-key "$master" \
+         --port "$port" --mamori "$mamori" 2>&1); then
   echo "$out"; echo "FAIL: the drill passed on a truncated backup"; exit 1
 fi
 echo "$out" | grep -q "途中で切れています" || { echo "$out"; echo "FAIL: no clear message for the truncated backup"; exit 1; }
 echo "$out" | tail -n 1 | grep -q "FAILED at restore" || { echo "$out"; echo "FAIL: verdict line"; exit 1; }
-echo "PASS: drill on the newest backup, and refusal of a truncated one"
+echo "PASS: drill on the newest backup with its master key; refusal of a wrong master key and of a truncated backup"
