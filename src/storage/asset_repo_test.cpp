@@ -4,25 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/conformance_fixture.hpp"
 #include "storage/repos.hpp"
-#include "storage/test_db.hpp"
 
 namespace mamori::storage {
 namespace {
 
-class AssetStorageTest : public ::testing::TestWithParam<std::string> {
+class AssetStorageTest : public ConformanceTest {
  protected:
   void SetUp() override {
-    tdb_ = std::make_unique<TestDatabase>(GetParam());
-    ASSERT_NE(tdb_->db(), nullptr) << "cannot open a " << GetParam()
-                                   << " test database (is MAMORI_TEST_PG_URL set and the server up?)";
-    db_ = tdb_->db();
+    ConformanceTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
-      OrgRepo o(c);
-      MAMORI_TRY(o.Insert({"city", "city", "テスト市", "city", "", "", "", 1}));
-      MAMORI_TRY(o.Insert({"b1", "b1", "局1", "bureau", "city", "", "", 2}));
-      MAMORI_TRY(o.Insert({"s1", "s1", "課1", "section", "b1", "", "", 3}));
-      MAMORI_TRY(o.Insert({"s2", "s2", "課2", "section", "b1", "", "", 4}));
       UserRecord u;
       u.id = "u1";
       u.login_id = "taro";
@@ -76,9 +69,6 @@ class AssetStorageTest : public ::testing::TestWithParam<std::string> {
     for (const auto& a : *list) out.push_back(a.id);
     return out;
   }
-
-  std::unique_ptr<TestDatabase> tdb_;
-  Database* db_ = nullptr;
 };
 
 TEST_P(AssetStorageTest, SystemRoundTripKeepsEveryField) {

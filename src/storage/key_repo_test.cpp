@@ -4,27 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/conformance_fixture.hpp"
 #include "storage/repos.hpp"
-#include "storage/test_db.hpp"
 
 namespace mamori::storage {
 namespace {
 
-class KeyRepoTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    tdb_ = std::make_unique<TestDatabase>(GetParam());
-    ASSERT_NE(tdb_->db(), nullptr) << "cannot open a " << GetParam() << " test database (MAMORI_TEST_PG_URL?)";
-    db_ = tdb_->db();
-    ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
-      MAMORI_TRY(OrgRepo(c).Insert({"city", "city", "テスト市", "city", "", "", "", 1}));
-      MAMORI_TRY(OrgRepo(c).Insert({"b1", "b1", "局1", "bureau", "city", "", "", 2}));
-      return OrgRepo(c).Insert({"s1", "s1", "課1", "section", "b1", "", "", 3});
-    }).ok());
-  }
-  std::unique_ptr<TestDatabase> tdb_;
-  Database* db_ = nullptr;
-};
+class KeyRepoTest : public ConformanceTest {};
 
 TEST_P(KeyRepoTest, KeysAreListedInTheOrderAddedAndRewrappedOneByOne) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
