@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/conformance_fixture.hpp"
 #include "storage/migrations.hpp"
 #include "storage/postgres/pg_db.hpp"
 #include "storage/test_db.hpp"
@@ -16,20 +17,8 @@
 namespace mamori::storage {
 namespace {
 
-class StorageTest : public ::testing::TestWithParam<std::string> {
+class StorageTest : public ConformanceTest {
  protected:
-  void SetUp() override {
-    tdb_ = std::make_unique<TestDatabase>(GetParam());
-    ASSERT_NE(tdb_->db(), nullptr) << "cannot open a " << GetParam()
-                                   << " test database (is MAMORI_TEST_PG_URL set and the server up?)";
-    db_ = tdb_->db();
-    ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
-      MAMORI_TRY(OrgRepo(c).Insert({"city", "city", "テスト市", "city", "", "", "", 1}));
-      MAMORI_TRY(OrgRepo(c).Insert({"b1", "b1", "局1", "bureau", "city", "", "", 2}));
-      return OrgRepo(c).Insert({"s1", "s1", "課1", "section", "b1", "", "", 3});
-    }).ok());
-  }
-
   static UserRecord User(const std::string& id, const std::string& login, const std::string& unit = "s1") {
     UserRecord u;
     u.id = id;
@@ -43,9 +32,6 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     u.created_at = 10;
     return u;
   }
-
-  std::unique_ptr<TestDatabase> tdb_;
-  Database* db_ = nullptr;
 };
 
 // A session of user u1 started (and last seen) at `at`.
