@@ -10,6 +10,7 @@
 
 #include "common/result.hpp"
 #include "policy/expr.hpp"
+#include "policy/registers.hpp"
 
 namespace mamori::policy {
 
@@ -285,6 +286,15 @@ struct PolicyPack {
   // (e.g. contractors may not hold privileged roles, kobe:8.2.1ウ(2)).
   std::vector<DenyRule> grant_deny;
   Sealing sealing;  // `sealing:`; empty = nothing sealed
+  // `registers:` (docs/registers.md): the registers and workflows the pack defines.
+  std::vector<RegisterSpec> registers;
+  // `notification_templates:`: the subjects and bodies transitions and deadlines send.
+  std::vector<NotificationTemplate> notification_templates;
+  const RegisterSpec* FindRegister(const std::string& id) const;
+  const NotificationTemplate* FindTemplate(const std::string& id) const;
+  // Every permission a role of this pack may grant: the built-in kPermissions and those the
+  // pack's registers name.
+  std::vector<std::string> AllPermissions() const;
   const RequestType* FindRequestType(const std::string& id) const;
   // The request type whose approval has this effect, or nullptr.
   const RequestType* FindEffect(const std::string& effect) const;

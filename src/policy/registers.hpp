@@ -1,0 +1,176 @@
+// Registers and workflows as pack data (docs/registers.md): a register is described once — its
+// fields, scope, permissions, log actions and clause — and, optionally, the workflow its records
+// follow (states, transitions with who may take them, deadlines and what they do when passed,
+// notifications). The storage, service, API routes, OpenAPI document and web pages of every
+// register come from this one description; nothing of a register is written in C++.
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/expr.hpp"
+
+namespace mamori::policy {
+
+// The value types a register field may have. kOrgUnit, kUser, kSystem and kAsset hold the id of
+// a record of that kind (checked to exist; the API answers its name beside it).
+enum class RegisterFieldType { kText, kLongText, kInt, kDecimal, kDate, kDateTime, kBool, kChoice, kOrgUnit, kUser, kSystem, kAsset };
+
+// "text", "long_text", … as written in a pack and in GET /api/v1/registers.
+const char* RegisterFieldTypeName(RegisterFieldType t);
+
+struct Choice {
+  std::string id;
+  std::string label;
+  std::string label_en;
+  std::string help;     // explanation shown where the choice is picked
+  std::string help_en;
+};
+
+struct RegisterField {
+  std::string id;  // [a-z][a-z0-9_]*, ≤ 40 characters; also the storage column ("f_<id>")
+  std::string label;
+  std::string label_en;
+  std::string help;  // shown under the input where the value is entered
+  std::string help_en;
+  RegisterFieldType type = RegisterFieldType::kText;
+  bool required = false;
+  // An optional field a PATCH may clear (with "" or null). false: once set, it can only change.
+  bool clearable = true;
+  // Set only by a transition's form (`sets`) or by the engine, never by POST or PATCH.
+  bool read_only = false;
+  // Offered as a list filter (?<id>=value, exact match) and indexed.
+  bool filter = false;
+  // Searched by the list's `q` (contains; text fields only, never sealed ones).
+  bool search = false;
+  // A column of the list page (the web kit shows these; the first is the record's title).
+  bool list = false;
+  // Stored AES-256-GCM sealed under the data key ring (docs/sealing.md); a sealed field cannot
+  // be filtered, searched or sorted on.
+  bool sealed = false;
+  int max_length = 200;       // text: code points (long_text default 4000)
+  int64_t min = INT64_MIN;    // int, and decimal's whole value
+  int64_t max = INT64_MAX;
+  int scale = 0;              // decimal: digits allowed after the point ("99.9" has 1)
+  std::vector<Choice> choices;  // choice
+  std::string heading;     // spreadsheet column heading (default: label)
+  std::string heading_en;  // (default: label_en)
+};
+
+// Who may take a transition (one of a transition's `by` alternatives, or one step of a chain).
+struct Party {
+  // creator: whoever created the record; manage: the register's manage permission over the
+  // record's scope; role: a role in force (delegations included) over `scope`; user_field: the
+  // user a field of the record names (the borrower, the person a notice is addressed to).
+  std::string kind;  // creator | manage | role | user_field
+  std::string role;  // kind role
+  // kind role: owner_unit (the record's owner section, or above it), system (a role scoped to the
+  // record's system), creator_unit (the creator's section, or above), city (city-wide holders).
+  std::string scope = "owner_unit";
+  std::string field;  // kind user_field: a user field of the register
+};
+
+// Who a notification goes to; `template_id` names one of the pack's notification templates.
+struct NotifyRule {
+  std::vector<Party> to;  // creator | role (+scope) | user_field; `manage` is not a recipient
+  std::string template_id;
+};
+
+// When a state's deadline falls, counted from the moment the record entered the state.
+struct Deadline {
+  std::string field;  // a date field: the end of that day (JST)
+  int64_t after_minutes = 0;  // relative: "after: 14d", "after: 48h", "after: 30m"
+  int fiscal_month = 0;  // per 年度: the next MM-DD (JST, end of day) on or after entering
+  int fiscal_day = 0;
+  std::string on_pass;  // notify | escalate | expire
+  std::string to;       // expire: the state the record moves to
+  std::vector<NotifyRule> notify;  // notify, escalate: who is told (escalate: the next level)
+};
+
+struct StateDef {
+  std::string id;
+  std::string label;
+  std::string label_en;
+  bool final = false;  // no transition leaves it
+  std::optional<Deadline> deadline;
+};
+
+struct Transition {
+  std::string id;  // the action: POST /api/v1/<register>/{id}/transitions/<id>; log <prefix>.<id>
+  std::string label;
+  std::string label_en;
+  std::vector<std::string> from;  // states it may be taken from
+  std::string to;                 // the state it leads to
+  std::vector<Party> by;          // any one of them may take it
+  // Or an ordered chain of approvers: each step is taken by its party in turn (the record stays
+  // in its state, its `step` advancing); the last step moves it to `to` (kobe:8.1.4).
+  std::vector<Party> chain;
+  // Register fields the transition's form sets (read-only fields are set only this way).
+  std::vector<std::string> sets;
+  std::vector<std::string> requires_fields;  // of `sets`: must be given
+  bool note_required = false;
+  Expr when;  // over record.*, form.*, actor.*: must hold, else 409 conflict
+  // Refusals over record.*, form.*, actor.* (`field` names a form field for a 422).
+  struct Deny {
+    Expr when;
+    std::string clause;
+    std::string message;
+    std::string message_en;
+    std::string field;
+  };
+  std::vector<Deny> deny;
+  std::vector<NotifyRule> notify;
+};
+
+struct Workflow {
+  std::string initial;  // the state a new record starts in
+  std::vector<StateDef> states;
+  std::vector<Transition> transitions;
+  const StateDef* FindState(const std::string& id) const;
+  const Transition* FindTransition(const std::string& id) const;
+};
+
+struct RegisterSpec {
+  std::string id;     // [a-z][a-z0-9_]*: the register's key and its storage table "reg_<id>"
+  std::string path;   // API path segment, /api/v1/<path> (default: id with '_' → '-')
+  std::string title;
+  std::string title_en;
+  std::string clause;
+  std::string log_prefix;  // operation-log actions <prefix>.create, .update, .<transition> (default id)
+  std::string object;      // operation-log object kind: targets "<object>:<id>" (default id)
+  // Permissions: read the register, and create and change its records; `create` defaults to
+  // manage. A pack may name new permissions here; its roles grant them like any other.
+  std::string read_permission;
+  std::string manage_permission;
+  std::string create_permission;
+  // Who may create a record besides the permission: a condition over actor.* (kobe:9.5.1).
+  Expr create_when;
+  std::string create_clause;
+  // Scope: the org_unit field whose value is the record's owner section (permissions reach a
+  // record through its owner section or a unit above it), and the system field through which a
+  // role scoped to that system reaches it. Both optional; without owner_unit a register is
+  // city-wide (a city-scope grant reaches it, as does a unit grant on the creator's section).
+  std::string owner_unit_field;
+  std::string system_field;
+  std::vector<RegisterField> fields;
+  std::optional<Workflow> workflow;
+  int retention_years = 5;
+
+  const RegisterField* FindField(const std::string& id) const;
+  std::string Table() const { return "reg_" + id; }
+};
+
+// A notification's subject and body, with {{record.<field>}}, {{record.id}}, {{register.title}},
+// {{state.label}}, {{actor.name}}, {{link}} and {{deadline}} placeholders filled in.
+struct NotificationTemplate {
+  std::string id;
+  std::string subject;
+  std::string body;
+  std::string subject_en;
+  std::string body_en;
+};
+
+}  // namespace mamori::policy
