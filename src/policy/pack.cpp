@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "policy/pack_checker.hpp"
+
 namespace mamori::policy {
 
 const RoleDef* PolicyPack::FindRole(const std::string& id) const {
@@ -79,120 +81,7 @@ std::string PolicyPack::CiteFor(const std::string& key) const {
 
 namespace {
 
-// Walks the YAML tree, recording each problem with the node's position.
-class Checker {
- public:
-  explicit Checker(std::vector<PackError>& errors) : errors_(errors) {}
-
-  // The pack whose `pack` id and `sources` a clause's prefix must name (set once both are read).
-  void CitingFor(const PolicyPack* pack) { citing_ = pack; }
-
-  // A clause written "<prefix>:<number>" must name the pack itself or a declared source: a
-  // misspelt prefix would otherwise cite the city's own standard for another body's rule.
-  void CheckClause(const YAML::Node& node, const std::string& clause, const std::string& where) {
-    const size_t colon = clause.find(':');
-    if (colon == std::string::npos || !citing_) return;
-    const std::string prefix = clause.substr(0, colon);
-    if (colon + 1 >= clause.size()) Fail(node, where + ": clause '" + clause + "' names no number");
-    else if (prefix != citing_->pack && !citing_->FindSource(prefix))
-      Fail(node, where + ": clause '" + clause + "' names an undeclared source '" + prefix + "' (see sources)");
-  }
-
-  void Fail(const YAML::Node& node, const std::string& message) {
-    const YAML::Mark m = node.Mark();
-    errors_.push_back({m.line + 1, m.column + 1, message});
-  }
-
-  // Reports keys of `map` not in `known` (a typo must not silently disable a rule).
-  void Keys(const YAML::Node& map, std::initializer_list<const char*> known, const std::string& where) {
-    Keys(map, std::span<const char* const>(known.begin(), known.size()), where);
-  }
-  void Keys(const YAML::Node& map, std::span<const char* const> known, const std::string& where) {
-    for (const auto& kv : map) {
-      const std::string key = kv.first.as<std::string>("");
-      bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
-      if (!ok) Fail(kv.first, "unknown key '" + key + "' in " + where);
-    }
-  }
-
-  bool Map(const YAML::Node& node, const std::string& what) {
-    if (!node.IsMap()) {
-      Fail(node, what + " must be a mapping");
-      return false;
-    }
-    return true;
-  }
-
-  std::string Str(const YAML::Node& parent, const char* key, bool required, const std::string& where) {
-    const YAML::Node n = parent[key];
-    if (!n) {
-      if (required) Fail(parent, where + "." + key + " is required");
-      return {};
-    }
-    if (!n.IsScalar()) {
-      Fail(n, where + "." + key + " must be text");
-      return {};
-    }
-    if (std::string_view(key) == "clause") CheckClause(n, n.Scalar(), where);
-    return n.Scalar();
-  }
-
-  int Int(const YAML::Node& parent, const char* key, int def, int min, int max, const std::string& where) {
-    const YAML::Node n = parent[key];
-    if (!n) return def;
-    int v = 0;
-    try {
-      v = n.as<int>();
-    } catch (const YAML::Exception&) {
-      Fail(n, where + "." + key + " must be an integer");
-      return def;
-    }
-    if (v < min || v > max) {
-      Fail(n, where + "." + key + " must be between " + std::to_string(min) + " and " + std::to_string(max));
-      return def;
-    }
-    return v;
-  }
-
-  bool Bool(const YAML::Node& parent, const char* key, bool def, const std::string& where) {
-    const YAML::Node n = parent[key];
-    if (!n) return def;
-    try {
-      return n.as<bool>();
-    } catch (const YAML::Exception&) {
-      Fail(n, where + "." + key + " must be true or false");
-      return def;
-    }
-  }
-
-  std::vector<std::string> List(const YAML::Node& parent, const char* key, const std::string& where) {
-    std::vector<std::string> out;
-    const YAML::Node n = parent[key];
-    if (!n) return out;
-    if (!n.IsSequence()) {
-      Fail(n, where + "." + key + " must be a list");
-      return out;
-    }
-    for (const auto& item : n) {
-      if (!item.IsScalar()) {
-        Fail(item, where + "." + key + " items must be text");
-        continue;
-      }
-      out.push_back(item.Scalar());
-    }
-    return out;
-  }
-
- private:
-  std::vector<PackError>& errors_;
-  const PolicyPack* citing_ = nullptr;
-};
-
-bool Contains(const auto& list, const std::string& v) {
-  return std::find(std::begin(list), std::end(list), v) != std::end(list);
-}
-
-void ParseRoles(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+void ParseRoles(Checker& c, const YAML::Node& node, PolicyPack& pack, const std::vector<std::string>& declared) {
   if (!node) {
     c.Fail(node, "roles is required");
     return;
@@ -230,7 +119,8 @@ void ParseRoles(Checker& c, const YAML::Node& node, PolicyPack& pack) {
       if (!Contains(kScopeTypes, s)) c.Fail(r["scopes"], where + ": unknown scope type '" + s + "'");
     role.permissions = c.List(r, "permissions", where);
     for (const auto& p : role.permissions)
-      if (!Contains(kPermissions, p)) c.Fail(r["permissions"], where + ": unknown permission '" + p + "'");
+      if (!Contains(kPermissions, p) && !Contains(declared, p))
+        c.Fail(r["permissions"], where + ": unknown permission '" + p + "'");
     pack.roles.push_back(std::move(role));
   }
 }
@@ -350,30 +240,6 @@ void ParseAuthentication(Checker& c, const YAML::Node& node, AuthenticationPolic
     for (const auto& t : auth.ids.expiry_required_for)
       if (!Contains(kEmploymentTypes, t)) c.Fail(i["expiry_required_for"], w + ": unknown employment type '" + t + "'");
   }
-}
-
-// Parses a condition; an error names the line of the node and the column inside the text.
-Expr Condition(Checker& c, const YAML::Node& node, const std::string& where,
-               const std::vector<std::string>& roots) {
-  if (!node) return {};
-  if (!node.IsScalar()) {
-    c.Fail(node, where + " must be a condition (text)");
-    return {};
-  }
-  auto parsed = Expr::ParseDetailed(node.Scalar());
-  if (auto* err = std::get_if<ParseError>(&parsed)) {
-    c.Fail(node, where + ": column " + std::to_string(err->column) + ": " + err->message);
-    return {};
-  }
-  Expr e = std::get<Expr>(parsed);
-  // Every field a condition reads must be one the request can supply: a typo would
-  // otherwise read null and silently never match.
-  for (const auto& f : e.Fields()) {
-    bool ok = false;
-    for (const auto& r : roots) ok |= f == r || f.rfind(r + ".", 0) == 0;
-    if (!ok) c.Fail(node, where + ": unknown field '" + f + "'");
-  }
-  return e;
 }
 
 const std::vector<std::string> kAssetFields = {"asset.confidentiality", "asset.integrity", "asset.availability",
@@ -694,7 +560,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants", "sealing"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants", "sealing", "registers", "notification_templates"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -709,13 +575,15 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   pack.municipality = c.Str(root, "municipality", true, "pack");
   ParseSources(c, root["sources"], pack);
   c.CitingFor(&pack);
-  ParseRoles(c, root["roles"], pack);
+  ParseRoles(c, root["roles"], pack, DeclaredRegisterPermissions(root["registers"]));
   ParseSeparation(c, root["separation_of_duties"], pack);
   ParseAuthentication(c, root["authentication"], pack.auth);
   ParseClassification(c, root["classification"], pack.classification);
   ParseRequestTypes(c, root["request_types"], pack);
   ParseRoleGrants(c, root["role_grants"], pack);
   ParseSealing(c, root["sealing"], pack);
+  ParseNotificationTemplates(c, root["notification_templates"], pack);
+  ParseRegisters(c, root["registers"], pack);
   if (std::any_of(pack.roles.begin(), pack.roles.end(), [](const RoleDef& r) { return r.second_person; }) &&
       !pack.FindEffect("role_assign"))
     errors.push_back({1, 1, "roles marked grant: second_person need a request type with effect: role_assign"});
@@ -768,5 +636,30 @@ Result<PolicyPack> LoadPackFile(const std::string& path) {
   }
   return e;
 }
+
+// Parses a condition; an error names the line of the node and the column inside the text.
+Expr Condition(Checker& c, const YAML::Node& node, const std::string& where,
+               const std::vector<std::string>& roots) {
+  if (!node) return {};
+  if (!node.IsScalar()) {
+    c.Fail(node, where + " must be a condition (text)");
+    return {};
+  }
+  auto parsed = Expr::ParseDetailed(node.Scalar());
+  if (auto* err = std::get_if<ParseError>(&parsed)) {
+    c.Fail(node, where + ": column " + std::to_string(err->column) + ": " + err->message);
+    return {};
+  }
+  Expr e = std::get<Expr>(parsed);
+  // Every field a condition reads must be one the request can supply: a typo would
+  // otherwise read null and silently never match.
+  for (const auto& f : e.Fields()) {
+    bool ok = false;
+    for (const auto& r : roots) ok |= f == r || f.rfind(r + ".", 0) == 0;
+    if (!ok) c.Fail(node, where + ": unknown field '" + f + "'");
+  }
+  return e;
+}
+
 
 }  // namespace mamori::policy

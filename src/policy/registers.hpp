@@ -21,6 +21,21 @@ enum class RegisterFieldType { kText, kLongText, kInt, kDecimal, kDate, kDateTim
 
 // "text", "long_text", … as written in a pack and in GET /api/v1/registers.
 const char* RegisterFieldTypeName(RegisterFieldType t);
+// True for the types holding another record's id (org_unit, user, system, asset).
+bool IsReference(RegisterFieldType t);
+
+// Keys of a record's JSON that a field id may not take (docs/registers.md).
+inline constexpr const char* kReservedFieldIds[] = {
+    "id", "register", "state", "step", "version", "created_by", "created_at", "updated_at", "deadline_at",
+    "available_actions", "can_update", "fields", "note", "q", "page", "per_page", "sort", "format"};
+// The first segments of mamori's own API paths: a register may not take one.
+inline constexpr const char* kReservedPaths[] = {
+    "approver-vacancies", "assets", "audit-log", "me", "openapi.json", "org-units", "policy", "requests",
+    "role-assignments", "session", "systems", "users", "registers", "notifications", "metrics"};
+// The prefixes of mamori's own operation-log actions: a register may not log under one.
+inline constexpr const char* kReservedLogPrefixes[] = {
+    "asset", "audit", "auth", "keys", "mfa", "org", "request", "role", "system", "user", "notification",
+    "mail", "register", "policy", "backup", "log"};
 
 struct Choice {
   std::string id;
@@ -58,6 +73,7 @@ struct RegisterField {
   std::vector<Choice> choices;  // choice
   std::string heading;     // spreadsheet column heading (default: label)
   std::string heading_en;  // (default: label_en)
+  const Choice* FindChoice(const std::string& id) const;
 };
 
 // Who may take a transition (one of a transition's `by` alternatives, or one step of a chain).

@@ -1,0 +1,551 @@
+// The `registers:` and `notification_templates:` sections of a pack (docs/registers.md): parsed
+// and checked once, every mistake reported with its line.
+#include "policy/registers.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "policy/pack.hpp"
+#include "policy/pack_checker.hpp"
+
+namespace mamori::policy {
+
+const char* RegisterFieldTypeName(RegisterFieldType t) {
+  switch (t) {
+    case RegisterFieldType::kText: return "text";
+    case RegisterFieldType::kLongText: return "long_text";
+    case RegisterFieldType::kInt: return "int";
+    case RegisterFieldType::kDecimal: return "decimal";
+    case RegisterFieldType::kDate: return "date";
+    case RegisterFieldType::kDateTime: return "datetime";
+    case RegisterFieldType::kBool: return "bool";
+    case RegisterFieldType::kChoice: return "choice";
+    case RegisterFieldType::kOrgUnit: return "org_unit";
+    case RegisterFieldType::kUser: return "user";
+    case RegisterFieldType::kSystem: return "system";
+    case RegisterFieldType::kAsset: return "asset";
+  }
+  return "text";
+}
+
+bool IsReference(RegisterFieldType t) {
+  return t == RegisterFieldType::kOrgUnit || t == RegisterFieldType::kUser || t == RegisterFieldType::kSystem ||
+         t == RegisterFieldType::kAsset;
+}
+
+const StateDef* Workflow::FindState(const std::string& id) const {
+  for (const auto& s : states)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+const Transition* Workflow::FindTransition(const std::string& id) const {
+  for (const auto& t : transitions)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+const RegisterField* RegisterSpec::FindField(const std::string& id) const {
+  for (const auto& f : fields)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+const Choice* RegisterField::FindChoice(const std::string& id) const {
+  for (const auto& c : choices)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+const RegisterSpec* PolicyPack::FindRegister(const std::string& id) const {
+  for (const auto& r : registers)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+const NotificationTemplate* PolicyPack::FindTemplate(const std::string& id) const {
+  for (const auto& t : notification_templates)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+std::vector<std::string> PolicyPack::AllPermissions() const {
+  std::vector<std::string> out(std::begin(kPermissions), std::end(kPermissions));
+  for (const auto& r : registers)
+    for (const auto* p : {&r.read_permission, &r.manage_permission, &r.create_permission})
+      if (!p->empty() && std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(*p);
+  return out;
+}
+
+namespace {
+
+bool Identifier(const std::string& s, size_t max, bool dash = false) {
+  if (s.empty() || s.size() > max || s[0] < 'a' || s[0] > 'z') return false;
+  return std::all_of(s.begin(), s.end(), [&](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || (dash && ch == '-');
+  });
+}
+
+// "lending.read": two identifiers joined by a dot.
+bool PermissionName(const std::string& p) {
+  const size_t dot = p.find('.');
+  return dot != std::string::npos && Identifier(p.substr(0, dot), 40) && Identifier(p.substr(dot + 1), 40);
+}
+
+// "14d", "48h", "30m" → minutes; -1 when malformed.
+int64_t Duration(const std::string& s) {
+  if (s.size() < 2 || s.size() > 8) return -1;
+  const char unit = s.back();
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    n = n * 10 + (s[i] - '0');
+  }
+  if (n <= 0) return -1;
+  if (unit == 'm') return n;
+  if (unit == 'h') return n * 60;
+  if (unit == 'd') return n * 60 * 24;
+  return -1;
+}
+
+struct RegisterParser {
+  Checker& c;
+  PolicyPack& pack;
+
+  std::vector<Choice> Choices(const YAML::Node& node, const std::string& w) {
+    std::vector<Choice> out;
+    if (!node) return out;
+    if (!node.IsSequence()) {
+      c.Fail(node, w + " must be a list");
+      return out;
+    }
+    std::set<std::string> seen;
+    for (const auto& item : node) {
+      Choice ch;
+      if (item.IsScalar()) {
+        ch.id = ch.label = ch.label_en = item.Scalar();
+      } else if (c.Map(item, w + " item")) {
+        c.Keys(item, {"id", "label", "label_en", "help", "help_en"}, w);
+        ch.id = c.Str(item, "id", true, w);
+        ch.label = c.Str(item, "label", false, w);
+        ch.label_en = c.Str(item, "label_en", false, w);
+        ch.help = c.Str(item, "help", false, w);
+        ch.help_en = c.Str(item, "help_en", false, w);
+        if (ch.label.empty()) ch.label = ch.id;
+        if (ch.label_en.empty()) ch.label_en = ch.id;
+      } else {
+        continue;
+      }
+      if (ch.id.empty() || ch.id.size() > 64) c.Fail(item, w + ": a choice id must be 1–64 characters");
+      if (!seen.insert(ch.id).second) c.Fail(item, w + ": choice '" + ch.id + "' appears twice");
+      out.push_back(std::move(ch));
+    }
+    return out;
+  }
+
+  std::vector<RegisterField> Fields(const YAML::Node& node, const std::string& where) {
+    std::vector<RegisterField> out;
+    if (!node) {
+      c.Fail(node, where + " is required");
+      return out;
+    }
+    if (!c.Map(node, where)) return out;
+    for (const auto& kv : node) {
+      RegisterField f;
+      f.id = kv.first.as<std::string>("");
+      const std::string w = where + "." + f.id;
+      if (!Identifier(f.id, 40)) c.Fail(kv.first, w + ": a field id is [a-z][a-z0-9_]*, at most 40 characters");
+      if (std::find(std::begin(kReservedFieldIds), std::end(kReservedFieldIds), f.id) != std::end(kReservedFieldIds) ||
+          f.id.ends_with("_name") || f.id.ends_with("_label") || f.id.ends_with("_label_en"))
+        c.Fail(kv.first, w + ": '" + f.id + "' is reserved for the record's own keys");
+      const YAML::Node d = kv.second;
+      if (!c.Map(d, w)) continue;
+      c.Keys(d, {"label", "label_en", "help", "help_en", "type", "required", "clearable", "read_only", "filter",
+                 "search", "list", "sealed", "max_length", "min", "max", "scale", "choices", "heading", "heading_en"},
+             w);
+      f.label = c.Str(d, "label", true, w);
+      f.label_en = c.Str(d, "label_en", false, w);
+      if (f.label_en.empty()) f.label_en = f.id;
+      f.help = c.Str(d, "help", false, w);
+      f.help_en = c.Str(d, "help_en", false, w);
+      const std::string type = c.Str(d, "type", false, w);
+      static const std::pair<const char*, RegisterFieldType> kTypes[] = {
+          {"text", RegisterFieldType::kText},       {"long_text", RegisterFieldType::kLongText},
+          {"int", RegisterFieldType::kInt},         {"decimal", RegisterFieldType::kDecimal},
+          {"date", RegisterFieldType::kDate},       {"datetime", RegisterFieldType::kDateTime},
+          {"bool", RegisterFieldType::kBool},       {"choice", RegisterFieldType::kChoice},
+          {"org_unit", RegisterFieldType::kOrgUnit}, {"user", RegisterFieldType::kUser},
+          {"system", RegisterFieldType::kSystem},   {"asset", RegisterFieldType::kAsset}};
+      bool known = type.empty();
+      for (const auto& [name, t] : kTypes)
+        if (type == name) f.type = t, known = true;
+      if (!known)
+        c.Fail(d["type"], w + ".type must be text, long_text, int, decimal, date, datetime, bool, choice, org_unit, "
+                              "user, system or asset");
+      if (f.type == RegisterFieldType::kLongText) f.max_length = 4000;
+      f.required = c.Bool(d, "required", false, w);
+      f.clearable = c.Bool(d, "clearable", !f.required, w);
+      if (f.required && f.clearable) c.Fail(d["clearable"], w + ": a required field cannot be clearable");
+      f.read_only = c.Bool(d, "read_only", false, w);
+      f.filter = c.Bool(d, "filter", false, w);
+      f.search = c.Bool(d, "search", false, w);
+      f.list = c.Bool(d, "list", false, w);
+      f.sealed = c.Bool(d, "sealed", false, w);
+      f.max_length = c.Int(d, "max_length", f.max_length, 1, 100000, w);
+      f.min = c.Int(d, "min", INT_MIN, INT_MIN, INT_MAX, w);
+      f.max = c.Int(d, "max", INT_MAX, INT_MIN, INT_MAX, w);
+      if (!d["min"]) f.min = INT64_MIN;
+      if (!d["max"]) f.max = INT64_MAX;
+      if (f.min > f.max) c.Fail(d, w + ": min is above max");
+      f.scale = c.Int(d, "scale", f.type == RegisterFieldType::kDecimal ? 2 : 0, 0, 6, w);
+      f.choices = Choices(d["choices"], w + ".choices");
+      if (f.type == RegisterFieldType::kChoice && f.choices.empty()) c.Fail(d, w + ": a choice field needs choices");
+      if (f.type != RegisterFieldType::kChoice && d["choices"]) c.Fail(d["choices"], w + ": only a choice field has choices");
+      if (f.search && f.type != RegisterFieldType::kText && f.type != RegisterFieldType::kLongText)
+        c.Fail(d["search"], w + ": only text fields are searched");
+      if (f.sealed && (f.filter || f.search || f.list))
+        c.Fail(d["sealed"], w + ": a sealed field cannot be a filter, searched or a list column");
+      if (f.sealed && f.type != RegisterFieldType::kText && f.type != RegisterFieldType::kLongText)
+        c.Fail(d["sealed"], w + ": only text fields can be sealed");
+      f.heading = c.Str(d, "heading", false, w);
+      f.heading_en = c.Str(d, "heading_en", false, w);
+      if (f.heading.empty()) f.heading = f.label;
+      if (f.heading_en.empty()) f.heading_en = f.label_en;
+      out.push_back(std::move(f));
+    }
+    if (out.empty()) c.Fail(node, where + " must name at least one field");
+    return out;
+  }
+
+  Party ParseParty(const YAML::Node& n, const RegisterSpec& r, const std::string& w, bool recipient) {
+    Party p;
+    if (n.IsScalar()) {
+      p.kind = n.Scalar();
+      if (p.kind != "creator" && p.kind != "manage") c.Fail(n, w + ": a party is creator, manage, {role, scope} or {user_field}");
+      if (recipient && p.kind == "manage") c.Fail(n, w + ": manage is not a recipient (name a role)");
+      return p;
+    }
+    if (!c.Map(n, w)) return p;
+    c.Keys(n, {"role", "scope", "user_field"}, w);
+    if (n["user_field"]) {
+      p.kind = "user_field";
+      p.field = c.Str(n, "user_field", true, w);
+      const RegisterField* f = r.FindField(p.field);
+      if (!f || f->type != RegisterFieldType::kUser) c.Fail(n["user_field"], w + ": '" + p.field + "' is not a user field");
+      if (n["role"]) c.Fail(n, w + ": a party is either a role or a user_field");
+      return p;
+    }
+    p.kind = "role";
+    p.role = c.Str(n, "role", true, w);
+    if (!p.role.empty() && !pack.FindRole(p.role)) c.Fail(n["role"], w + ": unknown role '" + p.role + "'");
+    const std::string scope = c.Str(n, "scope", false, w);
+    if (!scope.empty()) p.scope = scope;
+    if (p.scope != "owner_unit" && p.scope != "system" && p.scope != "creator_unit" && p.scope != "city")
+      c.Fail(n["scope"], w + ".scope must be owner_unit, system, creator_unit or city");
+    if (p.scope == "owner_unit" && r.owner_unit_field.empty())
+      c.Fail(n, w + ": scope owner_unit needs the register's scope.owner_unit");
+    if (p.scope == "system" && r.system_field.empty()) c.Fail(n, w + ": scope system needs the register's scope.system");
+    return p;
+  }
+
+  std::vector<Party> Parties(const YAML::Node& n, const RegisterSpec& r, const std::string& w, bool recipient) {
+    std::vector<Party> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      c.Fail(n, w + " must be a list");
+      return out;
+    }
+    for (const auto& item : n) out.push_back(ParseParty(item, r, w, recipient));
+    return out;
+  }
+
+  std::vector<NotifyRule> Notify(const YAML::Node& n, const RegisterSpec& r, const std::string& w) {
+    std::vector<NotifyRule> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      c.Fail(n, w + " must be a list");
+      return out;
+    }
+    for (const auto& item : n) {
+      if (!c.Map(item, w + " item")) continue;
+      c.Keys(item, {"to", "template"}, w);
+      NotifyRule rule;
+      rule.to = Parties(item["to"], r, w + ".to", true);
+      if (rule.to.empty()) c.Fail(item, w + ".to must name at least one recipient");
+      rule.template_id = c.Str(item, "template", true, w);
+      if (!rule.template_id.empty() && !pack.FindTemplate(rule.template_id))
+        c.Fail(item["template"], w + ": unknown notification template '" + rule.template_id + "'");
+      out.push_back(std::move(rule));
+    }
+    return out;
+  }
+
+  std::vector<std::string> RecordRoots(const RegisterSpec& r) {
+    std::vector<std::string> roots = {"record.id", "record.state", "record.step", "actor.roles", "actor.org_unit_id",
+                                      "actor.user_id", "today"};
+    for (const auto& f : r.fields) roots.push_back("record." + f.id);
+    return roots;
+  }
+
+  void ParseWorkflow(const YAML::Node& node, RegisterSpec& r, const std::string& where) {
+    if (!node) return;
+    if (!c.Map(node, where)) return;
+    c.Keys(node, {"initial", "states", "transitions"}, where);
+    Workflow wf;
+    wf.initial = c.Str(node, "initial", true, where);
+    const YAML::Node states = node["states"];
+    if (!states || !c.Map(states, where + ".states")) {
+      if (!states) c.Fail(node, where + ".states is required");
+      return;
+    }
+    for (const auto& kv : states) {
+      StateDef s;
+      s.id = kv.first.as<std::string>("");
+      const std::string w = where + ".states." + s.id;
+      if (!Identifier(s.id, 40)) c.Fail(kv.first, w + ": a state id is [a-z][a-z0-9_]*");
+      if (wf.FindState(s.id)) c.Fail(kv.first, w + " appears twice");
+      if (!c.Map(kv.second, w)) continue;
+      c.Keys(kv.second, {"label", "label_en", "final", "deadline"}, w);
+      s.label = c.Str(kv.second, "label", true, w);
+      s.label_en = c.Str(kv.second, "label_en", false, w);
+      if (s.label_en.empty()) s.label_en = s.id;
+      s.final = c.Bool(kv.second, "final", false, w);
+      wf.states.push_back(std::move(s));
+    }
+    // Deadlines after every state is known (expire names a state).
+    for (const auto& kv : states) {
+      const YAML::Node d = kv.second.IsMap() ? kv.second["deadline"] : YAML::Node();
+      if (!d) continue;
+      StateDef* s = const_cast<StateDef*>(wf.FindState(kv.first.as<std::string>("")));
+      if (!s) continue;
+      const std::string w = where + ".states." + s->id + ".deadline";
+      if (!c.Map(d, w)) continue;
+      c.Keys(d, {"field", "after", "fiscal", "on_pass", "to", "notify"}, w);
+      Deadline dl;
+      int given = 0;
+      if (d["field"]) {
+        ++given;
+        dl.field = c.Str(d, "field", true, w);
+        const RegisterField* f = r.FindField(dl.field);
+        if (!f || f->type != RegisterFieldType::kDate) c.Fail(d["field"], w + ": '" + dl.field + "' is not a date field");
+      }
+      if (d["after"]) {
+        ++given;
+        dl.after_minutes = Duration(c.Str(d, "after", true, w));
+        if (dl.after_minutes <= 0) c.Fail(d["after"], w + ".after must be a number followed by d, h or m (\"14d\")");
+      }
+      if (d["fiscal"]) {
+        ++given;
+        const std::string md = c.Str(d, "fiscal", true, w);
+        int m = 0, day = 0;
+        if (md.size() == 5 && md[2] == '-' && std::isdigit(static_cast<unsigned char>(md[0])) &&
+            std::isdigit(static_cast<unsigned char>(md[1])) && std::isdigit(static_cast<unsigned char>(md[3])) &&
+            std::isdigit(static_cast<unsigned char>(md[4]))) {
+          m = std::stoi(md.substr(0, 2));
+          day = std::stoi(md.substr(3, 2));
+        }
+        static const int kDays[] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        if (m < 1 || m > 12 || day < 1 || day > kDays[m] || (m == 2 && day == 29))
+          c.Fail(d["fiscal"], w + ".fiscal must be a day of the year as MM-DD (\"06-30\")");
+        dl.fiscal_month = m;
+        dl.fiscal_day = day;
+      }
+      if (given != 1) c.Fail(d, w + " needs exactly one of field, after or fiscal");
+      dl.on_pass = c.Str(d, "on_pass", true, w);
+      if (dl.on_pass != "notify" && dl.on_pass != "escalate" && dl.on_pass != "expire")
+        c.Fail(d["on_pass"], w + ".on_pass must be notify, escalate or expire");
+      dl.to = c.Str(d, "to", false, w);
+      if (dl.on_pass == "expire" && !wf.FindState(dl.to)) c.Fail(d, w + ": expire needs `to`, a state of the workflow");
+      if (dl.on_pass != "expire" && !dl.to.empty()) c.Fail(d["to"], w + ".to is only for expire");
+      dl.notify = Notify(d["notify"], r, w + ".notify");
+      if (dl.on_pass != "expire" && dl.notify.empty()) c.Fail(d, w + ": " + dl.on_pass + " needs notify");
+      s->deadline = std::move(dl);
+    }
+    if (!wf.initial.empty() && !wf.FindState(wf.initial)) c.Fail(node["initial"], where + ".initial is not a state");
+    const YAML::Node ts = node["transitions"];
+    if (ts && c.Map(ts, where + ".transitions")) {
+      for (const auto& kv : ts) {
+        Transition t;
+        t.id = kv.first.as<std::string>("");
+        const std::string w = where + ".transitions." + t.id;
+        if (!Identifier(t.id, 40)) c.Fail(kv.first, w + ": a transition id is [a-z][a-z0-9_]*");
+        if (t.id == "create" || t.id == "update" || t.id == "deadline" || t.id == "export" || t.id == "import")
+          c.Fail(kv.first, w + ": '" + t.id + "' is one of the register's own log actions");
+        if (wf.FindTransition(t.id)) c.Fail(kv.first, w + " appears twice");
+        const YAML::Node d = kv.second;
+        if (!c.Map(d, w)) continue;
+        c.Keys(d, {"label", "label_en", "from", "to", "by", "chain", "sets", "requires", "note_required", "when",
+                   "deny", "notify"},
+               w);
+        t.label = c.Str(d, "label", true, w);
+        t.label_en = c.Str(d, "label_en", false, w);
+        if (t.label_en.empty()) t.label_en = t.id;
+        t.from = c.List(d, "from", w);
+        if (t.from.empty()) c.Fail(d, w + ".from must name at least one state");
+        for (const auto& f : t.from) {
+          const StateDef* s = wf.FindState(f);
+          if (!s) c.Fail(d["from"], w + ": unknown state '" + f + "'");
+          else if (s->final) c.Fail(d["from"], w + ": state '" + f + "' is final");
+        }
+        t.to = c.Str(d, "to", true, w);
+        if (!t.to.empty() && !wf.FindState(t.to)) c.Fail(d["to"], w + ": unknown state '" + t.to + "'");
+        t.by = Parties(d["by"], r, w + ".by", false);
+        t.chain = Parties(d["chain"], r, w + ".chain", false);
+        if (t.by.empty() == t.chain.empty()) c.Fail(d, w + " needs either by or chain");
+        t.sets = c.List(d, "sets", w);
+        for (const auto& f : t.sets)
+          if (!r.FindField(f)) c.Fail(d["sets"], w + ": unknown field '" + f + "'");
+        t.requires_fields = c.List(d, "requires", w);
+        for (const auto& f : t.requires_fields)
+          if (std::find(t.sets.begin(), t.sets.end(), f) == t.sets.end())
+            c.Fail(d["requires"], w + ": '" + f + "' is required but not in sets");
+        t.note_required = c.Bool(d, "note_required", false, w);
+        std::vector<std::string> roots = RecordRoots(r);
+        for (const auto& f : t.sets) roots.push_back("form." + f);
+        roots.push_back("form.note");
+        t.when = Condition(c, d["when"], w + ".when", roots);
+        if (const YAML::Node deny = d["deny"]; deny) {
+          if (!deny.IsSequence()) {
+            c.Fail(deny, w + ".deny must be a list");
+          } else {
+            for (const auto& item : deny) {
+              if (!c.Map(item, w + ".deny item")) continue;
+              c.Keys(item, {"when", "clause", "message", "message_en", "field"}, w + ".deny");
+              Transition::Deny rule;
+              if (!item["when"]) c.Fail(item, w + ".deny.when is required");
+              rule.when = Condition(c, item["when"], w + ".deny.when", roots);
+              rule.clause = c.Str(item, "clause", false, w + ".deny");
+              rule.message = c.Str(item, "message", true, w + ".deny");
+              rule.message_en = c.Str(item, "message_en", false, w + ".deny");
+              rule.field = c.Str(item, "field", false, w + ".deny");
+              if (!rule.field.empty() && std::find(t.sets.begin(), t.sets.end(), rule.field) == t.sets.end() &&
+                  rule.field != "note")
+                c.Fail(item["field"], w + ".deny.field must be one of the transition's sets (or note)");
+              t.deny.push_back(std::move(rule));
+            }
+          }
+        }
+        t.notify = Notify(d["notify"], r, w + ".notify");
+        wf.transitions.push_back(std::move(t));
+      }
+    }
+    r.workflow = std::move(wf);
+  }
+
+  void ParseRegister(const std::string& id, const YAML::Node& key, const YAML::Node& d) {
+    RegisterSpec r;
+    r.id = id;
+    const std::string w = "registers." + id;
+    if (!Identifier(id, 40)) c.Fail(key, w + ": a register id is [a-z][a-z0-9_]*, at most 40 characters");
+    if (pack.FindRegister(id)) c.Fail(key, w + " appears twice");
+    if (!c.Map(d, w)) return;
+    c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
+               "retention_years", "fields", "workflow"},
+           w);
+    r.title = c.Str(d, "title", true, w);
+    r.title_en = c.Str(d, "title_en", false, w);
+    if (r.title_en.empty()) r.title_en = id;
+    r.clause = c.Str(d, "clause", false, w);
+    r.path = c.Str(d, "path", false, w);
+    if (r.path.empty()) {
+      r.path = id;
+      std::replace(r.path.begin(), r.path.end(), '_', '-');
+    }
+    if (!Identifier(r.path, 40, true)) c.Fail(d["path"] ? d["path"] : key, w + ".path is [a-z][a-z0-9_-]*");
+    if (std::find(std::begin(kReservedPaths), std::end(kReservedPaths), r.path) != std::end(kReservedPaths))
+      c.Fail(d["path"] ? d["path"] : key, w + ": the path /api/v1/" + r.path + " is one of mamori's own");
+    for (const auto& other : pack.registers)
+      if (other.path == r.path) c.Fail(d["path"] ? d["path"] : key, w + ": path '" + r.path + "' is taken by " + other.id);
+    r.log_prefix = c.Str(d, "log_prefix", false, w);
+    if (r.log_prefix.empty()) r.log_prefix = id;
+    if (!Identifier(r.log_prefix, 40)) c.Fail(d["log_prefix"], w + ".log_prefix is [a-z][a-z0-9_]*");
+    if (std::find(std::begin(kReservedLogPrefixes), std::end(kReservedLogPrefixes), r.log_prefix) !=
+        std::end(kReservedLogPrefixes))
+      c.Fail(d["log_prefix"] ? d["log_prefix"] : key, w + ": the log prefix '" + r.log_prefix + "' is one of mamori's own");
+    for (const auto& other : pack.registers)
+      if (other.log_prefix == r.log_prefix) c.Fail(key, w + ": log prefix '" + r.log_prefix + "' is taken by " + other.id);
+    r.object = r.log_prefix;
+    const YAML::Node perms = d["permissions"];
+    if (!perms) c.Fail(d, w + ".permissions is required");
+    else if (c.Map(perms, w + ".permissions")) {
+      c.Keys(perms, {"read", "manage", "create"}, w + ".permissions");
+      r.read_permission = c.Str(perms, "read", true, w + ".permissions");
+      r.manage_permission = c.Str(perms, "manage", true, w + ".permissions");
+      r.create_permission = c.Str(perms, "create", false, w + ".permissions");
+      if (r.create_permission.empty()) r.create_permission = r.manage_permission;
+      for (const auto* p : {&r.read_permission, &r.manage_permission, &r.create_permission})
+        if (!p->empty() && !PermissionName(*p))
+          c.Fail(perms, w + ".permissions: '" + *p + "' is not a permission name (area.verb)");
+    }
+    r.retention_years = c.Int(d, "retention_years", 5, 1, 100, w);
+    r.fields = Fields(d["fields"], w + ".fields");
+    std::set<std::string> seen;
+    for (const auto& f : r.fields)
+      if (!seen.insert(f.id).second) c.Fail(d["fields"], w + ": field '" + f.id + "' appears twice");
+    if (const YAML::Node s = d["scope"]; s && c.Map(s, w + ".scope")) {
+      c.Keys(s, {"owner_unit", "system"}, w + ".scope");
+      r.owner_unit_field = c.Str(s, "owner_unit", false, w + ".scope");
+      r.system_field = c.Str(s, "system", false, w + ".scope");
+      if (!r.owner_unit_field.empty()) {
+        const RegisterField* f = r.FindField(r.owner_unit_field);
+        if (!f || f->type != RegisterFieldType::kOrgUnit || !f->required)
+          c.Fail(s["owner_unit"], w + ".scope.owner_unit must name a required org_unit field");
+      }
+      if (!r.system_field.empty()) {
+        const RegisterField* f = r.FindField(r.system_field);
+        if (!f || f->type != RegisterFieldType::kSystem)
+          c.Fail(s["system"], w + ".scope.system must name a system field");
+      }
+    }
+    if (const YAML::Node cw = d["create_when"]; cw && c.Map(cw, w + ".create_when")) {
+      c.Keys(cw, {"when", "clause"}, w + ".create_when");
+      r.create_when = Condition(c, cw["when"], w + ".create_when.when", {"actor.roles", "actor.org_unit_id", "actor.user_id"});
+      if (!cw["when"]) c.Fail(cw, w + ".create_when.when is required");
+      r.create_clause = c.Str(cw, "clause", false, w + ".create_when");
+    }
+    ParseWorkflow(d["workflow"], r, w + ".workflow");
+    pack.registers.push_back(std::move(r));
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> DeclaredRegisterPermissions(const YAML::Node& registers) {
+  std::vector<std::string> out;
+  if (!registers || !registers.IsMap()) return out;
+  for (const auto& kv : registers) {
+    const YAML::Node perms = kv.second.IsMap() ? kv.second["permissions"] : YAML::Node();
+    if (!perms || !perms.IsMap()) continue;
+    for (const char* key : {"read", "manage", "create"})
+      if (perms[key] && perms[key].IsScalar() && PermissionName(perms[key].Scalar())) out.push_back(perms[key].Scalar());
+  }
+  return out;
+}
+
+void ParseNotificationTemplates(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node || !c.Map(node, "notification_templates")) return;
+  for (const auto& kv : node) {
+    NotificationTemplate t;
+    t.id = kv.first.as<std::string>("");
+    const std::string w = "notification_templates." + t.id;
+    if (!Identifier(t.id, 60)) c.Fail(kv.first, w + ": a template id is [a-z][a-z0-9_]*");
+    if (pack.FindTemplate(t.id)) c.Fail(kv.first, w + " appears twice");
+    if (!c.Map(kv.second, w)) continue;
+    c.Keys(kv.second, {"subject", "body", "subject_en", "body_en"}, w);
+    t.subject = c.Str(kv.second, "subject", true, w);
+    t.body = c.Str(kv.second, "body", true, w);
+    t.subject_en = c.Str(kv.second, "subject_en", false, w);
+    t.body_en = c.Str(kv.second, "body_en", false, w);
+    if (t.subject.find('\n') != std::string::npos || t.subject_en.find('\n') != std::string::npos)
+      c.Fail(kv.second, w + ": a subject is one line");
+    pack.notification_templates.push_back(std::move(t));
+  }
+}
+
+void ParseRegisters(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node || !c.Map(node, "registers")) return;
+  RegisterParser p{c, pack};
+  for (const auto& kv : node) p.ParseRegister(kv.first.as<std::string>(""), kv.first, kv.second);
+}
+
+}  // namespace mamori::policy
