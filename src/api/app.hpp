@@ -13,6 +13,7 @@
 #include "domain/env.hpp"
 #include "domain/log_service.hpp"
 #include "domain/refusal_log.hpp"
+#include "domain/register_service.hpp"
 #include "domain/request_service.hpp"
 #include "domain/system_service.hpp"
 
@@ -21,13 +22,14 @@ namespace mamori::api {
 struct App {
   // `refusal_window_micros`: identical refusals within it are counted in one log entry.
   explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
-      : env(e), auth(e), logs(e), assets(e), systems(e), requests(e, assets), directory(e, &requests),
+      : env(e), auth(e), logs(e), assets(e), systems(e), registers(e), requests(e, assets), directory(e, &requests),
         refusals(e, refusal_window_micros) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::LogService logs;
   domain::AssetService assets;
   domain::SystemService systems;
+  domain::RegisterService registers;  // every register of the pack (docs/registers.md)
   domain::RequestService requests;
   domain::DirectoryService directory;  // after requests: it registers the grant and reset effects
   domain::RefusalLog refusals;  // every refused decision on the record (the pipeline writes)
@@ -58,6 +60,17 @@ inline Response AnswerStatus(const Status& st, int success_status = 204) {
   r.status = success_status;
   return r;
 }
+
+// A list answer: {items, total}.
+inline nlohmann::json ListJson(nlohmann::json items, int64_t total) {
+  return {{"items", std::move(items)}, {"total", total}};
+}
+// An opaque id from the path: 32 hex digits; anything else is simply not found.
+bool ValidId(const std::string& id);
+// A query parameter's value, or "" when absent.
+std::string QueryParam(const Request& req, const char* name);
+// `lang`: "ja" (the default) or "en", for names and spreadsheet headings.
+Result<bool> EnglishOf(const Request& req);
 
 // Parses `page` and `per_page` query parameters (1-based; per_page 1..200, default 50).
 Result<storage::Page> PageOf(const Request& req);

@@ -16,17 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-json ListJson(json items, int64_t total) { return {{"items", std::move(items)}, {"total", total}}; }
 
-// An opaque id from the path: 32 hex digits, anything else is simply not found.
-bool ValidId(const std::string& id) {
-  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
-std::string QueryParam(const Request& req, const char* name) {
-  auto it = req.query.find(name);
-  return it == req.query.end() ? std::string() : it->second;
-}
 
 // A field that may be null to clear it: absent → nullopt, null → "", text → checked.
 std::optional<std::string> ClearableString(JsonInput& in, const char* name, StringRule rule) {
@@ -132,13 +123,6 @@ Result<domain::AssetQuery> AssetQueryOf(const Request& req) {
   return q;
 }
 
-// ?lang=en for English headings and labels; Japanese otherwise.
-Result<bool> EnglishOf(const Request& req) {
-  const std::string lang = QueryParam(req, "lang");
-  if (lang.empty() || lang == "ja") return false;
-  if (lang == "en") return true;
-  return Error::Validation("lang", "not_allowed", "lang は ja か en です");
-}
 
 }  // namespace
 

@@ -39,13 +39,6 @@ Result<storage::LogFilter> FilterOf(const Request& req) {
   return f;
 }
 
-// `lang`: "ja" (the default) or "en", for the names and the CSV headings.
-Result<bool> EnglishOf(const Request& req) {
-  auto it = req.query.find("lang");
-  if (it == req.query.end() || it->second.empty() || it->second == "ja") return false;
-  if (it->second == "en") return true;
-  return Error::Validation("lang", "not_allowed", "lang は ja か en です");
-}
 
 }  // namespace
 

@@ -7,16 +7,27 @@
 namespace mamori::api {
 namespace {
 
-nlohmann::json ListJson(nlohmann::json items, int64_t total) { return {{"items", std::move(items)}, {"total", total}}; }
 
-// An opaque id from the path: 32 hex digits, anything else is simply not found.
-bool ValidId(const std::string& id) {
-  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 Response NotFound(const char* what) { return Response::Problem(Error::NotFound(what)); }
 
 }  // namespace
+
+bool ValidId(const std::string& id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string QueryParam(const Request& req, const char* name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+Result<bool> EnglishOf(const Request& req) {
+  const std::string lang = QueryParam(req, "lang");
+  if (lang.empty() || lang == "ja") return false;
+  if (lang == "en") return true;
+  return Error::Validation("lang", "not_allowed", "lang は ja か en です");
+}
 
 Result<storage::Page> PageOf(const Request& req) {
   storage::Page p;

@@ -76,4 +76,15 @@ Response WithdrawRequest(App&, Call&);
 Response CompleteRequest(App&, Call&);
 Response ReportRequest(App&, Call&);
 
+// register_handlers.cpp: every register of the pack (docs/registers.md); the route names the
+// register in the `register` path parameter and a transition in `action`.
+Response ListRegisters(App&, Call&);
+Response ListRecords(App&, Call&);
+Response CreateRecord(App&, Call&);
+Response GetRecord(App&, Call&);
+Response UpdateRecord(App&, Call&);
+Response GetRecordHistory(App&, Call&);
+Response TransitionRecord(App&, Call&);
+Response ExportRecords(App&, Call&);
+Response ImportRecords(App&, Call&);
 }  // namespace mamori::api

@@ -5,9 +5,6 @@
 namespace mamori::api {
 namespace {
 
-bool ValidId(const std::string& id) {
-  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 nlohmann::json RequestJson(const domain::RequestView& v, const policy::PolicyPack& pack) {
   const auto& r = v.request;

@@ -163,8 +163,9 @@ int RunServe(const config::Location& where, const std::string& db, std::string l
   }
   std::vector<net::IpNetwork> proxies;
   for (const auto& p : r.cfg.trusted_proxies) proxies.push_back(*net::ParseNetwork(p));  // checked at load
-  http::Router routes = http::ApiRoutes();
-  r.app->openapi_json = http::OpenApiDocument(routes);
+  http::Router routes = http::ApiRoutes(&r.pack);
+  r.app->openapi_json = http::OpenApiDocument(routes, &r.pack);
+  const std::vector<std::string> upload_paths = http::UploadPaths(routes);
   http::Pipeline pipeline(*r.app, std::move(routes), std::move(proxies));
   http::ServerOptions opts;
   opts.host = hp->first;
@@ -174,7 +175,7 @@ int RunServe(const config::Location& where, const std::string& db, std::string l
   opts.threads = r.cfg.threads;
   opts.max_body_bytes = static_cast<size_t>(r.cfg.max_body_kib) * 1024;
   opts.max_upload_bytes = static_cast<size_t>(r.cfg.max_upload_kib) * 1024;
-  opts.upload_paths = http::UploadPaths();
+  opts.upload_paths = upload_paths;
   http::Server server(opts, [&](api::Request& req) { return pipeline.Handle(req); });
 
   auto port = server.Start();
@@ -196,15 +197,23 @@ int RunServe(const config::Location& where, const std::string& db, std::string l
   std::thread sweeper([&] {
     std::unique_lock lock(sweep_mu);
     auto next_expiry = std::chrono::steady_clock::now();
+    auto next_deadlines = next_expiry;
     do {
       lock.unlock();
       if (std::chrono::steady_clock::now() >= next_expiry) {
         if (auto n = r.app->requests.ExpireDue(); n.ok() && *n > 0) spdlog::info("{} requests expired", *n);
         next_expiry = std::chrono::steady_clock::now() + std::chrono::minutes(10);
       }
+      if (std::chrono::steady_clock::now() >= next_deadlines) {
+        // Workflow deadlines of the registers: each passed one handled once (docs/registers.md).
+        if (auto n = r.app->registers.RunDeadlines(); !n.ok()) spdlog::error("deadlines: {}", n.error().detail);
+        else if (*n > 0) spdlog::info("{} register deadlines handled", *n);
+        next_deadlines = std::chrono::steady_clock::now() + std::chrono::seconds(r.cfg.deadline_check_seconds);
+      }
       if (auto n = r.app->refusals.Flush(); !n.ok()) spdlog::error("refusal counts not written: {}", n.error().detail);
       lock.lock();
-    } while (!sweep_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; }));
+    } while (!sweep_cv.wait_for(lock, std::chrono::seconds(std::min(5, r.cfg.deadline_check_seconds)),
+                                [&] { return stopping; }));
   });
   // The whole chain, in the background: at start and every hour; /readyz and /metrics report it.
   std::thread verifier([&] {

@@ -175,6 +175,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Location& where, cons
   }
   rt->app = std::make_unique<api::App>(*rt->env, rt->cfg.refusal_window_seconds * kMicrosPerSecond);
   rt->app->logs.SetWitness(rt->cfg.WitnessDir(), rt->witness.get());
+  // Each register of the pack has its table, created or extended to the pack's fields.
+  MAMORI_TRY(rt->app->registers.EnsureTables());
   rt->app->metrics_token = rt->cfg.metrics_token;
   return rt;
 }

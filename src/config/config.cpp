@@ -40,6 +40,7 @@ Status Apply(Config& c, const YAML::Node& root, const std::string& path, bool se
       else if (key == "max_upload_kib") c.max_upload_kib = kv.second.as<int>();
       else if (key == "checkpoint_every") c.checkpoint_every = kv.second.as<int>();
       else if (key == "refusal_window_seconds") c.refusal_window_seconds = kv.second.as<int>();
+      else if (key == "deadline_check_seconds") c.deadline_check_seconds = kv.second.as<int>();
       else if (key == "login_throttle_failures") c.login_throttle_failures = kv.second.as<int>();
       else if (key == "login_throttle_window_seconds") c.login_throttle_window_seconds = kv.second.as<int>();
       else if (key == "trusted_proxies") c.trusted_proxies = kv.second.as<std::vector<std::string>>();
@@ -79,6 +80,8 @@ Status Finish(Config& c) {
   if (c.checkpoint_every < 1) return Error::Validation("checkpoint_every", "out_of_range");
   if (c.refusal_window_seconds < 1 || c.refusal_window_seconds > 3600)
     return Error::Validation("refusal_window_seconds", "out_of_range");
+  if (c.deadline_check_seconds < 1 || c.deadline_check_seconds > 3600)
+    return Error::Validation("deadline_check_seconds", "out_of_range");
   if (c.login_throttle_failures < 0 || c.login_throttle_failures > 1000000)
     return Error::Validation("login_throttle_failures", "out_of_range");
   if (c.login_throttle_window_seconds < 1 || c.login_throttle_window_seconds > 86400)

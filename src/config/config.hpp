@@ -18,6 +18,8 @@ struct Config {
   int max_upload_kib = 8192;  // file uploads (CSV import) only
   int checkpoint_every = 256;  // operation-log entries between signed checkpoints
   int refusal_window_seconds = 60;  // identical refusals within this are counted in one entry
+  // Registers and workflows (docs/registers.md): how often serve looks for passed deadlines.
+  int deadline_check_seconds = 60;
   // Sign-in throttle per client address (across accounts): at most this many failed sign-ins
   // within the window; 0 = off.
   int login_throttle_failures = 50;

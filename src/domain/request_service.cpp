@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "domain/auth_service.hpp"
+#include "domain/holders.hpp"
 
 #include "common/json_input.hpp"
 #include "storage/repos.hpp"
@@ -32,40 +33,6 @@ Error Refusal(const policy::DenyRule& rule, const policy::PolicyPack& pack) {
   e.clause = pack.Cite(rule.clause);
   return e;
 }
-
-// The people who could approve today: assignments in force of users who may sign in.
-struct HolderIndex {
-  std::vector<storage::RoleAssignmentRecord> roles;
-
-  static Result<HolderIndex> Load(storage::Connection& c, const Env& env) {
-    HolderIndex h;
-    MAMORI_ASSIGN(auto all, storage::RoleRepo(c).ListActive(""));
-    std::map<std::string, bool> usable;
-    storage::UserRepo users(c);
-    for (auto& r : InForce(std::move(all), env.Today())) {
-      auto it = usable.find(r.user_id);
-      if (it == usable.end()) {
-        MAMORI_ASSIGN(auto u, users.Get(r.user_id));
-        // A lockout passes by itself; suspension, expiry and deletion do not.
-        const std::string st = u ? AuthService::EffectiveStatus(*u, env.clock.NowMicros(), env.Today()) : "";
-        const bool ok = st == "active" || st == "locked";
-        it = usable.emplace(r.user_id, ok).first;
-      }
-      if (it->second) h.roles.push_back(std::move(r));
-    }
-    return h;
-  }
-
-  // Anyone but `excluded` holding `role` over the scope (city-wide, or over a unit containing it).
-  bool Held(const std::string& role, const std::string& scope_type, const std::string& scope_id,
-            const OrgTree& tree, const std::set<std::string>& excluded) const {
-    return std::any_of(roles.begin(), roles.end(), [&](const storage::RoleAssignmentRecord& r) {
-      if (r.role != role || excluded.count(r.user_id)) return false;
-      if (r.scope_type == "city") return true;
-      return scope_type == "org_unit" && r.scope_type == "org_unit" && tree.Within(scope_id, r.scope_id);
-    });
-  }
-};
 
 }  // namespace
 
@@ -172,13 +139,9 @@ Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::j
 }
 
 bool RequestService::CanApprove(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const {
-  for (const auto& ra : a.roles) {
-    if (ra.role != r.approver_role) continue;
-    if (ra.scope_type == "city") return true;
-    if (r.approver_scope_type == "org_unit" && ra.scope_type == "org_unit" && tree.Within(r.approver_scope_id, ra.scope_id))
-      return true;
-  }
-  return false;
+  return std::any_of(a.roles.begin(), a.roles.end(), [&](const storage::RoleAssignmentRecord& ra) {
+    return Covers(ra, r.approver_role, r.approver_scope_type, r.approver_scope_id, tree);
+  });
 }
 
 Result<nlohmann::json> RequestService::OpenedForm(const std::string& id, std::string text) const {

@@ -20,11 +20,6 @@ api::Response Problem(ErrorCode code, std::string detail) {
   return api::Response::Problem(Error{code, std::move(detail), {}, {}});
 }
 
-bool IsUploadPath(const std::string& path) {
-  static const std::vector<std::string> paths = UploadPaths();
-  return std::find(paths.begin(), paths.end(), path) != paths.end();
-}
-
 bool IsApi(const std::string& path) {
   return path.rfind("/api/", 0) == 0 || path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
@@ -179,7 +174,7 @@ api::Response Pipeline::Dispatch(api::Request& req, Outcome& out) {
   // 2b. Body type: API bodies are JSON, sent as application/json, except on the upload paths
   //     (text/csv and the like). A cross-site form can send only form types or text/plain, so
   //     this also closes login CSRF, where no session token exists yet.
-  if (!IsJsonBody(req) && !IsUploadPath(req.path))
+  if (!IsJsonBody(req) && !route.upload)
     return Problem(ErrorCode::kUnsupportedMediaType,
                    "リクエスト本文は JSON（Content-Type: application/json）で送ってください");
   api::Call call{req, std::nullopt};

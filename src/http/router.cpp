@@ -36,6 +36,7 @@ Match Router::Find(api::Request& req) const {
     m.path_known = true;
     if (r.method == method) {
       req.params = std::move(params);
+      for (const auto& [k, v] : r.fixed) req.params[k] = v;
       m.route = &r;
       return m;
     }

@@ -1,6 +1,7 @@
 // Route table: method + path pattern ("/api/v1/users/{id}") → handler and the access it needs.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,19 @@ struct Route {
   // routes_test.cpp).
   std::string summary{};
   std::string summary_en{};
+  // Path parameters the route itself supplies: a register's routes name it ("register") and a
+  // transition route its action ("action"), so one handler serves every register.
+  std::map<std::string, std::string> fixed{};
+  // Takes a file upload (text/csv) with the larger body limit.
+  bool upload = false;
 
   Route& Doc(std::string ja, std::string en) {
     summary = std::move(ja);
     summary_en = std::move(en);
+    return *this;
+  }
+  Route& Upload() {
+    upload = true;
     return *this;
   }
   // Names the action and object (see above); returns the route for chaining in the table.
@@ -73,12 +83,12 @@ class Router {
   std::vector<Route> routes_;
 };
 
-// Every API v1 route (routes.cpp).
-Router ApiRoutes();
-// The POST paths that take a file upload, with the larger body limit (routes.cpp).
-std::vector<std::string> UploadPaths();
-// The OpenAPI 3.1 document of the API, generated from the route table (openapi.cpp) and served
-// at /api/v1/openapi.json.
-std::string OpenApiDocument(const Router& router);
+// Every API v1 route (routes.cpp), with the routes of each register of `pack` when given.
+Router ApiRoutes(const policy::PolicyPack* pack = nullptr);
+// The POST paths that take a file upload, with the larger body limit.
+std::vector<std::string> UploadPaths(const Router& router);
+// The OpenAPI 3.1 document of the API, generated from the route table and the pack's register
+// specs (openapi.cpp) and served at /api/v1/openapi.json.
+std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack = nullptr);
 
 }  // namespace mamori::http

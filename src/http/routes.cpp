@@ -7,9 +7,40 @@ namespace {
 // Routes that take a file upload; the server gives them the larger body limit.
 constexpr char kAssetImportPath[] = "/api/v1/assets/import";
 
+// The routes of one register of the pack (docs/registers.md), each naming it in `fixed`.
+void AddRegisterRoutes(Router& r, const policy::RegisterSpec& spec) {
+  using namespace api;
+  const std::string base = "/api/v1/" + spec.path;
+  const std::string& prefix = spec.log_prefix;
+  const std::map<std::string, std::string> reg = {{"register", spec.id}};
+  const auto full = Access::kSession;
+  const std::string& t = spec.title;
+  const std::string& te = spec.title_en;
+  auto add = [&](Route route) -> Route& {
+    route.fixed = reg;
+    return r.Add(std::move(route));
+  };
+  add({"GET", base, ListRecords, full}).Doc(t + "の一覧", "List " + te);
+  add({"POST", base, CreateRecord, full}).Logs(prefix + ".create").Doc(t + "への登録", "Create a record in " + te);
+  // The register as files; before {id} so the literal paths win.
+  add({"GET", base + "/export", ExportRecords, full}).Doc(t + "の出力（Excel・CSV）", "Export " + te + " (xlsx, CSV)");
+  add({"POST", base + "/import", ImportRecords, full}).Logs(prefix + ".import").Upload()
+      .Doc(t + "のCSV取込（全行か無しか）", "Import " + te + " from CSV (all rows or none)");
+  add({"GET", base + "/{id}", GetRecord, full}).Doc(t + "の詳細", "Get a record of " + te);
+  add({"PATCH", base + "/{id}", UpdateRecord, full}).Logs(prefix + ".update", spec.object)
+      .Doc(t + "の変更（version による楽観的排他）", "Change a record of " + te + " (with version)");
+  add({"GET", base + "/{id}/history", GetRecordHistory, full}).Doc(t + "の変更履歴", "History of a record of " + te);
+  if (!spec.workflow) return;
+  for (const auto& tr : spec.workflow->transitions) {
+    Route& route = add({"POST", base + "/{id}/transitions/" + tr.id, TransitionRecord, full});
+    route.fixed["action"] = tr.id;
+    route.Logs(prefix + "." + tr.id, spec.object).Doc(t + "：" + tr.label, te + ": " + tr.label_en);
+  }
+}
+
 }  // namespace
 
-Router ApiRoutes() {
+Router ApiRoutes(const policy::PolicyPack* pack) {
   using namespace api;
   Router r;
   const auto pub = Access::kPublic;
@@ -94,7 +125,7 @@ Router ApiRoutes() {
       .Doc("情報資産台帳の出力（Excel・CSV）", "Export the asset register (xlsx, CSV)");
   r.Add({"GET", "/api/v1/assets/import-template", AssetImportTemplate, full})
       .Doc("情報資産台帳の取込用ひな形", "Asset register import template");
-  r.Add({"POST", kAssetImportPath, ImportAssets, full}).Logs("asset.import")
+  r.Add({"POST", kAssetImportPath, ImportAssets, full}).Logs("asset.import").Upload()
       .Doc("情報資産台帳のCSV取込", "Import the asset register from CSV");
   r.Add({"GET", "/api/v1/assets/{id}", GetAsset, full})
       .Doc("情報資産の詳細", "Get an information asset");
@@ -110,6 +141,9 @@ Router ApiRoutes() {
       .Doc("情報システムの詳細", "Get an information system");
   r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full}).Logs("system.update", "system")
       .Doc("情報システムの変更", "Change an information system");
+  // The registers of the pack and their request types, described (docs/registers.md).
+  r.Add({"GET", "/api/v1/registers", ListRegisters, full})
+      .Doc("台帳と申請種別の一覧（項目・状態・遷移）", "Every register and request type: fields, states, transitions");
   // Requests (申請) and their decisions.
   r.Add({"GET", "/api/v1/requests", ListRequests, full})
       .Doc("申請の一覧", "List requests");
@@ -136,9 +170,16 @@ Router ApiRoutes() {
       .Doc("準備完了確認（データベース・操作ログ）", "Readiness (database, log chain)");
   r.Add({"GET", "/metrics", MetricsText, pub})
       .Doc("Prometheus形式のメトリクス", "Prometheus metrics");
+  if (pack)
+    for (const auto& spec : pack->registers) AddRegisterRoutes(r, spec);
   return r;
 }
 
-std::vector<std::string> UploadPaths() { return {kAssetImportPath}; }
+std::vector<std::string> UploadPaths(const Router& router) {
+  std::vector<std::string> out;
+  for (const Route& route : router.routes())
+    if (route.upload) out.push_back(route.pattern);
+  return out;
+}
 
 }  // namespace mamori::http

@@ -213,6 +213,9 @@ struct RequestType {
   int report_within_hours = 0;
   std::string expires_field;      // a date field; past it an approved request expires
   int retention_years = 5;
+  // The life cycle of a request of this type (docs/registers.md): the built-in request workflow
+  // (domain/request_service.cpp) until the pack gives one.
+  std::optional<Workflow> workflow;
   // What approval does besides recording the decision: "" (nothing), role_assign (the grant a
   // second person approves) or mfa_reset (clearing a privileged user's authenticator).
   std::string effect;

@@ -1,0 +1,134 @@
+// The register engine (docs/registers.md): one service for every register the pack describes —
+// validation naming each bad field, scope and visibility, optimistic locking, the before/after
+// diff in the operation log, history, the workflow's guards and offered actions, deadlines and
+// notifications. It knows nothing of HTTP or SQL text; its storage is storage::RegisterRepo.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/access.hpp"
+#include "domain/env.hpp"
+#include "policy/registers.hpp"
+#include "storage/register_repo.hpp"
+#include "storage/repos.hpp"
+
+namespace mamori::domain {
+
+// A record with what its reader may do and the names of what it references.
+struct RecordView {
+  const policy::RegisterSpec* spec = nullptr;
+  storage::RegisterRecord record;
+  nlohmann::json values = nlohmann::json::object();  // field id → API value (sealed fields opened)
+  std::map<std::string, std::string> names;          // reference field id → the record's name
+  std::vector<const policy::Transition*> actions;    // transitions this reader may take now
+  bool can_update = false;
+};
+
+struct RecordList {
+  std::vector<RecordView> items;
+  int64_t total = 0;
+};
+
+struct RecordQuery {
+  std::string state;
+  std::string q;
+  std::map<std::string, std::string> eq;  // filter field id → value as given in the query
+  storage::Page page;
+};
+
+struct RecordHistory {
+  std::vector<storage::LogEntryRecord> items;  // newest first
+  int64_t total = 0;
+};
+
+// A notification the engine asks to be sent inside the change's transaction (domain/notifier).
+struct RegisterNotice {
+  std::vector<std::string> user_ids;
+  std::string template_id;
+  std::map<std::string, std::string> vars;  // "record.device" → "PC-1", "link" → "/r/lending/ID", …
+  std::string link;
+  std::string kind;    // the register id
+  std::string target;  // "<object>:<id>"
+};
+using NoticeSink = std::function<Status(storage::Connection& c, const RegisterNotice& n)>;
+
+// The storage description of a register: one column per field, the filters and the scope
+// columns indexed, the scope columns counted.
+storage::TableSpec TableSpecOf(const policy::RegisterSpec& spec);
+
+// The end of a deadline for a record entering `state` at `entered_at` (µs), or none when the
+// state has none or its date field is empty.
+std::optional<int64_t> DeadlineFor(const policy::StateDef& state, const nlohmann::json& values, int64_t entered_at);
+
+class RegisterService {
+ public:
+  explicit RegisterService(Env& env);
+
+  // Creates and extends every register's table (at start, after the migrations).
+  Status EnsureTables();
+  // Where notifications go (set once at wiring); without it none are sent.
+  void SetNoticeSink(NoticeSink sink) { notify_ = std::move(sink); }
+
+  const policy::RegisterSpec* Find(const std::string& id) const { return env_.pack.FindRegister(id); }
+  bool CanRead(const Actor& a, const policy::RegisterSpec& r) const;
+  bool CanCreate(const Actor& a, const policy::RegisterSpec& r) const;
+
+  Result<RecordView> Create(const Actor& a, const policy::RegisterSpec& r, const nlohmann::json& body);
+  // Not visible and nonexistent look the same: not_found.
+  Result<RecordView> Get(const Actor& a, const policy::RegisterSpec& r, const std::string& id);
+  Result<RecordList> List(const Actor& a, const policy::RegisterSpec& r, const RecordQuery& q);
+  // `body` carries `version` (required) and the fields to change. No change at all answers the
+  // record as it is, unlogged.
+  Result<RecordView> Update(const Actor& a, const policy::RegisterSpec& r, const std::string& id,
+                            const nlohmann::json& body);
+  // Takes transition `action` with `note` and the form's `fields`.
+  Result<RecordView> Transition(const Actor& a, const policy::RegisterSpec& r, const std::string& id,
+                                const std::string& action, const std::string& note, const nlohmann::json& fields);
+  Result<RecordHistory> History(const Actor& a, const policy::RegisterSpec& r, const std::string& id,
+                                const storage::Page& page);
+  // Every record the reader may see under `q` (no paging), for the spreadsheet export; logged.
+  Result<RecordList> Export(const Actor& a, const policy::RegisterSpec& r, RecordQuery q, const std::string& format);
+  // Creates every row of an import, or none: each row's fields as JSON (by field id), numbered
+  // as the spreadsheet numbers them. A bad row's errors carry its row number.
+  Result<int64_t> Import(const Actor& a, const policy::RegisterSpec& r,
+                         const std::vector<std::pair<int64_t, nlohmann::json>>& rows);
+
+  // Handles every deadline passed: notify, escalate or expire, once each. Returns how many.
+  Result<int64_t> RunDeadlines();
+
+ private:
+  struct Loaded;
+  Result<Loaded> Load(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r, const std::string& id);
+  Result<RecordView> ViewOf(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                            storage::RegisterRecord rec, const OrgTree& tree);
+  Result<std::vector<RecordView>> ViewsOf(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                                          std::vector<storage::RegisterRecord> recs, const OrgTree& tree);
+  bool Reaches(const Actor& a, const std::string& permission, const policy::RegisterSpec& r,
+               const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  bool IsParty(const Actor& a, const policy::Party& p, const policy::RegisterSpec& r,
+               const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  std::vector<const policy::Transition*> Offered(const Actor& a, const policy::RegisterSpec& r,
+                                                 const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  Status CheckReferences(storage::Connection& c, const policy::RegisterSpec& r, const nlohmann::json& values,
+                         const OrgTree& tree, const std::string& prefix, int64_t row) const;
+  Status Notify(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                const std::vector<policy::NotifyRule>& rules, const storage::RegisterRecord& rec,
+                const nlohmann::json& values, const OrgTree& tree);
+  Result<storage::RegisterRecord> Stored(const policy::RegisterSpec& r, storage::RegisterRecord rec,
+                                         const nlohmann::json& values) const;
+  Result<nlohmann::json> Opened(const policy::RegisterSpec& r, const storage::RegisterRecord& rec) const;
+  Result<RecordView> CreateIn(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                              const nlohmann::json& body, const OrgTree& tree, int64_t row);
+
+  Env& env_;
+  Access access_;
+  std::map<std::string, storage::TableSpec> tables_;
+  NoticeSink notify_;
+};
+
+}  // namespace mamori::domain
