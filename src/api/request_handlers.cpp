@@ -6,6 +6,22 @@ namespace mamori::api {
 namespace {
 
 
+// The actions this reader is offered, in the order of the type's transition table, as a
+// register record answers them (docs/registers.md).
+nlohmann::json AvailableActions(const domain::RequestView& v, const policy::PolicyPack& pack) {
+  nlohmann::json out = nlohmann::json::array();
+  const policy::RequestType* t = pack.FindRequestType(v.request.type);
+  if (!t || !t->workflow) return out;
+  const std::map<std::string, bool> may = {{"approve", v.can_approve}, {"reject", v.can_approve},
+                                           {"withdraw", v.can_withdraw}, {"submit", v.can_submit},
+                                           {"complete", v.can_complete}, {"report", v.can_report}};
+  for (const auto& tr : t->workflow->transitions)
+    if (auto it = may.find(tr.id); it != may.end() && it->second)
+      out.push_back({{"action", tr.id}, {"label", tr.label}, {"label_en", tr.label_en}, {"sets", tr.sets},
+                     {"requires", tr.requires_fields}, {"note_required", tr.note_required}});
+  return out;
+}
+
 nlohmann::json RequestJson(const domain::RequestView& v, const policy::PolicyPack& pack) {
   const auto& r = v.request;
   const policy::RequestType* t = pack.FindRequestType(r.type);
@@ -38,7 +54,8 @@ nlohmann::json RequestJson(const domain::RequestView& v, const policy::PolicyPac
           {"version", r.version},
           {"actions",
            {{"approve", v.can_approve}, {"reject", v.can_approve}, {"withdraw", v.can_withdraw},
-            {"submit", v.can_submit}, {"complete", v.can_complete}, {"report", v.can_report}}}};
+            {"submit", v.can_submit}, {"complete", v.can_complete}, {"report", v.can_report}}},
+          {"available_actions", AvailableActions(v, pack)}};
 }
 
 // A decision body: {"note": "..."} (optional), nothing else.

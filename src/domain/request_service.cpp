@@ -156,11 +156,14 @@ Result<RequestView> RequestService::ViewOf(const Actor& a, storage::RequestRecor
   RequestView v;
   const bool mine = r.requester_id == a.user_id;
   const policy::RequestType* t = env_.pack.FindRequestType(r.type);
-  v.can_approve = !mine && (r.state == "submitted" || r.state == "reported") && CanApprove(a, r, tree);
-  v.can_withdraw = mine && (r.state == "draft" || r.state == "submitted");
-  v.can_submit = mine && r.state == "draft";
-  v.can_complete = mine && (r.state == "approved" || r.state == "expired") && t && !t->report_after;
-  v.can_report = mine && r.state == "executed";
+  // The type's transition table says what the state allows; the parties are the requester and
+  // the approver (never the requester).
+  auto allows = [&](const char* action) { return t && policy::Allows(*t, action, r.state); };
+  v.can_approve = !mine && allows("approve") && CanApprove(a, r, tree);
+  v.can_withdraw = mine && allows("withdraw");
+  v.can_submit = mine && allows("submit");
+  v.can_complete = mine && allows("complete");
+  v.can_report = mine && allows("report");
   v.request = std::move(r);
   return v;
 }
@@ -352,13 +355,13 @@ Result<RequestView> RequestService::Submit(const Actor& a, const std::string& id
   return Transition(a, id, "submit", [&](storage::Connection& c, storage::RequestRecord& r,
                                          const policy::RequestType& t, const OrgTree&) -> Status {
     if (r.requester_id != a.user_id) return Error::Forbidden("申請者だけが提出できます");
-    if (r.state != "draft") return WrongState(r.state);
+    if (!policy::Allows(t, "submit", r.state)) return WrongState(r.state);
     // Rules are checked again: the asset or the policy may have changed since the draft.
     MAMORI_ASSIGN(nlohmann::json fields, OpenedForm(r.id, r.fields));
     MAMORI_TRY(Check(c, a, t, r, fields));
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     MAMORI_TRY(RequireApprover(c, r, tree));
-    r.state = t.report_after ? "executed" : "submitted";
+    r.state = t.workflow->FindTransition("submit")->to;
     if (t.report_after) r.report_due_at = env_.clock.NowMicros() + t.report_within_hours * kMicrosPerHour;
     return Ok();
   });
@@ -372,7 +375,7 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
       return Error{ErrorCode::kSeparationOfDuties, "自分の申請を承認することはできません", env_.pack.CiteFor("requester_approver"), {}};
     if (!CanApprove(a, r, tree))
       return Error::Forbidden("この申請を承認できるのは所定の承認者です（" + r.approver_role + "）", r.clause);
-    if (r.state != "submitted" && r.state != "reported") return WrongState(r.state);
+    if (!policy::Allows(t, "approve", r.state)) return WrongState(r.state);
     const int64_t now = env_.clock.NowMicros();
     r.state = "approved";
     r.decided_by = a.user_id;
@@ -395,12 +398,12 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
 }
 
 Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id, const std::string& note) {
-  return Transition(a, id, "reject", [&](storage::Connection&, storage::RequestRecord& r, const policy::RequestType&,
+  return Transition(a, id, "reject", [&](storage::Connection&, storage::RequestRecord& r, const policy::RequestType& t,
                                          const OrgTree& tree) -> Status {
     if (r.requester_id == a.user_id)
       return Error{ErrorCode::kSeparationOfDuties, "自分の申請を決裁することはできません", env_.pack.CiteFor("requester_approver"), {}};
     if (!CanApprove(a, r, tree)) return Error::Forbidden("この申請を却下できるのは所定の承認者です", r.clause);
-    if (r.state != "submitted" && r.state != "reported") return WrongState(r.state);
+    if (!policy::Allows(t, "reject", r.state)) return WrongState(r.state);
     if (note.empty()) return Error::Validation("note", "required", "却下の理由を入力してください");
     r.state = "rejected";
     r.decided_by = a.user_id;
@@ -412,9 +415,9 @@ Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id
 
 Result<RequestView> RequestService::Withdraw(const Actor& a, const std::string& id) {
   return Transition(a, id, "withdraw", [&](storage::Connection&, storage::RequestRecord& r,
-                                           const policy::RequestType&, const OrgTree&) -> Status {
+                                           const policy::RequestType& t, const OrgTree&) -> Status {
     if (r.requester_id != a.user_id) return Error::Forbidden("申請者だけが取り下げられます");
-    if (r.state != "draft" && r.state != "submitted") return WrongState(r.state);
+    if (!policy::Allows(t, "withdraw", r.state)) return WrongState(r.state);
     r.state = "withdrawn";
     return Ok();
   });
@@ -424,7 +427,7 @@ Result<RequestView> RequestService::Complete(const Actor& a, const std::string& 
   return Transition(a, id, "complete", [&](storage::Connection& c, storage::RequestRecord& r,
                                            const policy::RequestType& t, const OrgTree&) -> Status {
     if (r.requester_id != a.user_id) return Error::Forbidden("申請者だけが完了を記録できます");
-    if (t.report_after || (r.state != "approved" && r.state != "expired")) return WrongState(r.state);
+    if (!policy::Allows(t, "complete", r.state)) return WrongState(r.state);
     // The completion rules see the request's form, its assets as they are now, who asked and
     // what the completion records (a return dated before the take-out is refused).
     policy::Context ctx;
@@ -451,10 +454,10 @@ Result<RequestView> RequestService::Complete(const Actor& a, const std::string& 
 }
 
 Result<RequestView> RequestService::Report(const Actor& a, const std::string& id, const std::string& note) {
-  return Transition(a, id, "report", [&](storage::Connection&, storage::RequestRecord& r, const policy::RequestType&,
+  return Transition(a, id, "report", [&](storage::Connection&, storage::RequestRecord& r, const policy::RequestType& t,
                                          const OrgTree&) -> Status {
     if (r.requester_id != a.user_id) return Error::Forbidden("申請者だけが報告できます");
-    if (r.state != "executed") return WrongState(r.state);
+    if (!policy::Allows(t, "report", r.state)) return WrongState(r.state);
     r.state = "reported";
     r.decision_note = note;
     return Ok();

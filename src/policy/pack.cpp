@@ -493,6 +493,7 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
       if (pack.FindEffect(t.effect)) c.Fail(d["effect"], w + ": only one request type may have effect " + t.effect);
     }
     if (pack.FindRequestType(t.id)) c.Fail(kv.first, w + " is defined twice");
+    t.workflow = RequestWorkflow(t);
     pack.request_types.push_back(std::move(t));
   }
 }

@@ -2,6 +2,7 @@
 // rules) loaded from YAML, validated once, then read-only for the life of the process.
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <map>
@@ -220,6 +221,12 @@ struct RequestType {
   // second person approves) or mfa_reset (clearing a privileged user's authenticator).
   std::string effect;
 };
+
+// The transition table every request of type `t` follows (policy/request_workflow.cpp): submit,
+// approve, reject, withdraw, and complete — or, for an emergency exception, report.
+Workflow RequestWorkflow(const RequestType& t);
+// True when `t`'s table lets `action` be taken from `state`.
+bool Allows(const RequestType& t, const std::string& action, const std::string& state);
 
 // What role_grants.deny conditions may read.
 inline constexpr const char* kGrantFields[] = {"grantee.employment_type", "grantee.org_unit_id", "role.id",
