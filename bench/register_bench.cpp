@@ -6,8 +6,9 @@
 // and more. Each figure is the median of 15 runs, printed beside the 20 ms limit with the ratio
 // value / limit. Benchmarks inform: this program exits 0 whatever the figures.
 //
-//   build/bench/register_bench [--rows N] [--engines sqlite,postgres] [--pg URL]
+//   build/bench/register_bench [--rows N] [--engines sqlite,postgres] [--pg URL] [--keep DIR]
 //
+// --keep DIR: the SQLite database is written to DIR/register_bench.db and left there.
 // PostgreSQL: --pg, else MAMORI_TEST_PG_URL; the records go to a private schema dropped at the end.
 // The table is ANALYZEd after the fill on PostgreSQL (autovacuum does the same within a minute of
 // such a load); SQLite is measured as the server runs it, without ANALYZE.
@@ -18,11 +19,13 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "common/crypto.hpp"
+#include "storage/migrations.hpp"
 #include "storage/register_repo.hpp"
 #include "storage/test_db.hpp"
 
@@ -43,9 +46,9 @@ storage::TableSpec BenchSpec() {
   return {.name = "reg_bench_lending",
           .columns = {{.name = "device", .type = ColumnType::kText},
                       {.name = "owner_org_unit_id", .type = ColumnType::kText, .indexed = true, .counted = true},
-                      {.name = "system_id", .type = ColumnType::kText, .indexed = true},
+                      {.name = "system_id", .type = ColumnType::kText, .indexed = true, .counted = true},
                       {.name = "kind", .type = ColumnType::kText, .indexed = true},
-                      {.name = "borrower", .type = ColumnType::kText},
+                      {.name = "borrower", .type = ColumnType::kText, .indexed = true},
                       {.name = "due_on", .type = ColumnType::kText},
                       {.name = "note", .type = ColumnType::kText},
                       {.name = "qty", .type = ColumnType::kInt},
@@ -100,7 +103,8 @@ bool Fill(storage::Database& db, const storage::TableSpec& spec, int64_t rows) {
                                     {"note", note},
                                     {"qty", static_cast<int64_t>(rng() % 4 + 1)},
                                     {"spare", static_cast<int64_t>(rng() % 2)}}};
-        if (rng() % 5 == 0) r.values["system_id"] = "sys" + std::to_string(rng() % 500);
+        // A fifth belong to one of the owner section's three systems.
+        if (rng() % 5 == 0) r.values["system_id"] = "sys_" + owner + "_" + std::to_string(rng() % 3);
         if (state == "lent") {
           r.values["borrower"] = "user" + std::to_string(rng() % 5000);
           r.values["due_on"] = "2026-12-" + std::to_string(10 + rng() % 19);
@@ -124,14 +128,26 @@ bool Fill(storage::Database& db, const storage::TableSpec& spec, int64_t rows) {
   return true;
 }
 
-void RunEngine(const std::string& engine, int64_t rows) {
+void RunEngine(const std::string& engine, int64_t rows, const std::string& keep) {
   std::cout << "\n[" << engine << "] " << rows << " records" << std::endl;
-  storage::TestDatabase tdb(engine);
-  if (!tdb.db()) {
+  // SQLite with --keep: a database file left in that directory (to look at plans with sqlite3).
+  std::unique_ptr<storage::Database> kept;
+  std::unique_ptr<storage::TestDatabase> tdb;
+  if (engine == "sqlite" && !keep.empty()) {
+    const std::string path = keep + "/register_bench.db";
+    std::remove(path.c_str());
+    auto opened = storage::Database::Open("sqlite:" + path);
+    if (opened.ok() && storage::Migrate(**opened).ok()) kept = std::move(opened).value();
+    std::cout << "  database kept at " << path << std::endl;
+  } else {
+    tdb = std::make_unique<storage::TestDatabase>(engine);
+  }
+  storage::Database* dbp = kept ? kept.get() : tdb ? tdb->db() : nullptr;
+  if (!dbp) {
     std::cout << "  SKIP: no " << engine << " database (set MAMORI_TEST_PG_URL or --pg)\n";
     return;
   }
-  storage::Database& db = *tdb.db();
+  storage::Database& db = *dbp;
   const storage::TableSpec spec = BenchSpec();
   if (auto st = db.Write([&](storage::Connection& c) { return storage::EnsureTable(c, spec); }); !st.ok()) {
     std::cerr << "ensure: " << st.error().detail << "\n";
@@ -167,15 +183,16 @@ void RunEngine(const std::string& engine, int64_t rows) {
         .org_unit_col = owner,
         .org_unit_ids = {Section(4, 4)},
         .system_col = "system_id",
-        .system_ids = {"sys7", "sys8"}}},
+        .system_ids = {"sys_" + Section(5, 5) + "_0", "sys_" + Section(6, 6) + "_1"}}},
       {"state = lent, city-wide, page 1", {.state = "lent"}},
       {"state = lent, 3 sections, page 1",
        {.restrict = true,
         .org_unit_col = owner,
         .org_unit_ids = {Section(1, 1), Section(2, 2), Section(3, 3)},
         .state = "lent"}},
+      {"borrower = user123 (indexed, not counted), page 1", {.eq = {{"borrower", "user123"}}}},
       {"kind = tablet (indexed, not counted), page 1", {.eq = {{"kind", "tablet"}}}},
-      {"q = \"PC-1234\" (substring scan), page 1", {.q_cols = {"device"}, .q = "PC-1234"}},
+      {"q = \"pc-10012\" (substring scan), page 1", {.q_cols = {"device"}, .q = "pc-10012"}},
       {"city-wide, page 200", {}, {.page = 200, .per_page = 50}},
   };
   std::vector<Line> lines;
@@ -220,6 +237,7 @@ void RunEngine(const std::string& engine, int64_t rows) {
 
 int main(int argc, char** argv) {
   int64_t rows = 1'000'000;
+  std::string keep;
   std::vector<std::string> engines{"sqlite", "postgres"};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -234,13 +252,15 @@ int main(int argc, char** argv) {
         if (q > p) engines.push_back(list.substr(p, q - p));
         p = q + 1;
       }
+    } else if (a == "--keep") {
+      keep = next();
     } else if (a == "--pg") {
       setenv("MAMORI_TEST_PG_URL", next().c_str(), 1);
     } else {
-      std::cout << "usage: register_bench [--rows N] [--engines sqlite,postgres] [--pg URL]\n";
+      std::cout << "usage: register_bench [--rows N] [--engines sqlite,postgres] [--pg URL] [--keep DIR]\n";
       return a == "--help" ? 0 : 2;
     }
   }
-  for (const std::string& e : engines) mamori::RunEngine(e, rows);
+  for (const std::string& e : engines) mamori::RunEngine(e, rows, keep);
   return 0;
 }

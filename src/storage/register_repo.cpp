@@ -25,6 +25,7 @@ struct RegisterStatements {
   std::map<std::string, size_t> index;  // column name → position in spec.columns
   std::vector<std::string> cols;        // quoted "f_<name>", as spec.columns
   std::vector<size_t> counted;          // positions of the counted columns
+  bool by_creator = false;              // the summary counts by creator_org_unit_id (none counted)
   std::string insert, update, get, exists, many_head, list_head, count_head, sum_head;
   std::string counted_key, count_up, count_down;
   std::string due, mark_done;
@@ -128,9 +129,9 @@ std::shared_ptr<const RegisterStatements> Build(const TableSpec& spec) {
   std::string select(kFixedColumns);
   std::string placeholders = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
   std::string sets = "state = ?, step = ?, step_actors = ?, updated_at = ?, deadline_at = ?, deadline_done = ?";
-  std::string key_cols = "state, creator_org_unit_id";
-  std::string key_marks = "?, ?";
-  std::string key_where = "state = ? AND creator_org_unit_id = ?";
+  std::string key_cols = "state";
+  std::string key_marks = "?";
+  std::string key_where = "state = ?";
   for (size_t i = 0; i < spec.columns.size(); ++i) {
     const std::string col = Quote("f_" + spec.columns[i].name);
     s->index[spec.columns[i].name] = i;
@@ -144,6 +145,12 @@ std::shared_ptr<const RegisterStatements> Build(const TableSpec& spec) {
       key_marks += ", ?";
       key_where += " AND " + col + " = ?";
     }
+  }
+  if (s->counted.empty()) {
+    s->by_creator = true;
+    key_cols += ", creator_org_unit_id";
+    key_marks += ", ?";
+    key_where += " AND creator_org_unit_id = ?";
   }
   const std::string from = " FROM " + s->table;
   s->insert = "INSERT INTO " + s->table + " (" + select + ") VALUES (" + placeholders + ")";
@@ -259,10 +266,12 @@ Status AppendValues(const RegisterStatements& s, const RegisterRecord& r, Params
   return Ok();
 }
 
-// The summary's key of a record: its state, its creator's unit and each counted column ("" for
-// NULL: the summary's key columns are NOT NULL so that the upsert's conflict always matches).
+// The summary's key of a record: its state, then each counted column ("" for NULL: the
+// summary's key columns are NOT NULL so that the upsert's conflict always matches), or its
+// creator's unit when no column is counted.
 std::vector<std::string> KeyOf(const RegisterStatements& s, const RegisterRecord& r) {
-  std::vector<std::string> key{r.state, r.creator_org_unit_id};
+  std::vector<std::string> key{r.state};
+  if (s.by_creator) key.push_back(r.creator_org_unit_id);
   for (size_t i : s.counted) {
     auto it = r.values.find(s.spec.columns[i].name);
     const auto* text = it == r.values.end() ? nullptr : std::get_if<std::string>(&it->second);
@@ -359,7 +368,7 @@ bool Summable(const RegisterStatements& s, const RegisterFilter& f) {
     if (!IsCounted(s, name) || !text || text->empty()) return false;
   }
   if (f.restrict) {
-    if (HasEmpty(f.creator_unit_ids)) return false;
+    if (!f.creator_unit_ids.empty() && (!s.by_creator || HasEmpty(f.creator_unit_ids))) return false;
     if (!f.org_unit_col.empty() && !f.org_unit_ids.empty() &&
         (!IsCounted(s, f.org_unit_col) || HasEmpty(f.org_unit_ids)))
       return false;
@@ -370,13 +379,22 @@ bool Summable(const RegisterStatements& s, const RegisterFilter& f) {
 }
 
 // Creates the summary when missing, or rebuilds it from the rows when its key columns are not
-// (or no longer) those of the spec.
+// (or no longer) those of the spec: state and the counted columns, or state and the creator's
+// unit when none is counted (a register without an owner section is scoped by its creators).
 Status EnsureSummary(Connection& c, const TableSpec& spec) {
   const std::string name = Derived(spec.name, "n");
-  std::set<std::string> want{"state", "creator_org_unit_id", "n"};
-  std::string key = "state, creator_org_unit_id";
+  std::set<std::string> want{"state", "n"};
+  std::string key = "state";
   std::string key_defs;
-  std::string key_select = "state, creator_org_unit_id";
+  std::string key_select = "state";
+  const bool by_creator =
+      std::none_of(spec.columns.begin(), spec.columns.end(), [](const ColumnSpec& c) { return c.counted; });
+  if (by_creator) {
+    want.insert("creator_org_unit_id");
+    key += ", creator_org_unit_id";
+    key_defs += ", creator_org_unit_id TEXT NOT NULL";
+    key_select += ", creator_org_unit_id";
+  }
   for (const ColumnSpec& col : spec.columns) {
     if (!col.counted) continue;
     const std::string q = Quote("f_" + col.name);
@@ -392,7 +410,7 @@ Status EnsureSummary(Connection& c, const TableSpec& spec) {
   const std::string table = Quote(spec.name);
   const std::string summary = Quote(name);
   return c.ExecScript("DROP TABLE IF EXISTS " + summary + ";\nCREATE TABLE " + summary +
-                      " (state TEXT NOT NULL, creator_org_unit_id TEXT NOT NULL" + key_defs +
+                      " (state TEXT NOT NULL" + key_defs +
                       ", n BIGINT NOT NULL, PRIMARY KEY (" + key + "));\nINSERT INTO " + summary + " (" + key +
                       ", n) SELECT " + key_select + ", COUNT(*) FROM " + table + " GROUP BY " + key_select + ";");
 }
@@ -476,7 +494,8 @@ Status RegisterRepo::Update(const RegisterRecord& r) {
   std::optional<std::vector<std::string>> before;
   MAMORI_TRY(c_.Query(s_->counted_key, {r.id, r.version}, [&](const Row& row) {
     std::vector<std::string> key;
-    for (int i = 0; i < 2 + static_cast<int>(s_->counted.size()); ++i) key.push_back(row.Str(i));
+    const size_t n = 1 + (s_->by_creator ? 1 : 0) + s_->counted.size();
+    for (size_t i = 0; i < n; ++i) key.push_back(row.Str(static_cast<int>(i)));
     before = std::move(key);
   }));
   if (!before) {

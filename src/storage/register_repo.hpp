@@ -7,10 +7,12 @@
 //   creator_org_unit_id TEXT, created_by TEXT, created_at BIGINT, updated_at BIGINT,
 //   version BIGINT, deadline_at BIGINT NULL (µs), deadline_done INTEGER (0/1), f_<name>…
 //
-// Beside it a summary table "<name>__n" counts the records per (state, creator_org_unit_id and
-// each `counted` column), so a list's total over a million records is a sum over a few hundred
-// rows instead of a scan. Indexes: each `indexed` column (with the list's order after it),
-// state (likewise), the list's order (created_at DESC, id), and the deadlines not yet handled.
+// Beside it a summary table "<name>__n" counts the records per state and `counted` column (or,
+// when none is counted, per state and creator_org_unit_id: a register without an owner section
+// is scoped by its creators), so a list's total over a million records is a sum over a few
+// hundred rows instead of a scan. Indexes: each `indexed` column, state and creator_org_unit_id,
+// each with the list's order after it, the list's order itself (created_at DESC, id), and the
+// deadlines not yet handled.
 //
 // Identifiers are never trusted: table and column names must be [a-z][a-z0-9_]* (a table name
 // at most 48 characters and without "__", a column name at most 40), every name a caller hands
@@ -39,9 +41,11 @@ struct ColumnSpec {
   ColumnType type = ColumnType::kText;
   // Indexed as (f_<name>, created_at DESC, id): exact-match filters, and their list pages in order.
   bool indexed = false;
-  // Text only: a dimension of the totals summary. Set it on the owner-unit column (and on a
-  // system column) so scoped totals are summed, not counted; without it a total is still exact,
-  // only counted over the rows. Each counted column multiplies the summary's possible rows.
+  // Text only: a dimension of the totals summary. Set it on the scope's columns (the owner unit,
+  // the system) so scoped totals are summed, not counted; without it a total is still exact,
+  // only counted over the rows. The summary has a row per combination of state and counted
+  // values that occurs: count columns whose values go together (a system belongs to one unit),
+  // not a free field such as a user.
   bool counted = false;
   bool operator==(const ColumnSpec&) const = default;
 };
@@ -123,8 +127,8 @@ class RegisterRepo {
   // Newest first: created_at DESC, then id.
   Result<std::vector<RegisterRecord>> List(const RegisterFilter& f, const Page& page);
   // The records List would find over all pages. Summed from the summary when every column the
-  // filter uses is one of its dimensions (state, scope over counted columns and the creator's
-  // unit, eq on a counted column, no q); otherwise counted over the rows.
+  // filter uses is one of its dimensions (state; scope over counted columns, or over creators
+  // when none is counted; eq on a counted column; no q); otherwise counted over the rows.
   Result<int64_t> Count(const RegisterFilter& f);
   // Records whose deadline has passed (deadline_at <= now_micros) and is not yet handled,
   // earliest deadline first, at most `limit`.

@@ -484,6 +484,57 @@ TEST_P(RegisterStorageTest, SummedTotalsFollowEveryInsertAndUpdate) {
   EXPECT_EQ(Count({.eq = {{"owner_org_unit_id", nullptr}}}), 1);
 }
 
+TEST_P(RegisterStorageTest, ARegisterWithoutCountedColumnsSumsItsTotalsByTheCreatorsUnit) {
+  // A city-wide register (no owner section): its scope is the creator's unit.
+  TableSpec city{.name = "reg_city", .columns = {{.name = "device"}, {.name = "kind", .indexed = true}}};
+  ASSERT_TRUE(Ensure(city).ok());
+  std::vector<RegisterRecord> recs;
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    RegisterRepo repo(c, city);
+    for (int i = 0; i < 20; ++i) {
+      recs.push_back(RegisterRecord{.id = "r" + std::to_string(i),
+                                    .state = i % 2 ? "open" : "closed",
+                                    .creator_org_unit_id = i % 4 ? "s1" : "s2",
+                                    .created_by = "u1",
+                                    .created_at = i,
+                                    .updated_at = i,
+                                    .values = {{"device", "d"}, {"kind", i % 3 ? "a" : "b"}}});
+      MAMORI_TRY(repo.Insert(recs.back()));
+    }
+    // Three records change state; the summary must follow.
+    for (int i : {1, 3, 4}) {
+      MAMORI_ASSIGN(auto got, repo.Get(recs[i].id));
+      got->state = "archived";
+      MAMORI_TRY(repo.Update(*got));
+      recs[i].state = "archived";
+    }
+    return Ok();
+  }).ok());
+  auto count = [&](const RegisterFilter& f) {
+    auto n = db_->Read([&](Connection& c) { return RegisterRepo(c, city).Count(f); });
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  };
+  auto expected = [&](const std::string& unit, const std::string& state) {
+    return std::count_if(recs.begin(), recs.end(), [&](const RegisterRecord& r) {
+      return (unit.empty() || r.creator_org_unit_id == unit) && (state.empty() || r.state == state);
+    });
+  };
+  for (const std::string unit : {"s1", "s2"}) {
+    for (const std::string state : {"", "open", "closed", "archived"}) {
+      EXPECT_EQ(count({.restrict = true, .creator_unit_ids = {unit}, .state = state}), expected(unit, state))
+          << unit << " " << state;
+    }
+  }
+  EXPECT_EQ(count({.state = "archived"}), 3);
+  EXPECT_EQ(count({}), 20);
+  // An eq filter on a column outside the summary is counted over the rows, just as exactly.
+  EXPECT_EQ(count({.restrict = true, .creator_unit_ids = {"s1"}, .eq = {{"kind", "b"}}}),
+            std::count_if(recs.begin(), recs.end(), [](const RegisterRecord& r) {
+              return r.creator_org_unit_id == "s1" && std::get<std::string>(r.values.at("kind")) == "b";
+            }));
+}
+
 TEST_P(RegisterStorageTest, TheSummaryIsRebuiltFromTheRowsWhenItsCountedColumnsChange) {
   for (int i = 0; i < 6; ++i) {
     RegisterRecord r = Rec("r" + std::to_string(i), i);
@@ -500,6 +551,12 @@ TEST_P(RegisterStorageTest, TheSummaryIsRebuiltFromTheRowsWhenItsCountedColumnsC
   EXPECT_EQ(Count({.eq = {{"system_id", "sys2"}}}), 3);
   EXPECT_EQ(Count({.restrict = true, .system_col = "system_id", .system_ids = {"sys1"}}), 3);
   EXPECT_EQ(Count({}), 6);
+  // And back: with no column counted, the summary counts by the creator's unit again.
+  for (ColumnSpec& col : spec_.columns) col.counted = false;
+  ASSERT_TRUE(Ensure(spec_).ok());
+  EXPECT_EQ(Count({.restrict = true, .creator_unit_ids = {"s1"}}), 6);
+  EXPECT_EQ(Count({.restrict = true, .creator_unit_ids = {"s2"}}), 0);
+  EXPECT_EQ(Count({.eq = {{"system_id", "sys2"}}}), 3);
 }
 
 TEST_P(RegisterStorageTest, ManyIdsAreFetchedAcrossSlicesAndUnknownOnesAreLeftOut) {
