@@ -8,6 +8,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -174,22 +175,20 @@ std::shared_ptr<const RegisterStatements> Build(const TableSpec& spec) {
   return s;
 }
 
-// The statements of `spec`, built on its first use. Keyed by the spec's address and checked
-// against a copy of its contents, so a spec changed in place, or a new one at a freed address,
-// is built again rather than served stale statements.
+// The statements of `spec`, built on its first use. Keyed by the table's name and checked
+// against a copy of the spec, so a spec that changed (a pack reloaded, a field added) is built
+// again rather than served stale statements; a caller may pass a temporary spec.
 std::shared_ptr<const RegisterStatements> StatementsFor(const TableSpec& spec) {
   static std::shared_mutex mu;
-  static std::map<const TableSpec*, std::shared_ptr<const RegisterStatements>> cache;
+  static std::unordered_map<std::string, std::shared_ptr<const RegisterStatements>> cache;
   {
     std::shared_lock lock(mu);
-    auto it = cache.find(&spec);
+    auto it = cache.find(spec.name);
     if (it != cache.end() && it->second->spec == spec) return it->second;
   }
   auto built = Build(spec);
   std::unique_lock lock(mu);
-  // Specs live as long as the pack that made them; a few reloads leave a few stale entries.
-  if (cache.size() >= 1024) cache.clear();
-  cache[&spec] = built;
+  cache[spec.name] = built;
   return built;
 }
 

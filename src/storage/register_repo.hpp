@@ -109,9 +109,9 @@ struct RegisterStatements;
 
 class RegisterRepo {
  public:
-  // The spec's statements are built on first use and cached process-wide (keyed by the spec's
-  // address, checked against its contents), so constructing a repository per request is cheap.
-  // `spec` must outlive the repository.
+  // The spec's statements are built on its first use and cached process-wide (by table name,
+  // checked against the spec's contents), so constructing a repository per request is cheap.
+  // The repository keeps what it needs: `spec` may be a temporary.
   RegisterRepo(Connection& c, const TableSpec& spec);
 
   // A record with the fixed columns and `values`; also counts it in the summary.

@@ -140,6 +140,13 @@ TEST_P(RegisterStorageTest, EnsuringTwiceChangesNothingAndKeepsTheRows) {
   ASSERT_TRUE(Ensure(spec_).ok());
   EXPECT_EQ(Ids({}), (std::vector<std::string>{"r1"}));
   EXPECT_EQ(Count({}), 1);
+  // A repository over a temporary copy of the spec works alike.
+  auto n = db_->Read([&](Connection& c) {
+    RegisterRepo repo(c, LendingSpec());
+    return repo.Count({});
+  });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
 }
 
 TEST_P(RegisterStorageTest, ASpecThatGainsAFieldGetsItsColumnAndOldRowsReadItNull) {
