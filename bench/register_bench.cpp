@@ -8,7 +8,8 @@
 //
 //   build/bench/register_bench [--rows N] [--engines sqlite,postgres] [--pg URL] [--keep DIR]
 //
-// --keep DIR: the SQLite database is written to DIR/register_bench.db and left there.
+// --keep DIR: the SQLite database is written to DIR/register_bench.db and left there; on
+// PostgreSQL the records go to the schema register_bench, left there too.
 // PostgreSQL: --pg, else MAMORI_TEST_PG_URL; the records go to a private schema dropped at the end.
 // The table is ANALYZEd after the fill on PostgreSQL (autovacuum does the same within a minute of
 // such a load); SQLite is measured as the server runs it, without ANALYZE.
@@ -139,6 +140,18 @@ void RunEngine(const std::string& engine, int64_t rows, const std::string& keep)
     auto opened = storage::Database::Open("sqlite:" + path);
     if (opened.ok() && storage::Migrate(**opened).ok()) kept = std::move(opened).value();
     std::cout << "  database kept at " << path << std::endl;
+  } else if (engine == "postgres" && !keep.empty() && std::getenv("MAMORI_TEST_PG_URL")) {
+    // PostgreSQL with --keep: the schema register_bench, left in place (EXPLAIN with psql).
+    const std::string base = std::getenv("MAMORI_TEST_PG_URL");
+    if (auto admin = storage::Database::Open(base, 1); admin.ok()) {
+      (void)(*admin)->Read([](storage::Connection& c) {
+        return c.ExecScript("DROP SCHEMA IF EXISTS register_bench CASCADE; CREATE SCHEMA register_bench");
+      });
+    }
+    auto opened = storage::Database::Open(
+        base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3Dregister_bench");
+    if (opened.ok() && storage::Migrate(**opened).ok()) kept = std::move(opened).value();
+    std::cout << "  schema register_bench kept" << std::endl;
   } else {
     tdb = std::make_unique<storage::TestDatabase>(engine);
   }
@@ -223,7 +236,7 @@ void RunEngine(const std::string& engine, int64_t rows, const std::string& keep)
 
   std::printf("\n=== register list page of 50 with its total, %s, %lld records (median of %d) ===\n",
               engine.c_str(), static_cast<long long>(rows), kRuns);
-  const char* fmt = "%-48s %10s %10s %9s %7s  %s\n";
+  const char* fmt = "%-54s %10s %10s %9s %7s  %s\n";
   std::printf(fmt, "view", "value", "limit", "total", "ratio", "result");
   for (const Line& l : lines) {
     char value[32] = "-", ratio[32] = "-";
