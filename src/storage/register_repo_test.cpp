@@ -75,6 +75,19 @@ class RegisterStorageTest : public ConformanceTest {
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
     return r.ok() ? *r : -1;
   }
+  // The indexes of a table besides its primary key's, as each engine lists them.
+  int64_t IndexCount(const std::string& table) {
+    auto n = db_->Read([&](Connection& c) {
+      return c.dialect() == Dialect::kSqlite
+                 ? c.QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                              {table}, -1)
+                 : c.QueryInt("SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? "
+                              "AND indexname NOT LIKE '%_pkey'",
+                              {table}, -1);
+    });
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  }
   // Whether a table of that name exists (a probe that fails when it does not).
   bool TableExists(const std::string& name) {
     return db_->Read([&](Connection& c) { return c.QueryInt("SELECT COUNT(*) FROM \"" + name + "\"", {}, 0); }).ok();
@@ -138,6 +151,8 @@ TEST_P(RegisterStorageTest, EnsuringTwiceChangesNothingAndKeepsTheRows) {
   ASSERT_TRUE(Insert(Rec("r1", 10)).ok());
   ASSERT_TRUE(Ensure(spec_).ok());
   ASSERT_TRUE(Ensure(spec_).ok());
+  // The list's order, state, creator's unit, the deadlines, and the three indexed columns.
+  EXPECT_EQ(IndexCount("reg_lending"), 7);
   EXPECT_EQ(Ids({}), (std::vector<std::string>{"r1"}));
   EXPECT_EQ(Count({}), 1);
   // A repository over a temporary copy of the spec works alike.
@@ -154,6 +169,7 @@ TEST_P(RegisterStorageTest, ASpecThatGainsAFieldGetsItsColumnAndOldRowsReadItNul
   spec_.columns.push_back({.name = "serial", .type = ColumnType::kText, .indexed = true});
   // The same spec object changed in place: its statements must be built again.
   ASSERT_TRUE(Ensure(spec_).ok());
+  EXPECT_EQ(IndexCount("reg_lending"), 8);
   auto old = Get("r1");
   ASSERT_TRUE(old.has_value());
   EXPECT_EQ(old->values["serial"], Value(nullptr));
@@ -244,6 +260,8 @@ TEST_P(RegisterStorageTest, MalformedNamesAreRefusedAndNothingIsCreated) {
                                 {.name = std::string(39, 'c') + "2", .indexed = true}}};
   ASSERT_TRUE(Ensure(longest).ok());
   ASSERT_TRUE(Ensure(longest).ok());
+  // Both long columns' index names were cut to 63 characters and stay apart: 4 + 2 indexes.
+  EXPECT_EQ(IndexCount(longest.name), 6);
   auto n = db_->Read([&](Connection& c) { return RegisterRepo(c, longest).Count({}); });
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 0);
