@@ -50,6 +50,31 @@ describe('useSubmit', () => {
     expect(s.error.value).toBeNull()
   })
 
+  it('treats the keys of a nested object as fields, and a changed list as a change', async () => {
+    const s = useSubmit()
+    const form = reactive({ levels: { confidentiality: '', integrity: '1' } as Record<string, string>, handling: [] as string[] })
+    s.clearOnChange(() => form)
+    await s.run(() =>
+      Promise.reject(
+        new ApiError(422, {
+          type: '/problems/validation_failed',
+          errors: [
+            { field: 'confidentiality', code: 'required' },
+            { field: 'integrity', code: 'out_of_range' },
+            { field: 'handling', code: 'too_long' },
+          ],
+        }),
+      ),
+    )
+    form.levels.confidentiality = '2'
+    await nextTick()
+    expect(s.invalid('confidentiality')).toBe(false)
+    expect(s.invalid('integrity')).toBe(true)
+    form.handling.push('持出禁止')
+    await nextTick()
+    expect(s.invalid('handling')).toBe(false)
+  })
+
   it('keeps an error that names no field until the next submit', async () => {
     const s = useSubmit()
     await s.run(() => Promise.reject(new ApiError(409, { type: '/problems/conflict', status: 409 })))

@@ -74,14 +74,22 @@ export function useSubmit(opts: SubmitOptions = {}) {
     }
   }
 
-  /** Clears a field's errors whenever its value changes (values: the form's reactive object). */
+  /**
+   * Clears a field's errors whenever its value changes (values: the form's reactive object). A
+   * nested object's keys are fields of their own (an asset's levels: confidentiality, …).
+   */
   function clearOnChange(values: WatchSource<Record<string, unknown>>): void {
-    let last: Record<string, unknown> = {}
+    let last: Record<string, string> = {}
     watch(
       values,
       (now) => {
-        for (const k of Object.keys(now)) if (now[k] !== last[k]) fieldChanged(k)
-        last = { ...now }
+        const next: Record<string, string> = {}
+        for (const [k, v] of Object.entries(now)) {
+          if (v && typeof v === 'object' && !Array.isArray(v)) for (const [sk, sv] of Object.entries(v)) next[sk] = JSON.stringify(sv) ?? ''
+          else next[k] = JSON.stringify(v) ?? ''
+        }
+        for (const k of Object.keys(next)) if (next[k] !== last[k]) fieldChanged(k)
+        last = next
       },
       { deep: true, immediate: true },
     )
