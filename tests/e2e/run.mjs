@@ -1447,6 +1447,8 @@ async function main() {
       expect((await page.locator('dialog[open] [data-field="borrower"]').count()) === 0, 'a read-only field is offered in the form')
       const kindHelp = await page.locator('dialog[open] [data-field="kind"]').innerText()
       expect(kindHelp.includes('持出用の端末'), `a choice is not explained where it is picked: ${kindHelp}`)
+      const radio = await page.locator('dialog[open] [data-field="kind"] input[type="radio"]').first().boundingBox()
+      expect(radio && radio.width <= 24 && radio.x < 300, `a choice's radio button is drawn as a text box: ${JSON.stringify(radio)}`)
       await page.click('[data-testid="register-submit"]')
       await page.waitForSelector('dialog[open] [data-field="device"] [data-testid="field-error"]')
       await shotInDialogBoth(page, 'kit-form-errors')
