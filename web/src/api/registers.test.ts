@@ -85,6 +85,11 @@ describe('the register catalogue', () => {
     expect(readCatalog({ registers: [{ title: 'no id' }, 7] }).registers).toEqual([])
   })
 
+  it('leaves out a register whose path is not one plain segment', () => {
+    const c = readCatalog({ registers: [{ id: 'a', path: '../users' }, { id: 'b', path: 'x/y' }, { id: 'c', path: 'ok-path' }] })
+    expect(c.registers.map((r) => r.id)).toEqual(['c'])
+  })
+
   it('offers a menu entry only for the registers the reader may read', () => {
     expect(readableRegisters(catalog, ['lending.read']).map((r) => r.id)).toEqual(['lending'])
     expect(readableRegisters(catalog, ['lending.manage', 'assets.read'])).toEqual([])

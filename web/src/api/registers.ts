@@ -250,11 +250,17 @@ export function readRegister(o: Obj): RegisterSpec {
   }
 }
 
+const SAFE_PATH = /^[a-z0-9][a-z0-9_-]{0,62}$/
+
 /** GET /registers's answer as the kit uses it (anything unexpected is left out, never thrown). */
 export function readCatalog(raw: unknown): RegisterCatalog {
   const o = isObj(raw) ? raw : { registers: raw }
   return {
-    registers: entries(o.registers).map(readRegister).filter((r) => r.id !== ''),
+    // A register's path goes into API and page addresses: one segment of the characters the pack
+    // allows, or the register is left out.
+    registers: entries(o.registers)
+      .map(readRegister)
+      .filter((r) => r.id !== '' && SAFE_PATH.test(r.path)),
     request_types: entries(o.request_types) as unknown as RequestType[],
   }
 }
