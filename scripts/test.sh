@@ -11,7 +11,8 @@ werror=OFF
 [ "${CI:-}" = true ] && werror=ON
 scripts/build.sh -DMAMORI_BUILD_TESTS=ON -DMAMORI_WERROR=$werror
 if [ -f tests/e2e/package.json ]; then
-  (cd tests/e2e && { [ -d node_modules ] || npm ci --no-audit --no-fund; })
+  # Again when package-lock.json changed since (axe-core joined playwright-core).
+  (cd tests/e2e && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; })
 fi
 pgdir=$(mktemp -d /tmp/mamori-pg.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))

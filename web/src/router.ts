@@ -4,7 +4,8 @@
 
 import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
 import type { Permission } from './api/types'
-import { can, pendingStep, refresh, session, type Step } from './session'
+import { findRegister } from './api/registers'
+import { can, hasPermission, loadRegisters, pendingStep, refresh, session, type Step } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -17,6 +18,8 @@ declare module 'vue-router' {
     /** the step page may also be used when the step is not pending */
     voluntary?: boolean
     permission?: Permission
+    /** a page of the register /r/<path> names: its read permission is checked (docs/registers.md) */
+    register?: boolean
   }
 }
 
@@ -78,6 +81,14 @@ export const router = createRouter({
     { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue'), meta: { title: 'inbox.title' } },
     { path: '/sessions', name: 'sessions', component: () => import('./views/MySessionsView.vue'), meta: { title: 'sessions.title' } },
     { path: '/policy', name: 'policy', component: () => import('./views/PolicyView.vue'), meta: { title: 'policy.title', permission: 'policy.read' } },
+    // Every register of the pack: one list page and one detail page drawn from its spec.
+    { path: '/r/:path', name: 'register', component: () => import('./views/RegisterListView.vue'), meta: { title: 'kit.title', register: true } },
+    {
+      path: '/r/:path/:id',
+      name: 'register-record',
+      component: () => import('./views/RegisterDetailView.vue'),
+      meta: { title: 'kit.record_title', register: true },
+    },
     { path: '/forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue'), meta: { title: 'forbidden.title' } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'not_found.title', public: true } },
   ],
@@ -116,5 +127,10 @@ router.beforeEach(async (to) => {
   }
   if (to.meta.step && !to.meta.voluntary) return { name: 'home' }
   if (to.meta.permission && !can(to.meta.permission)) return { name: 'forbidden' }
+  if (to.meta.register) {
+    // A register the pack does not have shows "not found"; one the reader may not read, forbidden.
+    const spec = findRegister(await loadRegisters(), String(to.params.path))
+    if (spec && !hasPermission(spec.permissions.read)) return { name: 'forbidden' }
+  }
   return true
 })

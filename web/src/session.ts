@@ -3,7 +3,8 @@
 // GET /api/v1/session (the session itself is an HttpOnly cookie).
 
 import { reactive } from 'vue'
-import { api, ApiError, setCsrfToken } from './api/client'
+import { ApiError, setCsrfToken } from './api/client'
+import { authApi } from './api/auth'
 import type {
   LoginAnswer,
   Permission,
@@ -13,6 +14,7 @@ import type {
   SessionAnswer,
   User,
 } from './api/types'
+import { registersApi, type RegisterCatalog } from './api/registers'
 
 /** A step the server demands before anything else, in the order it is taken. */
 export type Step = 'mfa' | 'password' | 'mfa-enroll'
@@ -42,6 +44,8 @@ interface State {
   /** Where to go after sign-in completes (path only; kept in memory). */
   returnTo: string | null
   policy: Policy | null
+  /** GET /registers: the registers and request types of the pack (read once the shell shows). */
+  registers: RegisterCatalog | null
 }
 
 export const session = reactive<State>({
@@ -58,10 +62,12 @@ export const session = reactive<State>({
   flash: null,
   returnTo: null,
   policy: null,
+  registers: null,
 })
 
 let expiredHandler: () => void = () => {}
 let idleTimer: ReturnType<typeof setTimeout> | null = null
+let registersLoading: Promise<RegisterCatalog | null> | null = null
 
 /** Called with the router's "go to login" once the app is wired. */
 export function onSessionExpired(handler: () => void): void {
@@ -70,6 +76,11 @@ export function onSessionExpired(handler: () => void): void {
 
 export function can(permission: Permission): boolean {
   return session.permissions.includes(permission)
+}
+
+/** A permission by name, including those a pack's register declares (lending.read). */
+export function hasPermission(permission: string): boolean {
+  return (session.permissions as string[]).includes(permission)
 }
 
 export function pendingStep(): Step | null {
@@ -90,6 +101,8 @@ function clear(): void {
   session.mfaEnrollmentRequired = false
   session.previousLogin = undefined
   session.policy = null
+  session.registers = null
+  registersLoading = null
   setCsrfToken(null)
   stopIdleTimer()
 }
@@ -115,7 +128,7 @@ function applySession(a: SessionAnswer): void {
 /** Re-reads the session from the server; anonymous on 401. */
 export async function refresh(): Promise<void> {
   try {
-    applySession(await api.get<SessionAnswer>('/session', { anonymousOk: true }))
+    applySession(await authApi.session())
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       clear()
@@ -129,7 +142,7 @@ export async function refresh(): Promise<void> {
 }
 
 export async function login(loginId: string, password: string): Promise<void> {
-  const a = await api.post<LoginAnswer>('/session', { login_id: loginId, password }, { anonymousOk: true })
+  const a = await authApi.login(loginId, password)
   session.notice = null
   applyFlags(a)
   session.previousLogin = a.previous_login ?? null
@@ -140,7 +153,7 @@ export async function login(loginId: string, password: string): Promise<void> {
 }
 
 export async function verifyMfa(code: string): Promise<void> {
-  const a = await api.post<LoginAnswer>('/session/mfa', { code }, { anonymousOk: true })
+  const a = await authApi.verifyMfa(code)
   applyFlags(a)
   // The MFA answer carries no previous login (null); the one from the password step stands.
   if (a.previous_login) session.previousLogin = a.previous_login
@@ -152,19 +165,19 @@ export async function verifyMfa(code: string): Promise<void> {
  * the step is settled and the earlier token no longer works.
  */
 export async function changePassword(current: string, next: string): Promise<void> {
-  applyFlags(await api.put<LoginAnswer>('/me/password', { current_password: current, new_password: next }))
+  applyFlags(await authApi.changePassword(current, next))
   await refresh().catch(() => {})
 }
 
 /** POST /me/mfa/totp/confirm: the first code passes MFA; answered like a step up. */
 export async function confirmTotp(code: string): Promise<void> {
-  applyFlags(await api.post<LoginAnswer>('/me/mfa/totp/confirm', { code }))
+  applyFlags(await authApi.confirmTotp(code))
   await refresh().catch(() => {})
 }
 
 export async function logout(): Promise<void> {
   try {
-    await api.del<void>('/session', { anonymousOk: true })
+    await authApi.logout()
   } catch {
     /* the session may already be gone; the page forgets it anyway */
   }
@@ -183,11 +196,26 @@ export function expire(): void {
 export async function loadPolicy(): Promise<Policy | null> {
   if (session.policy) return session.policy
   try {
-    session.policy = await api.get<Policy>('/policy')
+    session.policy = await authApi.policy()
   } catch {
     return null
   }
   return session.policy
+}
+
+/**
+ * The pack's registers, read once (concurrent callers share the one request). When the server
+ * answers no catalogue the answer is empty (and asked again next time), so the pages that do not
+ * need it still work.
+ */
+export async function loadRegisters(): Promise<RegisterCatalog> {
+  if (session.registers) return session.registers
+  if (!registersLoading) registersLoading = registersApi.catalog().catch(() => null)
+  const c = await registersLoading
+  registersLoading = null
+  if (!c) return { registers: [], request_types: [] }
+  if (session.status === 'authenticated') session.registers = c
+  return c
 }
 
 function stopIdleTimer(): void {
@@ -210,7 +238,7 @@ export function touch(): void {
 async function probe(): Promise<void> {
   idleTimer = null
   try {
-    await api.get<SessionAnswer>('/session', { anonymousOk: true }).then(applySession)
+    await authApi.session().then(applySession)
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) expire()
     else touch()

@@ -1,8 +1,8 @@
 // The organisation units, read once per page and shared by the pages' selects.
 
 import { computed, ref } from 'vue'
-import { api } from '../api/client'
-import type { List, OrgUnit } from '../api/types'
+import { orgApi } from '../api/org'
+import type { OrgUnit } from '../api/types'
 import { buildTree, flattenTree } from './org'
 
 export function useOrgUnits() {
@@ -13,7 +13,7 @@ export function useOrgUnits() {
   async function load() {
     error.value = null
     try {
-      const r = await api.get<List<OrgUnit>>('/org-units', { query: { per_page: 1000 } })
+      const r = await orgApi.list()
       units.value = r.items
     } catch (e) {
       error.value = e

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createRenderer, defineComponent, nextTick, reactive } from 'vue'
 import type { LocationQuery } from 'vue-router'
+import { api } from '../api/client'
 import type { List } from '../api/types'
 import type { UrlList, UrlListOptions } from './useUrlList'
 
@@ -45,7 +46,7 @@ function mount(extra: Partial<UrlListOptions<Thing, Key>> = {}): UrlList<Thing, 
   const app = createApp(
     defineComponent({
       setup() {
-        list = useUrlList<Thing, Key>({ path: '/things', keys, routeName: 'things', perPage: 20, ...extra })
+        list = useUrlList<Thing, Key>({ fetch: (query) => api.get<List<Thing>>('/things', { query }), keys, routeName: 'things', perPage: 20, ...extra })
         return () => null
       },
     }),

@@ -5,14 +5,14 @@
 // query parameters, what to do with the loaded items) stays in the view.
 import { onMounted, reactive, ref, watch, type Ref } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
-import { api, type RequestOptions } from '../api/client'
+import type { RequestOptions } from '../api/client'
 import type { List } from '../api/types'
 
 type ApiQuery = NonNullable<RequestOptions['query']>
 
 export interface UrlListOptions<T, K extends string> {
-  /** API path of the list, e.g. '/assets'. */
-  path: string
+  /** The list call of the resource's API module, e.g. assetsApi.list. */
+  fetch: (query: ApiQuery) => Promise<List<T>>
   /** The filter keys: each one both a URL query parameter and a field of `filters`. */
   keys: readonly K[]
   /** The route the list belongs to: query changes seen while another route is shown are ignored. */
@@ -71,7 +71,7 @@ export function useUrlList<T, K extends string>(opts: UrlListOptions<T, K>): Url
     error.value = null
     try {
       const query = opts.query ? opts.query(filters) : filters
-      result.value = await api.get<List<T>>(opts.path, { query: { ...query, page: page.value, per_page: opts.perPage } })
+      result.value = await opts.fetch({ ...query, page: page.value, per_page: opts.perPage })
       opts.afterLoad?.(result.value)
     } catch (e) {
       error.value = e

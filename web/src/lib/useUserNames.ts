@@ -3,8 +3,7 @@
 // a short form of their id.
 
 import { reactive } from 'vue'
-import { api } from '../api/client'
-import type { User } from '../api/types'
+import { usersApi } from '../api/users'
 import { can, session } from '../session'
 
 const cache = reactive(new Map<string, string | null>())
@@ -14,8 +13,8 @@ export function useUserNames() {
     if (!id || cache.has(id) || id === session.user?.id) return
     if (!can('users.read')) return
     cache.set(id, null)
-    api
-      .get<User>(`/users/${encodeURIComponent(id)}`)
+    usersApi
+      .get(id)
       .then((u) => cache.set(id, `${u.name} (${u.login_id})`))
       .catch(() => {})
   }
