@@ -152,7 +152,8 @@ storage::TableSpec TableSpecOf(const RegisterSpec& spec) {
                                                   : storage::ColumnType::kText;
     const bool scope = f.id == spec.owner_unit_field || f.id == spec.system_field;
     c.indexed = f.filter || scope;
-    c.counted = scope;
+    // Totals are summed over the counted columns: the scope, and the small choice filters.
+    c.counted = scope || (f.filter && f.type == RegisterFieldType::kChoice && f.choices.size() <= 20);
     t.columns.push_back(std::move(c));
   }
   return t;

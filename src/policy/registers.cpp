@@ -436,7 +436,8 @@ struct RegisterParser {
     RegisterSpec r;
     r.id = id;
     const std::string w = "registers." + id;
-    if (!Identifier(id, 40)) c.Fail(key, w + ": a register id is [a-z][a-z0-9_]*, at most 40 characters");
+    if (!Identifier(id, 40) || id.find("__") != std::string::npos)
+      c.Fail(key, w + ": a register id is [a-z][a-z0-9_]* without \"__\", at most 40 characters");
     if (pack.FindRegister(id)) c.Fail(key, w + " appears twice");
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
