@@ -29,6 +29,7 @@ version: "1"
 municipality: テスト市
 roles:
   infrastructure_manager: {title: a, scopes: [city], permissions: [users.manage, roles.manage]}
+  security_manager: {title: b, scopes: [city]}
   tester: {title: t, scopes: [city], permissions: [)" +
          permissions + R"(]}
 authentication:

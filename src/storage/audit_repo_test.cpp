@@ -18,6 +18,18 @@ class AuditRepoTest : public ConformanceTest {};
 using sample::Session;
 using sample::User;
 
+// A signed checkpoint of entry `seq` (hash "h<seq>"), made at `at`, after checkpoint `prev_seq`.
+CheckpointRecord Checkpoint(int64_t seq, int64_t at, int64_t prev_seq) {
+  CheckpointRecord c;
+  c.seq = seq;
+  c.hash = "h" + std::to_string(seq);
+  c.at = at;
+  c.key_id = "k";
+  c.signature = "s" + std::to_string(seq);
+  c.prev_seq = prev_seq;
+  return c;
+}
+
 TEST_P(AuditRepoTest, AuditFiltersNewestFirst) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
     AuditRepo a(c);
@@ -82,12 +94,20 @@ TEST_P(AuditRepoTest, CheckpointsAreKeptInSeqOrderAndTheLastNamesTheTimeOfItsEnt
   EXPECT_EQ(*db_->Read([](Connection& c) { return AuditRepo(c).LastCheckpoint(); }), (std::pair<int64_t, int64_t>{0, 0}));
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     AuditRepo a(c);
-    for (int64_t seq = 1; seq <= 4; ++seq)
-      MAMORI_TRY(a.Insert({.seq = seq, .at = 100 * seq, .actor = "-", .actor_login = "-", .session = "-",
-                           .address = "-", .action = "system.init", .target = "-", .result = "success",
-                           .detail = "{}", .prev_hash = "p", .hash = "h" + std::to_string(seq)}));
-    MAMORI_TRY(a.InsertCheckpoint({.seq = 4, .hash = "h4", .at = 401, .key_id = "k", .signature = "s4", .prev_seq = 2}));
-    return a.InsertCheckpoint({.seq = 2, .hash = "h2", .at = 201, .key_id = "k", .signature = "s2", .prev_seq = 0});
+    for (int64_t seq = 1; seq <= 4; ++seq) {
+      LogEntryRecord e;
+      e.seq = seq;
+      e.at = 100 * seq;
+      e.actor = e.actor_login = e.session = e.address = e.target = "-";
+      e.action = "system.init";
+      e.result = "success";
+      e.detail = "{}";
+      e.prev_hash = "p";
+      e.hash = "h" + std::to_string(seq);
+      MAMORI_TRY(a.Insert(e));
+    }
+    MAMORI_TRY(a.InsertCheckpoint(Checkpoint(4, 401, 2)));
+    return a.InsertCheckpoint(Checkpoint(2, 201, 0));
   }).ok());
   auto cps = db_->Read([](Connection& c) { return AuditRepo(c).Checkpoints(); });
   ASSERT_TRUE(cps.ok());
@@ -105,7 +125,7 @@ TEST_P(AuditRepoTest, CheckpointsAreKeptInSeqOrderAndTheLastNamesTheTimeOfItsEnt
   }).ok());
   EXPECT_EQ(scanned, (std::vector<int64_t>{2, 3})) << "from seq 2, two entries, in order";
   auto again = db_->Write([](Connection& c) {
-    return AuditRepo(c).InsertCheckpoint({.seq = 4, .hash = "x", .at = 1, .key_id = "k", .signature = "x", .prev_seq = 2});
+    return AuditRepo(c).InsertCheckpoint(Checkpoint(4, 1, 2));
   });
   EXPECT_FALSE(again.ok()) << "one checkpoint per seq";
 }

@@ -5,6 +5,7 @@
 
 #include "storage/conformance_fixture.hpp"
 #include "storage/repos.hpp"
+#include "storage/sample_records.hpp"
 
 namespace mamori::storage {
 namespace {
@@ -12,9 +13,10 @@ namespace {
 class HealthRepoTest : public ConformanceTest {
  protected:
   static UserRecord User(const std::string& id, const std::string& status, int64_t locked_until) {
-    return {.id = id, .login_id = id, .name = "名前", .org_unit_id = "s1", .employment_type = "regular",
-            .status = status, .password_hash = "$argon2id$x", .password_changed_at = 10, .locked_until = locked_until,
-            .created_at = 10};
+    UserRecord u = sample::User(id, id);
+    u.status = status;
+    u.locked_until = locked_until;
+    return u;
   }
 };
 

@@ -16,9 +16,22 @@ namespace {
 
 class OrgRepoTest : public ConformanceTest {};
 
+OrgUnitRecord Unit(const std::string& id, const std::string& code, const std::string& name, const std::string& kind,
+                   const std::string& parent_id) {
+  OrgUnitRecord u;
+  u.id = id;
+  u.code = code;
+  u.name = name;
+  u.kind = kind;
+  u.parent_id = parent_id;
+  return u;
+}
+
 TEST_P(OrgRepoTest, AUnitRoundTripsAndIsFoundByIdAndByCode) {
-  const OrgUnitRecord unit{.id = "d1", .code = "0101", .name = "総務課 'x' \"y\"", .kind = "department",
-                           .parent_id = "b1", .valid_from = "2026-04-01", .valid_to = "2027-03-31", .created_at = 7};
+  OrgUnitRecord unit = Unit("d1", "0101", "総務課 'x' \"y\"", "department", "b1");
+  unit.valid_from = "2026-04-01";
+  unit.valid_to = "2027-03-31";
+  unit.created_at = 7;
   ASSERT_TRUE(db_->Write([&](Connection& c) { return OrgRepo(c).Insert(unit); }).ok());
   for (auto got : {db_->Read([](Connection& c) { return OrgRepo(c).Get("d1"); }),
                    db_->Read([](Connection& c) { return OrgRepo(c).FindByCode("0101"); })}) {
@@ -43,11 +56,11 @@ TEST_P(OrgRepoTest, AUnitRoundTripsAndIsFoundByIdAndByCode) {
 
 TEST_P(OrgRepoTest, IdsAndCodesAreUniqueAndARefusedInsertLeavesNothing) {
   auto same_code = db_->Write([](Connection& c) {
-    return OrgRepo(c).Insert({.id = "x1", .code = "s1", .name = "重複", .kind = "section", .parent_id = "b1"});
+    return OrgRepo(c).Insert(Unit("x1", "s1", "重複", "section", "b1"));
   });
   EXPECT_FALSE(same_code.ok());
   auto same_id = db_->Write([](Connection& c) {
-    return OrgRepo(c).Insert({.id = "s1", .code = "new", .name = "重複", .kind = "section", .parent_id = "b1"});
+    return OrgRepo(c).Insert(Unit("s1", "new", "重複", "section", "b1"));
   });
   EXPECT_FALSE(same_id.ok());
   EXPECT_EQ(db_->Read([](Connection& c) { return OrgRepo(c).ListAll(); })->size(), 4u);
@@ -55,7 +68,7 @@ TEST_P(OrgRepoTest, IdsAndCodesAreUniqueAndARefusedInsertLeavesNothing) {
 
 TEST_P(OrgRepoTest, AllUnitsAreListedByCode) {
   ASSERT_TRUE(db_->Write([](Connection& c) {
-    return OrgRepo(c).Insert({.id = "z", .code = "a0", .name = "先頭", .kind = "section", .parent_id = "b1"});
+    return OrgRepo(c).Insert(Unit("z", "a0", "先頭", "section", "b1"));
   }).ok());
   auto all = db_->Read([](Connection& c) { return OrgRepo(c).ListAll(); });
   ASSERT_TRUE(all.ok());

@@ -17,6 +17,19 @@ class RoleRepoTest : public ConformanceTest {};
 using sample::Session;
 using sample::User;
 
+RoleAssignmentRecord Grant(const std::string& id, const std::string& user, const std::string& role,
+                           const std::string& scope_type, const std::string& scope_id, int64_t at) {
+  RoleAssignmentRecord r;
+  r.id = id;
+  r.user_id = user;
+  r.role = role;
+  r.scope_type = scope_type;
+  r.scope_id = scope_id;
+  r.created_at = at;
+  r.created_by = "x";
+  return r;
+}
+
 TEST_P(RoleRepoTest, RoleAssignmentsRevokeOnce) {
   ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
@@ -39,12 +52,9 @@ TEST_P(RoleRepoTest, TheActiveListLeavesRevokedAssignmentsOutForEveryoneOrOneUse
     MAMORI_TRY(UserRepo(c).Insert(User("u1", "taro")));
     MAMORI_TRY(UserRepo(c).Insert(User("u2", "jiro")));
     RoleRepo r(c);
-    MAMORI_TRY(r.Insert({.id = "a", .user_id = "u2", .role = "staff", .scope_type = "org_unit", .scope_id = "s1",
-                         .created_at = 1, .created_by = "x"}));
-    MAMORI_TRY(r.Insert({.id = "b", .user_id = "u1", .role = "staff", .scope_type = "org_unit", .scope_id = "s2",
-                         .created_at = 2, .created_by = "x"}));
-    MAMORI_TRY(r.Insert({.id = "c", .user_id = "u1", .role = "auditor", .scope_type = "city", .created_at = 3,
-                         .created_by = "x"}));
+    MAMORI_TRY(r.Insert(Grant("a", "u2", "staff", "org_unit", "s1", 1)));
+    MAMORI_TRY(r.Insert(Grant("b", "u1", "staff", "org_unit", "s2", 2)));
+    MAMORI_TRY(r.Insert(Grant("c", "u1", "auditor", "city", "", 3)));
     return r.Revoke("b", "admin", 4);
   }).ok());
   auto ids = [](const std::vector<RoleAssignmentRecord>& list) {
