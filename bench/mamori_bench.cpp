@@ -31,6 +31,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -54,6 +55,8 @@
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
 #include "storage/repos.hpp"
+#include "kit/https_client.hpp"
+#include "kit/server_launcher.hpp"
 
 #ifndef MAMORI_SOURCE_DIR
 #define MAMORI_SOURCE_DIR "."
@@ -254,27 +257,10 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdin_path,
   return pid;
 }
 
-// Exit code, or -1 when `timeout` passed first (the child is left running).
-int WaitExit(pid_t pid, double timeout) {
-  const auto t0 = SteadyClock::now();
-  while (true) {
-    int st = 0;
-    const pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    if (r < 0) return -2;
-    if (Since(t0) > timeout) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
+using testkit::WaitExit;  // exit code, or -1 when the time passed first (left running)
 
-void Stop(pid_t pid, int sig = SIGTERM) {
-  if (pid <= 0) return;
-  kill(pid, sig);
-  if (WaitExit(pid, 20) == -1) {
-    kill(pid, SIGKILL);
-    WaitExit(pid, 5);
-  }
-}
+// SIGTERM (or `sig`), SIGKILL after 20 s.
+void Stop(pid_t pid, int sig = SIGTERM) { (void)testkit::StopProcess(pid, 20, sig); }
 
 bool Alive(pid_t pid) {
   int st = 0;
@@ -334,21 +320,6 @@ std::string Millis(double seconds) {
   return b;
 }
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
 // The full path of a program on PATH or in /usr/sbin and /sbin (nginx lives there, and a
 // non-root PATH may lack them); "" when there is none.
 std::string Which(const std::string& name) {
@@ -373,52 +344,15 @@ struct Reply {
   std::string error;
 };
 
-size_t CollectBody(char* p, size_t size, size_t n, void* ud) {
-  static_cast<Reply*>(ud)->body.append(p, size * n);
-  return size * n;
-}
-
-size_t CollectHeader(char* p, size_t size, size_t n, void* ud) {
-  std::string line(p, size * n);
-  std::string lower = line;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  const std::string key = "set-cookie: __host-mamori_session=";
-  if (lower.rfind(key, 0) == 0) {
-    std::string v = line.substr(key.size());
-    v = v.substr(0, v.find(';'));
-    static_cast<Reply*>(ud)->session_token = v;
-  }
-  return size * n;
-}
-
 Reply Http(const std::string& method, const std::string& url, const std::string& body,
            const std::vector<std::string>& headers, const std::string& ca_file) {
-  Reply r;
-  CURL* h = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const auto& x : headers) list = curl_slist_append(list, x.c_str());
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method != "GET") {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(h, CURLOPT_CAINFO, ca_file.c_str());  // the server's self-signed certificate
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, CollectHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  const CURLcode rc = curl_easy_perform(h);
-  if (rc == CURLE_OK) {
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-  } else {
-    r.error = curl_easy_strerror(rc);
-  }
-  curl_slist_free_all(list);
-  curl_easy_cleanup(h);
+  testkit::HttpsClient client(ca_file);  // the server's self-signed certificate
+  const testkit::HttpReply h =
+      client.Send(method, url, method == "GET" ? std::nullopt : std::optional<std::string>(body), headers);
+  Reply r{.status = h.status, .body = h.body, .session_token = {}, .error = h.error};
+  const std::string key = "__Host-mamori_session=";
+  for (const auto& c : h.AllHeaders("set-cookie"))
+    if (c.rfind(key, 0) == 0) r.session_token = c.substr(key.size(), c.find(';') - key.size());
   return r;
 }
 
@@ -549,14 +483,10 @@ struct ServerProc {
 };
 
 bool InitDataDir(const Options& o, const std::string& dir, const std::string& pack_file) {
-  const std::string pw = dir + ".password";
-  WriteText(pw, std::string(kTempPassword) + "\n");
-  const std::string log = dir + ".init.log";
-  const pid_t pid = Spawn({o.mamori, "init", "--data", dir, "--admin", kAdmin, "--policy", pack_file}, pw, log);
-  const int rc = WaitExit(pid, 120);
-  fs::remove(pw);
-  if (rc != 0) {
-    Say("mamori init failed (exit " + std::to_string(rc) + "): " + Tail(log));
+  const testkit::ProcResult r = testkit::RunProcess({o.mamori, "init", "--data", dir, "--admin", kAdmin, "--policy", pack_file},
+                                                    std::string(kTempPassword) + "\n");
+  if (r.exit_code != 0) {
+    Say("mamori init failed (exit " + std::to_string(r.exit_code) + "): " + r.output.substr(r.output.size() > 1500 ? r.output.size() - 1500 : 0));
     return false;
   }
   return true;
@@ -564,24 +494,23 @@ bool InitDataDir(const Options& o, const std::string& dir, const std::string& pa
 
 bool StartServer(const Options& o, const std::string& dir, ServerProc& s) {
   s.dir = dir;
-  s.port = FreePort();
   s.log = dir + ".serve.log";
-  s.pid = Spawn({o.mamori, "serve", "--data", dir, "--listen", "127.0.0.1:" + std::to_string(s.port)}, "", s.log);
-  const auto t0 = SteadyClock::now();
-  while (Since(t0) < 60) {
-    if (!Alive(s.pid)) {
-      Say("mamori serve exited: " + Tail(s.log));
-      s.pid = -1;
-      return false;
-    }
-    Reply r = Http("GET", s.Url("/healthz"), "", {}, s.Ca());
-    if (r.status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  testkit::ServeOptions so;
+  so.binary = o.mamori;
+  so.args = {"--data", dir};
+  so.log_path = s.log;
+  so.ca_file = s.Ca();
+  so.timeout_seconds = 60;
+  so.die_with_parent = true;
+  const testkit::ServedProcess served = testkit::LaunchServe(so);
+  if (!served.ok()) {
+    Say(served.error.substr(0, 1500));
+    s.pid = -1;
+    return false;
   }
-  Say("mamori serve did not answer /healthz within 60 s: " + Tail(s.log));
-  Stop(s.pid);
-  s.pid = -1;
-  return false;
+  s.pid = served.pid;
+  s.port = served.port;
+  return true;
 }
 
 std::string LoginBody(const std::string& password) {
@@ -785,7 +714,7 @@ void BenchGet(const Options& o, const std::string& kobe_pack) {
   fs::create_directories(ng + "/www");
   fs::create_directories(ng + "/tmp");
   WriteText(ng + "/www/session.json", probe.body);
-  const int nport = FreePort();
+  const int nport = testkit::FreePort();
   const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   std::ostringstream conf;
   if (geteuid() == 0) conf << "user root;\n";  // the scratch directory is 0700

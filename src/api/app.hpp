@@ -11,6 +11,7 @@
 #include "domain/auth_service.hpp"
 #include "domain/directory_service.hpp"
 #include "domain/env.hpp"
+#include "domain/health_service.hpp"
 #include "domain/log_service.hpp"
 #include "domain/refusal_log.hpp"
 #include "domain/register_service.hpp"
@@ -22,11 +23,13 @@ namespace mamori::api {
 struct App {
   // `refusal_window_micros`: identical refusals within it are counted in one log entry.
   explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
-      : env(e), auth(e), logs(e), assets(e), systems(e), registers(e), requests(e, assets), directory(e, &requests),
+      : env(e), auth(e), logs(e), health(e, logs), assets(e), systems(e), registers(e), requests(e, assets),
+        directory(e, &requests),
         refusals(e, refusal_window_micros) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::LogService logs;
+  domain::HealthService health;  // /readyz and the gauges of /metrics
   domain::AssetService assets;
   domain::SystemService systems;
   domain::RegisterService registers;  // every register of the pack (docs/registers.md)

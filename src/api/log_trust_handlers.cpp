@@ -2,7 +2,6 @@
 // and the readiness and metrics answers that report the chain's state.
 #include "api/handlers.hpp"
 #include "common/crypto.hpp"
-#include "storage/repos.hpp"
 
 namespace mamori::api {
 namespace {
@@ -98,23 +97,10 @@ Response ExportAuditChain(App& app, Call& call) {
 }
 
 Response Readyz(App& app, Call&) {
-  auto r = app.env.db.Read([](storage::Connection& c) { return c.QueryInt("SELECT 1", {}, 0); });
-  if (!r.ok() || *r != 1) {
-    // No server accepts writes (or the link broke): a load balancer takes this node out of
-    // rotation until it is back; Retry-After says when to look again.
-    Error e{ErrorCode::kUnavailable, "データベースに接続できません", {}, {}};
-    e.retry_after_seconds = storage::kUnavailableRetryAfterSeconds;
-    return Response::Problem(e);
-  }
-  const domain::LogHealth h = app.logs.Health();
-  if (h.checked && !h.ok)
-    return Response::Problem(Error{ErrorCode::kUnavailable,
-                                   "操作ログの改ざんまたは破損を検出しました（最初の不正な seq " +
-                                       std::to_string(h.first_bad_seq) + "）。mamori log verify で確認してください",
-                                   {},
-                                   {}});
-  return Response::Json(200, {{"status", "ready"},
-                              {"log", {{"checked", h.checked}, {"ok", h.ok}, {"verified_seq", h.verified_seq}}}});
+  return Answer(app.health.Ready(), [](const domain::LogHealth& h) {
+    return Response::Json(200, {{"status", "ready"},
+                                {"log", {{"checked", h.checked}, {"ok", h.ok}, {"verified_seq", h.verified_seq}}}});
+  });
 }
 
 Response MetricsText(App& app, Call& call) {
@@ -130,17 +116,13 @@ Response MetricsText(App& app, Call& call) {
     return r;
   }
   std::string extra;
-  auto gauges = app.env.db.Read([&](storage::Connection& c) -> Result<std::pair<int64_t, int64_t>> {
-    MAMORI_ASSIGN(int64_t locked, storage::UserRepo(c).CountLocked(app.env.clock.NowMicros()));
-    MAMORI_ASSIGN(auto head, storage::AuditRepo(c).Head());
-    return std::make_pair(locked, head.first);
-  });
+  const auto gauges = app.health.Gauges();
   if (gauges.ok()) {
     extra += "# HELP mamori_locked_accounts Accounts locked out now.\n# TYPE mamori_locked_accounts gauge\n";
-    extra += "mamori_locked_accounts " + std::to_string(gauges->first) + "\n";
+    extra += "mamori_locked_accounts " + std::to_string(gauges->locked_accounts) + "\n";
     extra += "# HELP mamori_operation_log_head_seq Sequence number of the newest operation-log entry.\n";
     extra += "# TYPE mamori_operation_log_head_seq gauge\nmamori_operation_log_head_seq " +
-             std::to_string(gauges->second) + "\n";
+             std::to_string(gauges->log_head_seq) + "\n";
   }
   const domain::LogHealth h = app.logs.Health();
   auto gauge = [&](const char* name, const char* help, int64_t v, const char* type = "gauge") {

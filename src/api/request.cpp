@@ -1,5 +1,7 @@
 #include "api/request.hpp"
 
+#include "api/problem.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -67,7 +69,7 @@ Response Response::Problem(const Error& error) {
   nlohmann::json doc = {
       {"type", std::string("/problems/") + ErrorCodeName(error.code)},
       {"title", ErrorCodeName(error.code)},
-      {"status", ErrorCodeStatus(error.code)},
+      {"status", HttpStatus(error.code)},
       {"detail", error.detail},
   };
   if (!error.clause.empty()) doc["clause"] = error.clause;
@@ -82,7 +84,7 @@ Response Response::Problem(const Error& error) {
     doc["errors"] = arr;
   }
   Response r;
-  r.status = ErrorCodeStatus(error.code);
+  r.status = HttpStatus(error.code);
   r.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.SetHeader("Content-Type", "application/problem+json; charset=utf-8");
   if (error.retry_after_seconds > 0) r.SetHeader("Retry-After", std::to_string(error.retry_after_seconds));

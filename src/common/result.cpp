@@ -26,30 +26,6 @@ const char* ErrorCodeName(ErrorCode code) {
   return "internal";
 }
 
-int ErrorCodeStatus(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidCredentials: return 401;
-    case ErrorCode::kMfaRequired: return 403;
-    case ErrorCode::kPasswordChangeRequired: return 403;
-    case ErrorCode::kPasswordRejected: return 422;
-    case ErrorCode::kCsrfFailed: return 403;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kForbidden: return 403;
-    case ErrorCode::kSeparationOfDuties: return 403;
-    case ErrorCode::kPolicyDenied: return 403;
-    case ErrorCode::kValidationFailed: return 422;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kRateLimited: return 429;
-    case ErrorCode::kPayloadTooLarge: return 413;
-    case ErrorCode::kUnsupportedMediaType: return 415;
-    case ErrorCode::kMethodNotAllowed: return 405;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
-  }
-  return 500;
-}
-
 Error Error::Validation(std::string field, std::string code, std::string detail) {
   Error e;
   e.code = ErrorCode::kValidationFailed;

@@ -33,9 +33,9 @@ enum class ErrorCode {
   kInternal,
 };
 
-// The problem-type slug ("invalid_credentials") and HTTP status of a code.
+// The problem-type slug ("invalid_credentials") of a code. Which HTTP status answers it is the
+// edge's business (api/problem.hpp), not this library's.
 const char* ErrorCodeName(ErrorCode code);
-int ErrorCodeStatus(ErrorCode code);
 
 // A field that failed validation, or a rule a password broke. In an imported file, `row` is the
 // file's row as a spreadsheet numbers it (the header is row 1) and `column` the column's
@@ -69,6 +69,8 @@ struct Error {
 };
 
 // Result<T> holds a value or an Error. Result<void> (alias Status) holds only success or Error.
+// Ask with ok(); there is deliberately no conversion to bool (`if (r)` on a Result<bool> or
+// Result<optional<T>> reads as the value, and would silently test success instead).
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -76,7 +78,6 @@ class [[nodiscard]] Result {
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
   T& value() & { return std::get<0>(v_); }
   const T& value() const& { return std::get<0>(v_); }
   T&& value() && { return std::get<0>(std::move(v_)); }
@@ -97,7 +98,6 @@ class [[nodiscard]] Result<void> {
   Result() = default;
   Result(Error error) : e_(std::move(error)) {}  // NOLINT
   bool ok() const { return !e_.has_value(); }
-  explicit operator bool() const { return ok(); }
   const Error& error() const& { return *e_; }
   Error&& error() && { return std::move(*e_); }
 

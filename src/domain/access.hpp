@@ -9,10 +9,14 @@
 
 #include "audit/operation_log.hpp"
 #include "policy/pack.hpp"
+#include "policy/permissions.hpp"
 #include "storage/db.hpp"
 #include "storage/records.hpp"
 
 namespace mamori::domain {
+
+// Services name permissions as perm::kUsersRead etc. (policy/permissions.hpp).
+namespace perm = policy::perm;
 
 // A snapshot of the org tree for scope checks.
 class OrgTree {

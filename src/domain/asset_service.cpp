@@ -209,12 +209,12 @@ std::string AssetService::LevelError(const std::string& axis, int64_t value) con
 
 Result<AssetService::Sight> AssetService::SightOf(storage::Connection& c, const Actor& a, const OrgTree& tree) const {
   Sight s;
-  s.read = access_.Units(a, "assets.read", tree);
-  s.read_systems = ScopedSystems(a, env_.pack, "assets.read");
+  s.read = access_.Units(a, perm::kAssetsRead, tree);
+  s.read_systems = ScopedSystems(a, env_.pack, perm::kAssetsRead);
   s.restricted_from = env_.pack.classification.restricted_confidentiality;
   if (s.restricted_from > 0) {
-    s.restricted = access_.Units(a, "assets.read_restricted", tree);
-    s.restricted_systems = ScopedSystems(a, env_.pack, "assets.read_restricted");
+    s.restricted = access_.Units(a, perm::kAssetsReadRestricted, tree);
+    s.restricted_systems = ScopedSystems(a, env_.pack, perm::kAssetsReadRestricted);
     MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
     if (me && me->status != "deleted") s.own_unit = me->org_unit_id;
   }
@@ -266,8 +266,8 @@ struct AssetService::Registrar {
 Result<AssetService::Registrar> AssetService::RegistrarOf(storage::Connection& c, const Actor& a,
                                                           const OrgTree& tree) const {
   Registrar r;
-  r.manage = access_.Units(a, "assets.manage", tree);
-  if (access_.Has(a, "requests.create")) {
+  r.manage = access_.Units(a, perm::kAssetsManage, tree);
+  if (access_.Has(a, perm::kRequestsCreate)) {
     MAMORI_ASSIGN(auto me, storage::UserRepo(c).Get(a.user_id));
     if (me && me->status != "deleted") r.own_unit = me->org_unit_id;
   }
@@ -310,7 +310,7 @@ Status AssetService::InsertNew(storage::Connection& c, const Actor& a, const sto
 
 Result<storage::AssetRecord> AssetService::Create(const Actor& a, const NewAsset& in) {
   // Without either permission anywhere, nothing about the input is worth answering.
-  if (!access_.Has(a, "assets.manage") && !access_.Has(a, "requests.create")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kAssetsManage) && !access_.Has(a, perm::kRequestsCreate)) return Error::Forbidden();
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     storage::AssetRecord r = NewRecord(a, in, env_.clock.NowMicros());
@@ -324,7 +324,7 @@ Result<storage::AssetRecord> AssetService::Create(const Actor& a, const NewAsset
 
 Result<AssetImportResult> AssetService::Import(const Actor& a, const CsvTable& table,
                                                const AssetImportOptions& options) {
-  if (!access_.Has(a, "assets.manage") && !access_.Has(a, "requests.create")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kAssetsManage) && !access_.Has(a, perm::kRequestsCreate)) return Error::Forbidden();
   MAMORI_ASSIGN(AssetSheetReader reader, AssetSheetReader::Open(table, env_.pack.classification));
   const std::vector<AssetSheetRow> rows = reader.Rows();
   if (rows.size() > kAssetImportMaxRows)
@@ -471,7 +471,7 @@ Result<storage::AssetFilter> AssetService::FilterFor(storage::Connection& c, con
 }
 
 Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
-  if (!access_.Has(a, "assets.read")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kAssetsRead)) return Error::Forbidden();
   return env_.db.Read([&](storage::Connection& c) -> Result<AssetList> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     MAMORI_ASSIGN(storage::AssetFilter f, FilterFor(c, a, q, tree));
@@ -487,7 +487,7 @@ Result<AssetList> AssetService::List(const Actor& a, const AssetQuery& q) {
 }
 
 Result<AssetExport> AssetService::Export(const Actor& a, const AssetQuery& q) {
-  if (!access_.Has(a, "assets.read")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kAssetsRead)) return Error::Forbidden();
   // Read first, then log in a short write: a large export does not hold the write lock while
   // it reads. Nothing is handed out unless the log entry committed.
   auto read = env_.db.Read([&](storage::Connection& c) -> Result<AssetExport> {
@@ -537,7 +537,7 @@ Result<storage::AssetRecord> AssetService::Update(const Actor& a, const std::str
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::AssetRecord> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     MAMORI_ASSIGN(storage::AssetRecord cur, LoadVisibleIn(c, a, id, tree));
-    const UnitScope manage = access_.Units(a, "assets.manage", tree);
+    const UnitScope manage = access_.Units(a, perm::kAssetsManage, tree);
     if (!manage.Covers(cur.owner_org_unit_id)) return Error::Forbidden("この情報資産を変更する権限がありません");
     storage::AssetRecord next = cur;
     if (in.name) next.name = *in.name;

@@ -513,8 +513,8 @@ Result<int64_t> AuthService::EndUserSessions(const Actor& a, const std::string& 
     // manageable is forbidden (the same rule as DirectoryService's).
     if (!u) return Error::NotFound("利用者");
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    if (!access_.Units(a, "users.manage", tree).Covers(u->org_unit_id)) {
-      if (access_.Units(a, "users.read", tree).Covers(u->org_unit_id) || u->id == a.user_id)
+    if (!access_.Units(a, perm::kUsersManage, tree).Covers(u->org_unit_id)) {
+      if (access_.Units(a, perm::kUsersRead, tree).Covers(u->org_unit_id) || u->id == a.user_id)
         return Error::Forbidden();
       return Error::NotFound("利用者");
     }

@@ -68,7 +68,7 @@ DirectoryService::DirectoryService(Env& env, RequestService* requests)
 }
 
 Result<std::vector<storage::OrgUnitRecord>> DirectoryService::ListOrgUnits(const Actor& a) {
-  if (!access_.Has(a, "org.read")) return Denied();
+  if (!access_.Has(a, perm::kOrgRead)) return Denied();
   return env_.db.Read([](storage::Connection& c) { return storage::OrgRepo(c).ListAll(); });
 }
 
@@ -83,7 +83,7 @@ Result<std::map<std::string, std::string>> DirectoryService::ScopeNames(
 }
 
 Result<storage::OrgUnitRecord> DirectoryService::CreateOrgUnit(const Actor& a, const NewOrgUnit& in) {
-  if (!access_.HasCityWide(a, "org.manage")) return Denied();
+  if (!access_.HasCityWide(a, perm::kOrgManage)) return Denied();
   if (!std::regex_match(in.code, kOrgCodePattern)) return Error::Validation("code", "invalid_format");
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::OrgUnitRecord> {
     storage::OrgRepo repo(c);
@@ -166,7 +166,7 @@ Result<CreatedUser> DirectoryService::CreateUser(const Actor& a, const NewUser& 
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     if (!tree.Contains(in.org_unit_id))
       return Error::Validation("org_unit_id", "not_found", "所属が見つかりません");
-    if (!access_.Units(a, "users.manage", tree).Covers(in.org_unit_id)) return Denied();
+    if (!access_.Units(a, perm::kUsersManage, tree).Covers(in.org_unit_id)) return Denied();
     return InsertUser(c, a, in, password);
   });
 }
@@ -176,26 +176,26 @@ Result<storage::UserRecord> DirectoryService::Manageable(storage::Connection& c,
   MAMORI_ASSIGN(auto u, storage::UserRepo(c).Get(id));
   // Out of scope and nonexistent look the same, so IDs cannot be probed.
   if (!u) return Error::NotFound("利用者");
-  if (permission == "users.read" && u->id == a.user_id) return *u;
+  if (permission == perm::kUsersRead && u->id == a.user_id) return *u;
   MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
   const UnitScope scope = access_.Units(a, permission, tree);
   if (!scope.Covers(u->org_unit_id)) {
-    if (permission != "users.read" && access_.Units(a, "users.read", tree).Covers(u->org_unit_id)) return Denied();
+    if (permission != perm::kUsersRead && access_.Units(a, perm::kUsersRead, tree).Covers(u->org_unit_id)) return Denied();
     return Error::NotFound("利用者");
   }
   return *u;
 }
 
 Result<storage::UserRecord> DirectoryService::GetUser(const Actor& a, const std::string& id) {
-  return env_.db.Read([&](storage::Connection& c) { return Manageable(c, a, id, "users.read"); });
+  return env_.db.Read([&](storage::Connection& c) { return Manageable(c, a, id, perm::kUsersRead); });
 }
 
 Result<std::pair<std::vector<storage::UserRecord>, int64_t>> DirectoryService::ListUsers(const Actor& a,
                                                                                          const UserQuery& q) {
-  if (!access_.Has(a, "users.read")) return Denied();
+  if (!access_.Has(a, perm::kUsersRead)) return Denied();
   return env_.db.Read([&](storage::Connection& c) -> Result<std::pair<std::vector<storage::UserRecord>, int64_t>> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    const UnitScope scope = access_.Units(a, "users.read", tree);
+    const UnitScope scope = access_.Units(a, perm::kUsersRead, tree);
     storage::UserFilter f;
     if (!scope.all) {
       f.restrict_units = true;
@@ -217,7 +217,7 @@ Result<std::pair<std::vector<storage::UserRecord>, int64_t>> DirectoryService::L
 
 Status DirectoryService::Suspend(const Actor& a, const std::string& id) {
   return env_.db.Write([&](storage::Connection& c) -> Status {
-    MAMORI_ASSIGN(auto u, Manageable(c, a, id, "users.manage"));
+    MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
     if (u.id == a.user_id) return Error::Conflict("自分自身のIDは停止できません");
     if (u.status != "active") return Error::Conflict("有効なIDのみ停止できます（現在: " + u.status + "）");
     MAMORI_TRY(KeepsAdministrator(c, u.id, ""));
@@ -234,7 +234,7 @@ Status DirectoryService::Suspend(const Actor& a, const std::string& id) {
 
 Status DirectoryService::Resume(const Actor& a, const std::string& id) {
   return env_.db.Write([&](storage::Connection& c) -> Status {
-    MAMORI_ASSIGN(auto u, Manageable(c, a, id, "users.manage"));
+    MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
     const std::string status = AuthService::EffectiveStatus(u, env_.clock.NowMicros(), env_.Today());
     if (status != "suspended" && status != "locked")
       return Error::Conflict("停止中またはロック中のIDのみ再開できます（現在: " + status + "）");
@@ -250,7 +250,7 @@ Status DirectoryService::Resume(const Actor& a, const std::string& id) {
 
 Result<std::string> DirectoryService::ResetPassword(const Actor& a, const std::string& id) {
   return env_.db.Write([&](storage::Connection& c) -> Result<std::string> {
-    MAMORI_ASSIGN(auto u, Manageable(c, a, id, "users.manage"));
+    MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
     if (u.status == "deleted") return Error::Conflict("抹消済みのIDです");
     const std::string password = auth::GenerateTemporaryPassword(RulesOf(env_.pack.auth.password), u.login_id);
     MAMORI_ASSIGN(u.password_hash, auth::HashPassword(password, Argon2Of(env_.pack.auth.password)));
@@ -271,7 +271,7 @@ Result<std::string> DirectoryService::ResetPassword(const Actor& a, const std::s
 
 Status DirectoryService::Delete(const Actor& a, const std::string& id) {
   return env_.db.Write([&](storage::Connection& c) -> Status {
-    MAMORI_ASSIGN(auto u, Manageable(c, a, id, "users.manage"));
+    MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
     if (u.id == a.user_id) return Error::Conflict("自分自身のIDは抹消できません");
     if (u.status == "deleted") return Error::Conflict("既に抹消済みです");
     MAMORI_TRY(KeepsAdministrator(c, u.id, ""));
@@ -296,14 +296,14 @@ Status DirectoryService::Delete(const Actor& a, const std::string& id) {
 
 Result<std::vector<storage::RoleAssignmentRecord>> DirectoryService::ListRoles(const Actor& a,
                                                                                const std::string& user_id) {
-  if (!access_.Has(a, "users.read") && user_id != a.user_id) return Denied();
+  if (!access_.Has(a, perm::kUsersRead) && user_id != a.user_id) return Denied();
   return env_.db.Read([&](storage::Connection& c) -> Result<std::vector<storage::RoleAssignmentRecord>> {
     if (!user_id.empty()) {
-      MAMORI_TRY(Manageable(c, a, user_id, "users.read"));
+      MAMORI_TRY(Manageable(c, a, user_id, perm::kUsersRead));
       return storage::RoleRepo(c).ListForUser(user_id);
     }
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    const UnitScope scope = access_.Units(a, "users.read", tree);
+    const UnitScope scope = access_.Units(a, perm::kUsersRead, tree);
     MAMORI_ASSIGN(auto all, storage::RoleRepo(c).ListActive(""));
     if (scope.all) return all;
     std::vector<storage::RoleAssignmentRecord> out;
@@ -454,7 +454,7 @@ Result<storage::RoleAssignmentRecord> DirectoryService::InsertGrant(storage::Con
 }
 
 Result<RoleGrantOutcome> DirectoryService::AssignRole(const Actor& a, const NewRoleAssignment& in) {
-  if (!access_.HasCityWide(a, "roles.manage")) return Denied();
+  if (!access_.HasCityWide(a, perm::kRolesManage)) return Denied();
   const policy::RoleDef* def = env_.pack.FindRole(in.role);
   if (!def) return Error::Validation("role", "unknown_role", "ポリシーに定義されていない役割です");
   if (std::find(def->scopes.begin(), def->scopes.end(), in.scope_type) == def->scopes.end())
@@ -498,7 +498,7 @@ Status DirectoryService::KeepsAdministrator(storage::Connection& c, const std::s
   for (const auto& r : InForce(std::move(all), today)) {
     if (r.scope_type != "city") continue;
     const policy::RoleDef* def = env_.pack.FindRole(r.role);
-    if (!def || !OneOfList(def->permissions, "roles.manage")) continue;
+    if (!def || !OneOfList(def->permissions, perm::kRolesManage)) continue;
     auto it = usable.find(r.user_id);
     if (it == usable.end()) {
       MAMORI_ASSIGN(auto u, users.Get(r.user_id));
@@ -512,14 +512,14 @@ Status DirectoryService::KeepsAdministrator(storage::Connection& c, const std::s
   if (!before.empty() && after.empty()) {
     Error e = Error::Conflict("役割の管理権限（roles.manage）を持つ最後の者です。先に別の者へ付与してください");
     e.clause = env_.pack.CiteFor("last_administrator");
-    e.fields.push_back({"roles.manage", "last_holder"});
+    e.fields.push_back({perm::kRolesManage, "last_holder"});
     return e;
   }
   return Ok();
 }
 
 Status DirectoryService::RevokeRole(const Actor& a, const std::string& id) {
-  if (!access_.HasCityWide(a, "roles.manage")) return Denied();
+  if (!access_.HasCityWide(a, perm::kRolesManage)) return Denied();
   return env_.db.Write([&](storage::Connection& c) -> Status {
     storage::RoleRepo roles(c);
     MAMORI_ASSIGN(auto r, roles.Get(id));
@@ -534,7 +534,7 @@ Status DirectoryService::RevokeRole(const Actor& a, const std::string& id) {
 
 Result<UserUpdate> DirectoryService::UpdateUser(const Actor& a, const std::string& id, const UserChange& in) {
   return env_.db.Write([&](storage::Connection& c) -> Result<UserUpdate> {
-    MAMORI_ASSIGN(auto cur, Manageable(c, a, id, "users.manage"));
+    MAMORI_ASSIGN(auto cur, Manageable(c, a, id, perm::kUsersManage));
     if (cur.status == "deleted") return Error::Conflict("抹消済みのIDは変更できません");
     if (in.version != cur.version) {
       Error e = Error::Conflict("他の操作で先に更新されています。最新の内容を読み込んでからやり直してください");
@@ -556,7 +556,7 @@ Result<UserUpdate> DirectoryService::UpdateUser(const Actor& a, const std::strin
       if (!tree.Contains(next.org_unit_id))
         return Error::Validation("org_unit_id", "not_found", "所属が見つかりません");
       // The new unit must be one this administrator manages too.
-      if (!access_.Units(a, "users.manage", tree).Covers(next.org_unit_id)) return Denied();
+      if (!access_.Units(a, perm::kUsersManage, tree).Covers(next.org_unit_id)) return Denied();
     }
     const auto& ids = env_.pack.auth.ids;
     if (next.expires_on.empty() && OneOfList(ids.expiry_required_for, next.employment_type)) {
@@ -625,7 +625,7 @@ Result<UserUpdate> DirectoryService::UpdateUser(const Actor& a, const std::strin
 
 Result<UserHistory> DirectoryService::History(const Actor& a, const std::string& id, const storage::Page& page) {
   return env_.db.Read([&](storage::Connection& c) -> Result<UserHistory> {
-    MAMORI_TRY(Manageable(c, a, id, "users.read"));
+    MAMORI_TRY(Manageable(c, a, id, perm::kUsersRead));
     storage::LogFilter f;
     f.target = "user:" + id;
     storage::AuditRepo repo(c);
@@ -655,7 +655,7 @@ Status DirectoryService::ClearMfa(storage::Connection& c, const Actor& a, storag
 
 Result<MfaResetOutcome> DirectoryService::ResetMfa(const Actor& a, const std::string& id, const std::string& reason) {
   return env_.db.Write([&](storage::Connection& c) -> Result<MfaResetOutcome> {
-    MAMORI_ASSIGN(auto u, Manageable(c, a, id, "users.manage"));
+    MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
     if (u.status == "deleted") return Error::Conflict("抹消済みのIDです");
     if (u.id == a.user_id)
       return Error{ErrorCode::kSeparationOfDuties, "自分自身の認証器はリセットできません",

@@ -6,10 +6,10 @@ namespace mamori::domain {
 
 Result<LogPage> LogService::List(const Actor& a, storage::LogFilter f, const storage::Page& page, bool for_export,
                                  bool english) {
-  if (!access_.Has(a, "audit.read")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kAuditRead)) return Error::Forbidden();
   MAMORI_ASSIGN(auto listed, env_.db.Read([&](storage::Connection& c) -> Result<LogPage> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    const UnitScope scope = access_.Units(a, "audit.read", tree);
+    const UnitScope scope = access_.Units(a, perm::kAuditRead, tree);
     if (!scope.all) {
       storage::UserFilter uf;
       uf.restrict_units = true;
@@ -42,7 +42,7 @@ Result<LogPage> LogService::List(const Actor& a, storage::LogFilter f, const sto
 Result<ChainExport> LogService::ExportChain(const Actor& a, int64_t from_seq, int64_t limit,
                                             const std::string& format) {
   // The whole chain names every actor: only a city-wide reader takes it out.
-  if (!access_.HasCityWide(a, "audit.read")) return Error::Forbidden();
+  if (!access_.HasCityWide(a, perm::kAuditRead)) return Error::Forbidden();
   ChainExport out;
   out.key_id = env_.log.key().key_id;
   out.public_pem = env_.log.key().public_pem;
@@ -120,7 +120,7 @@ Status LogService::AcceptBroken(const std::string& reason, const audit::VerifyRe
 }
 
 Result<audit::VerifyReport> LogService::Verify(const Actor& a) {
-  if (!access_.Has(a, "audit.verify")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kAuditVerify)) return Error::Forbidden();
   MAMORI_ASSIGN(auto report, RunVerify(false));
   MAMORI_TRY(env_.db.Write([&](storage::Connection& c) -> Status {
     audit::Event e = a.Event(audit::action::kAuditVerify, "audit_log");

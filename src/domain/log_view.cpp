@@ -89,7 +89,7 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
   MAMORI_ASSIGN(auto system_names, systems_.VisibleNames(c, a, list("system"), tree));
   MAMORI_ASSIGN(auto request_types, storage::RequestRepo(c).TypesOf(list("request")));
   MAMORI_ASSIGN(auto users, storage::UserRepo(c).GetMany(list("user")));
-  const UnitScope user_sight = access_.Units(a, "users.read", tree);
+  const UnitScope user_sight = access_.Units(a, perm::kUsersRead, tree);
   struct Person {
     std::string name, login;
     bool visible = false;
@@ -97,7 +97,7 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
   std::map<std::string, Person> people;
   for (const auto& u : users)
     people[u.id] = {u.name, u.login_id, u.id == a.user_id || user_sight.Covers(u.org_unit_id)};
-  const bool sees_units = access_.Has(a, "org.read");
+  const bool sees_units = access_.Has(a, perm::kOrgRead);
 
   // The label of an object, nullopt when the reader may not see it.
   auto label = [&](const std::string& type, const std::string& id) -> std::optional<std::string> {

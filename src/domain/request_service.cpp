@@ -55,7 +55,7 @@ Status RequestService::RequireApprover(storage::Connection& c, const storage::Re
 }
 
 Result<std::vector<ApproverVacancy>> RequestService::Vacancies(const Actor& a) {
-  if (!access_.Has(a, "users.manage") && !access_.Has(a, "roles.manage")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kUsersManage) && !access_.Has(a, perm::kRolesManage)) return Error::Forbidden();
   return env_.db.Read([&](storage::Connection& c) -> Result<std::vector<ApproverVacancy>> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
@@ -262,7 +262,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
 }
 
 Result<RequestView> RequestService::Create(const Actor& a, const NewRequest& in) {
-  if (!access_.Has(a, "requests.create")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kRequestsCreate)) return Error::Forbidden();
   const policy::RequestType* t = env_.pack.FindRequestType(in.type);
   if (!t) return Error::Validation("type", "unknown_type", "ポリシーに定義されていない申請種別です");
   // Grants and resets start from the user's page, where their own permission is checked.
@@ -326,7 +326,7 @@ Result<RequestView> RequestService::Transition(
     const policy::RequestType* t = env_.pack.FindRequestType(r.type);
     if (!t) return Error::Conflict("この申請種別は現在のポリシーにありません");
     // Someone who may not even see the request learns nothing about it.
-    const UnitScope readers = access_.Units(a, "requests.read", tree);
+    const UnitScope readers = access_.Units(a, perm::kRequestsRead, tree);
     if (r.requester_id != a.user_id && !CanApprove(a, r, tree) && !readers.Covers(r.requester_org_unit_id))
       return Error::NotFound("申請");
     const std::string from = r.state;
@@ -469,7 +469,7 @@ Result<RequestView> RequestService::Get(const Actor& a, const std::string& id) {
     MAMORI_ASSIGN(auto found, storage::RequestRepo(c).Get(id));
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     if (!found) return Error::NotFound("申請");
-    const UnitScope readers = access_.Units(a, "requests.read", tree);
+    const UnitScope readers = access_.Units(a, perm::kRequestsRead, tree);
     if (found->requester_id != a.user_id && !CanApprove(a, *found, tree) && !readers.Covers(found->requester_org_unit_id))
       return Error::NotFound("申請");
     return ViewOf(a, *found, tree);
@@ -494,7 +494,7 @@ Result<std::pair<std::vector<RequestView>, int64_t>> RequestService::List(const 
           for (const auto& unit : tree.Subtree(ra.scope_id)) f.inbox_unit_roles.emplace_back(ra.role, unit);
       }
     } else {
-      const UnitScope readers = access_.Units(a, "requests.read", tree);
+      const UnitScope readers = access_.Units(a, perm::kRequestsRead, tree);
       if (!readers.all) {
         f.restrict_units = true;
         f.unit_ids.assign(readers.units.begin(), readers.units.end());

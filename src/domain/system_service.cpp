@@ -89,7 +89,7 @@ Status SystemService::Validate(storage::Connection& c, const storage::SystemReco
 }
 
 Result<storage::SystemRecord> SystemService::Create(const Actor& a, const NewSystem& in) {
-  if (!access_.Has(a, "systems.manage")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kSystemsManage)) return Error::Forbidden();
   return env_.db.Write([&](storage::Connection& c) -> Result<storage::SystemRecord> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     const int64_t now = env_.clock.NowMicros();
@@ -110,7 +110,7 @@ Result<storage::SystemRecord> SystemService::Create(const Actor& a, const NewSys
     r.updated_at = now;
     r.version = 1;
     MAMORI_TRY(Validate(c, r, tree));
-    if (!access_.Units(a, "systems.manage", tree).Covers(r.owner_org_unit_id))
+    if (!access_.Units(a, perm::kSystemsManage, tree).Covers(r.owner_org_unit_id))
       return Error::Forbidden("この所属の情報システムを登録する権限がありません");
     MAMORI_TRY(storage::SystemRepo(c).Insert(r));
     audit::Event e = a.Event("system.create", Target(r.id));
@@ -125,21 +125,21 @@ Result<storage::SystemRecord> SystemService::Get(const Actor& a, const std::stri
     MAMORI_ASSIGN(auto s, storage::SystemRepo(c).Get(id));
     if (!s) return NotFound();
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    if (!Reaches(a, "systems.read", *s, tree)) return NotFound();
+    if (!Reaches(a, perm::kSystemsRead, *s, tree)) return NotFound();
     return *s;
   });
 }
 
 Result<SystemList> SystemService::List(const Actor& a, const SystemQuery& q) {
-  if (!access_.Has(a, "systems.read")) return Error::Forbidden();
+  if (!access_.Has(a, perm::kSystemsRead)) return Error::Forbidden();
   return env_.db.Read([&](storage::Connection& c) -> Result<SystemList> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    const UnitScope scope = access_.Units(a, "systems.read", tree);
+    const UnitScope scope = access_.Units(a, perm::kSystemsRead, tree);
     storage::SystemFilter f;
     if (!scope.all) {
       f.restrict = true;
       f.org_unit_ids.assign(scope.units.begin(), scope.units.end());
-      f.system_ids = ScopedSystems(a, env_.pack, "systems.read");
+      f.system_ids = ScopedSystems(a, env_.pack, perm::kSystemsRead);
     }
     f.owner_org_unit_id = q.owner_org_unit_id;
     f.network_zone = q.network_zone;
@@ -161,8 +161,8 @@ Result<storage::SystemRecord> SystemService::Update(const Actor& a, const std::s
     if (!found) return NotFound();
     const storage::SystemRecord cur = *found;
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-    if (!Reaches(a, "systems.read", cur, tree) && !Reaches(a, "systems.manage", cur, tree)) return NotFound();
-    if (!Reaches(a, "systems.manage", cur, tree)) return Error::Forbidden("この情報システムを変更する権限がありません");
+    if (!Reaches(a, perm::kSystemsRead, cur, tree) && !Reaches(a, perm::kSystemsManage, cur, tree)) return NotFound();
+    if (!Reaches(a, perm::kSystemsManage, cur, tree)) return Error::Forbidden("この情報システムを変更する権限がありません");
     storage::SystemRecord next = cur;
     if (in.name) next.name = *in.name;
     if (in.owner_org_unit_id) next.owner_org_unit_id = *in.owner_org_unit_id;
@@ -182,7 +182,7 @@ Result<storage::SystemRecord> SystemService::Update(const Actor& a, const std::s
       return e;
     }
     if (next.owner_org_unit_id != cur.owner_org_unit_id &&
-        !access_.Units(a, "systems.manage", tree).Covers(next.owner_org_unit_id))
+        !access_.Units(a, perm::kSystemsManage, tree).Covers(next.owner_org_unit_id))
       return Error::Forbidden("移管先の所属の情報システムを管理する権限がありません");
     const nlohmann::json before = SystemDetail(cur), after = SystemDetail(next);
     nlohmann::json changes = nlohmann::json::object();
@@ -203,10 +203,10 @@ Result<std::map<std::string, std::string>> SystemService::VisibleNames(storage::
                                                                        const std::vector<std::string>& ids,
                                                                        const OrgTree& tree) const {
   std::map<std::string, std::string> out;
-  if (ids.empty() || !access_.Has(a, "systems.read")) return out;
+  if (ids.empty() || !access_.Has(a, perm::kSystemsRead)) return out;
   MAMORI_ASSIGN(auto found, storage::SystemRepo(c).GetMany(ids));
   for (const auto& s : found)
-    if (Reaches(a, "systems.read", s, tree)) out.emplace(s.id, s.name);
+    if (Reaches(a, perm::kSystemsRead, s, tree)) out.emplace(s.id, s.name);
   return out;
 }
 

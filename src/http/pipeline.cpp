@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/problem.hpp"
 #include "common/crypto.hpp"
 #include "common/json_input.hpp"
 #include "common/log.hpp"
@@ -105,10 +106,10 @@ api::Response Pipeline::Handle(api::Request& req) {
   try {
     // 2-6. Routing, body type, session, CSRF, owed steps, handler (see Dispatch).
     resp = Dispatch(req, out);
-  } catch (const std::exception& e) {
-    // 7. Nothing thrown below reaches the client as text.
-    spdlog::error("handler {} {}: {}", req.method, req.path, e.what());
-    resp = Problem(ErrorCode::kInternal, "内部エラーが発生しました");
+  } catch (...) {
+    // 7. Nothing thrown below reaches the client as text (api/problem.hpp: the one place an
+    //    exception becomes a 500).
+    resp = api::InternalErrorResponse(std::current_exception(), req.method, req.path);
   }
   // 8. A refused decision is itself on the record, in its own transaction: the refused change
   //    rolled back inside the service and wrote nothing (DESIGN: every refusal is logged).

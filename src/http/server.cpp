@@ -9,6 +9,7 @@
 #include <cctype>
 #include <exception>
 #include <limits>
+#include <stdexcept>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,8 @@
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+
+#include "api/problem.hpp"
 
 namespace mamori::http {
 namespace {
@@ -148,8 +151,9 @@ api::Request ToApiRequest(BeastRequest& msg, const std::string& remote_address) 
 // application asked for Connection: close.
 BeastResponse ToBeastResponse(api::Response resp, unsigned version, bool head, bool keep_alive) {
   if (resp.status < 200 || resp.status > 599) {
-    spdlog::error("handler returned invalid HTTP status {}", resp.status);
-    resp = api::Response::Problem(Error::Internal("サーバー内部でエラーが発生しました"));
+    resp = api::InternalErrorResponse(
+        std::make_exception_ptr(std::logic_error("handler returned invalid HTTP status " + std::to_string(resp.status))),
+        "(response)", "");
   }
   BeastResponse res;
   res.version(version == 10 ? 10 : 11);
@@ -395,13 +399,10 @@ void Server::Impl::SpawnConnection(tcp::socket socket) {
 api::Response Server::Impl::CallHandler(api::Request& req) {
   try {
     return handler_(req);
-  } catch (const std::exception& e) {
-    spdlog::error("handler failed on {} {}: {}", req.method, req.path, e.what());
   } catch (...) {
-    spdlog::error("handler failed on {} {} with a non-standard exception", req.method, req.path);
+    // The exception text may hold internals (SQL, paths); the client gets a generic problem.
+    return api::InternalErrorResponse(std::current_exception(), req.method, req.path);
   }
-  // The exception text may hold internals (SQL, paths); the client gets a generic problem.
-  return api::Response::Problem(Error::Internal("サーバー内部でエラーが発生しました"));
 }
 
 asio::awaitable<bool> Server::Impl::Write(Connection& conn, BeastResponse& res) {

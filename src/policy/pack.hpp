@@ -11,17 +11,10 @@
 
 #include "common/result.hpp"
 #include "policy/expr.hpp"
+#include "policy/permissions.hpp"
 #include "policy/registers.hpp"
 
 namespace mamori::policy {
-
-// The permissions mamori's code checks. A pack grants them to roles; it cannot invent new ones.
-inline constexpr const char* kPermissions[] = {
-    "org.read",    "org.manage",   "users.read",      "users.manage",   "roles.manage",
-    "audit.read",  "audit.verify", "policy.read",     "assets.read",    "assets.manage",
-    "assets.read_restricted",      "systems.read",    "systems.manage", "requests.create",
-    "requests.read",
-};
 
 // The decision points whose governing clause a pack names in its `clauses` section.
 inline constexpr const char* kClauseKeys[] = {

@@ -95,55 +95,6 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-std::vector<char*> Argv(std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return argv;
-}
-
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  Require(fd >= 0, "socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  Require(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind to port 0 failed");
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && s[i] == ' ') ++i;
-  return s.substr(i);
-}
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<std::multimap<std::string, std::string>*>(user);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    headers->clear();  // a new response (after 100 Continue)
-  } else if (auto colon = line.find(':'); colon != std::string::npos) {
-    headers->emplace(Lower(line.substr(0, colon)), Trim(line.substr(colon + 1)));
-  }
-  return size * n;
-}
-
 constexpr char kCookieName[] = "__Host-mamori_session";
 
 }  // namespace
@@ -153,43 +104,7 @@ constexpr char kCookieName[] = "__Host-mamori_session";
 ProcResult RunMamori(const std::vector<std::string>& args, const std::string& stdin_data) {
   std::vector<std::string> all{MamoriBinary()};
   all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv = Argv(all);
-  std::string out_path = (fs::temp_directory_path() / "mamori-it-out-XXXXXX").string();
-  std::vector<char> tmpl(out_path.begin(), out_path.end());
-  tmpl.push_back('\0');
-  int out = mkstemp(tmpl.data());
-  Require(out >= 0, "mkstemp failed");
-  out_path = tmpl.data();
-  int in[2];
-  Require(pipe(in) == 0, "pipe failed");
-  pid_t pid = fork();
-  Require(pid >= 0, "fork failed");
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    close(in[0]);
-    close(in[1]);
-    close(out);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out);
-  size_t off = 0;
-  while (off < stdin_data.size()) {
-    ssize_t w = write(in[1], stdin_data.data() + off, stdin_data.size() - off);
-    if (w <= 0) break;  // the child stopped reading
-    off += static_cast<size_t>(w);
-  }
-  close(in[1]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ProcResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.output = ReadAll(out_path);
-  unlink(out_path.c_str());
-  return r;
+  return testkit::RunProcess(all, stdin_data);
 }
 
 ServerProcess::ServerProcess(const std::string& policy_file) {
@@ -267,100 +182,34 @@ std::string ServerProcess::MetricsToken() const {
 
 void ServerProcess::Start() {
   Require(pid_ <= 0, "server already running");
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    const uint16_t port = FreePort();
-    std::vector<std::string> args{MamoriBinary(), "serve", "--data", data_dir_, "--listen",
-                                  "127.0.0.1:" + std::to_string(port), "--web", "/nonexistent"};
-    if (!db_arg_.empty()) args.insert(args.end(), {"--db", serve_db.empty() ? db_arg_ : serve_db});
-    args.insert(args.end(), serve_args.begin(), serve_args.end());
-    std::vector<char*> argv = Argv(args);
-    const std::string log_path = data_dir_ + "/serve.log";
-    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    Require(log >= 0, "cannot open " + log_path);
-    const size_t log_before = ReadAll(log_path).size();
-    pid_t pid = fork();
-    Require(pid >= 0, "fork failed");
-    if (pid == 0) {
-      int devnull = open("/dev/null", O_RDONLY);
-      dup2(devnull, 0);
-      dup2(log, 1);
-      dup2(log, 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(log);
-    base_url_ = "https://127.0.0.1:" + std::to_string(port);
-    Client probe(base_url_);
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    bool died = false;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        died = true;
-        break;
-      }
-      Reply r = probe.Get("/healthz");
-      if (r.status == 200) {
-        pid_ = pid;
-        return;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    const std::string log_text = ReadAll(log_path).substr(log_before);
-    if (!died) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-      throw std::runtime_error("mamori serve did not answer /healthz within 30 s: " + log_text);
-    }
-    // Someone took the port between our probe and the server's bind: try another.
-    if (log_text.find("in use") == std::string::npos) throw std::runtime_error("mamori serve exited: " + log_text);
-  }
-  throw std::runtime_error("mamori serve: no free port after 5 attempts");
+  testkit::ServeOptions o;
+  o.binary = MamoriBinary();
+  o.args = {"--data", data_dir_, "--web", "/nonexistent"};
+  if (!db_arg_.empty()) o.args.insert(o.args.end(), {"--db", serve_db.empty() ? db_arg_ : serve_db});
+  o.args.insert(o.args.end(), serve_args.begin(), serve_args.end());
+  o.log_path = data_dir_ + "/serve.log";
+  const testkit::ServedProcess served = testkit::LaunchServe(o);
+  if (!served.ok()) throw std::runtime_error(served.error);
+  pid_ = served.pid;
+  base_url_ = served.base_url;
 }
 
 void ServerProcess::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  ADD_FAILURE() << "mamori serve did not stop within 20 s of SIGTERM; killing it";
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
+  if (testkit::StopProcess(pid_, 20) == -1) ADD_FAILURE() << "mamori serve did not stop within 20 s of SIGTERM; killed it";
   pid_ = -1;
 }
 
 // ---- HTTP client ---------------------------------------------------------------------------
-
-std::string Reply::Header(const std::string& lower_name) const {
-  auto it = headers.find(lower_name);
-  return it == headers.end() ? std::string() : it->second;
-}
-
-std::vector<std::string> Reply::AllHeaders(const std::string& lower_name) const {
-  std::vector<std::string> out;
-  auto [a, b] = headers.equal_range(lower_name);
-  for (auto it = a; it != b; ++it) out.push_back(it->second);
-  return out;
-}
 
 std::string Reply::Describe() const {
   std::string b = body.size() > 600 ? body.substr(0, 600) + "..." : body;
   return "HTTP " + std::to_string(status) + " " + b;
 }
 
-Client::Client(std::string base_url) : base_(std::move(base_url)) {
-  curl_ = curl_easy_init();
-  Require(curl_ != nullptr, "curl_easy_init failed");
-}
+Client::Client(std::string base_url) : base_(std::move(base_url)) {}
 
-Client::~Client() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+Client::~Client() = default;
 
 Reply Client::Get(const std::string& path) { return Send("GET", path, std::nullopt); }
 
@@ -378,61 +227,30 @@ Reply Client::Delete(const std::string& path, Csrf csrf) { return Send("DELETE",
 
 Reply Client::Send(const std::string& method, const std::string& path, const std::optional<std::string>& body,
                    Csrf csrf, const std::vector<std::string>& extra_headers) {
-  CURL* c = static_cast<CURL*>(curl_);
-  curl_easy_reset(c);  // keeps the connection cache: requests reuse the keep-alive connection
-  Reply r;
-  const std::string url = base_ + path;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);  // the certificate is self-signed
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-  if (!source_address.empty()) curl_easy_setopt(c, CURLOPT_INTERFACE, ("host!" + source_address).c_str());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
-  if (method == "GET") {
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-  } else if (method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  }
-  if (body) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
-  } else if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-  }
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Expect:");
+  std::vector<std::string> headers;
   const bool typed = std::any_of(extra_headers.begin(), extra_headers.end(), [](const std::string& h) {
     return h.size() > 13 && strncasecmp(h.c_str(), "content-type:", 13) == 0;
   });
-  if (body && !typed) headers = curl_slist_append(headers, "Content-Type: application/json");
-  if (!cookie.empty()) headers = curl_slist_append(headers, ("Cookie: " + std::string(kCookieName) + "=" + cookie).c_str());
+  if (body && !typed) headers.push_back("Content-Type: application/json");
+  if (!cookie.empty()) headers.push_back("Cookie: " + std::string(kCookieName) + "=" + cookie);
   if (method != "GET" && method != "HEAD") {
     if (csrf == Csrf::kSend && !csrf_token.empty()) {
-      headers = curl_slist_append(headers, ("X-CSRF-Token: " + csrf_token).c_str());
+      headers.push_back("X-CSRF-Token: " + csrf_token);
     } else if (csrf == Csrf::kWrong) {
       std::string wrong = csrf_token.empty() ? std::string(43, 'A') : csrf_token;
       wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
-      headers = curl_slist_append(headers, ("X-CSRF-Token: " + wrong).c_str());
+      headers.push_back("X-CSRF-Token: " + wrong);
     }
   }
-  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  const CURLcode rc = curl_easy_perform(c);
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    r.status = 0;
-    r.body = std::string("curl error: ") + curl_easy_strerror(rc) + " (" + method + " " + path + ")";
+  headers.insert(headers.end(), extra_headers.begin(), extra_headers.end());
+  http_.source_address = source_address;
+  Reply r;
+  static_cast<testkit::HttpReply&>(r) = http_.Send(method, base_ + path, body, headers);
+  if (r.status == 0) {
+    r.body = "curl error: " + r.error + " (" + method + " " + path + ")";
     r.doc = json::object();
     return r;
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   r.doc = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
   r.is_json = !r.doc.is_discarded();
   if (!r.is_json) r.doc = json::object();  // so r.doc.value(...) never throws

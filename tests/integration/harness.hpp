@@ -3,6 +3,8 @@
 // over libcurl that keeps the session cookie and CSRF token like a browser would, and helpers
 // that take a user from a temporary password to a fully signed-in session (password change,
 // TOTP enrolment). It knows the server only through DESIGN.md's API v1 contract and the CLI.
+// The transport and the process launcher are the shared test kit's (tests/kit/), which bench/
+// uses too.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +19,9 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "kit/https_client.hpp"
+#include "kit/server_launcher.hpp"
 
 namespace mamori::storage {
 class TestDatabase;
@@ -40,25 +45,18 @@ std::string MakeTempDir(const std::string& tag);
 // GoogleTest reports an exception escaping a test body as a failure with its message.
 void Require(bool cond, const std::string& msg);
 
-struct ProcResult {
-  int exit_code = -1;   // exit status, or 128+signal
-  std::string output;   // stdout and stderr, interleaved
-};
+using ProcResult = testkit::ProcResult;  // exit code and interleaved output
 // Runs `mamori ARGS...` to completion, feeding `stdin_data` on standard input (a pipe, so
 // never a terminal).
 ProcResult RunMamori(const std::vector<std::string>& args, const std::string& stdin_data = "");
 
 // ---- HTTP client ---------------------------------------------------------------------------
 
-struct Reply {
-  long status = 0;
-  std::string body;
+// The shared kit's reply (status, body, lower-cased headers) with the body parsed.
+struct Reply : testkit::HttpReply {
   json doc;              // the parsed body; an empty object when the body is not JSON
   bool is_json = false;  // the body parsed as JSON
-  std::multimap<std::string, std::string> headers;  // names lower-cased
 
-  std::string Header(const std::string& lower_name) const;  // first value or ""
-  std::vector<std::string> AllHeaders(const std::string& lower_name) const;
   std::string ContentType() const { return Header("content-type"); }
   // A short description for assertion messages.
   std::string Describe() const;
@@ -97,7 +95,7 @@ class Client {
 
  private:
   std::string base_;
-  void* curl_ = nullptr;
+  testkit::HttpsClient http_;  // the self-signed certificate is not checked
 };
 
 // ---- problem documents ---------------------------------------------------------------------

@@ -1,11 +1,5 @@
 // package (issue 8, part 3): the service configuration `--config FILE` (the package's
 // /etc/mamori/mamori.yaml) on init, serve and log verify, on both engines.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -25,26 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-uint16_t UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  Require(fd >= 0, "socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Require(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind to port 0 failed");
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A service file naming a data directory that does not exist yet, with a port and witness
 // directory of its own (and, on PostgreSQL, the database: a private schema).
 class ServiceConfigTest : public ::testing::Test {
@@ -54,7 +28,7 @@ class ServiceConfigTest : public ::testing::Test {
     data_ = root_ + "/data";
     witness_ = root_ + "/witness";
     file_ = root_ + "/mamori.yaml";
-    port_ = UnusedPort();
+    port_ = testkit::FreePort();
     if (Engine() == "postgres") {
       pg_ = std::make_unique<storage::TestDatabase>("postgres");
       ASSERT_NE(pg_->db(), nullptr) << "MAMORI_TEST_PG_URL is not set";
@@ -73,49 +47,20 @@ class ServiceConfigTest : public ::testing::Test {
   ProcResult Init() { return RunMamori({"init", "--config", file_, "--admin", kAdminLogin}, std::string(kAdminTempPassword) + "\n"); }
   // `mamori serve --config FILE` with nothing else: where it listens comes from the file.
   void StartServer() {
-    std::vector<std::string> args{MamoriBinary(), "serve", "--config", file_, "--web", "/nonexistent"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string log = root_ + "/serve.log";
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    Require(fd >= 0, "cannot open " + log);
-    pid_ = fork();
-    Require(pid_ >= 0, "fork failed");
-    if (pid_ == 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fd);
-    Client probe(Base());
-    for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
-      if (probe.Get("/healthz").status == 200) return;
-      if (int st = 0; waitpid(pid_, &st, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("serve --config exited: " + Slurp(log));
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    throw std::runtime_error("serve --config did not answer on port " + std::to_string(port_) + ": " + Slurp(log));
+    testkit::ServeOptions o;
+    o.binary = MamoriBinary();
+    o.args = {"--config", file_, "--web", "/nonexistent"};
+    o.port = port_;
+    o.log_path = root_ + "/serve.log";
+    const testkit::ServedProcess served = testkit::LaunchServe(o);
+    if (!served.ok()) throw std::runtime_error("serve --config on port " + std::to_string(port_) + ": " + served.error);
+    pid_ = served.pid;
   }
   // SIGTERM; the exit status, or -1 when it had to be killed.
   int StopServer() {
-    if (pid_ <= 0) return 0;
-    kill(pid_, SIGTERM);
-    int st = 0;
-    for (auto deadline = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < deadline;) {
-      if (waitpid(pid_, &st, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &st, 0);
+    const int code = testkit::StopProcess(pid_, 20);
     pid_ = -1;
-    return -1;
+    return code;
   }
   std::string Base() const { return "https://127.0.0.1:" + std::to_string(port_); }
 
