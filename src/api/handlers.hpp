@@ -76,4 +76,9 @@ Response WithdrawRequest(App&, Call&);
 Response CompleteRequest(App&, Call&);
 Response ReportRequest(App&, Call&);
 
+// notification_handlers.cpp
+Response ListNotifications(App&, Call&);
+Response ReadNotification(App&, Call&);
+Response ReadAllNotifications(App&, Call&);
+
 }  // namespace mamori::api

@@ -65,6 +65,20 @@ struct HolderIndex {
       return scope_type == "org_unit" && r.scope_type == "org_unit" && tree.Within(scope_id, r.scope_id);
     });
   }
+
+  // notify: everyone but `excluded` who holds `role` over the scope (as Held decides).
+  std::vector<std::string> Holders(const std::string& role, const std::string& scope_type,
+                                   const std::string& scope_id, const OrgTree& tree,
+                                   const std::set<std::string>& excluded) const {
+    std::vector<std::string> out;
+    for (const auto& r : roles) {
+      if (r.role != role || excluded.count(r.user_id)) continue;
+      if (r.scope_type == "city" ||
+          (scope_type == "org_unit" && r.scope_type == "org_unit" && tree.Within(scope_id, r.scope_id)))
+        out.push_back(r.user_id);
+    }
+    return out;
+  }
 };
 
 }  // namespace
@@ -85,6 +99,32 @@ Status RequestService::RequireApprover(storage::Connection& c, const storage::Re
   e.clause = env_.pack.CiteFor("approver_vacant");
   e.fields.push_back({"approver", "vacant"});
   return e;
+}
+
+// notify (issue 9): the notice of a request's step — `request_submitted` to the approvers it now
+// waits for, `request_decided` to the requester — in the step's transaction.
+Status RequestService::NotifyStep(storage::Connection& c, const Actor& a, const storage::RequestRecord& r,
+                                  const policy::RequestType& t, const OrgTree& tree, const std::string& action) {
+  MAMORI_ASSIGN(auto actor, storage::UserRepo(c).Get(a.user_id));
+  Notice n{.template_id = action == "submit" ? "request_submitted" : "request_decided",
+           .vars = {{"register.title", t.title},
+                    {"register.title@en", t.title_en.empty() ? t.title : t.title_en},
+                    {"record.id", r.id},
+                    {"record.type", r.type},
+                    {"record.note", r.decision_note},
+                    {"actor.name", actor ? actor->name : a.login_id}},
+           .link = "/requests/" + r.id,
+           .target = "request:" + r.id};
+  if (action == "submit") {
+    MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
+    n.user_ids = holders.Holders(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, {r.requester_id});
+  } else {
+    const bool approved = r.state == "approved";
+    n.vars["state.label"] = approved ? "承認" : "却下";
+    n.vars["state.label@en"] = approved ? "approved" : "rejected";
+    n.user_ids = {r.requester_id};
+  }
+  return notifier_.Send(c, n);
 }
 
 Result<std::vector<ApproverVacancy>> RequestService::Vacancies(const Actor& a) {
@@ -343,6 +383,7 @@ Result<RequestView> RequestService::CreateIn(storage::Connection& c, const Actor
                 {"approver", {{"role", r.approver_role}, {"scope_type", r.approver_scope_type},
                               {"scope_id", r.approver_scope_id}}}};
     MAMORI_TRY(env_.log.Record(c, e));
+    if (!in.draft) MAMORI_TRY(NotifyStep(c, a, r, *t, tree, "submit"));
     return ViewOf(a, std::move(r), tree);
   }
 }
@@ -397,7 +438,7 @@ Result<RequestView> RequestService::Submit(const Actor& a, const std::string& id
     MAMORI_TRY(RequireApprover(c, r, tree));
     r.state = t.report_after ? "executed" : "submitted";
     if (t.report_after) r.report_due_at = env_.clock.NowMicros() + t.report_within_hours * kMicrosPerHour;
-    return Ok();
+    return NotifyStep(c, a, r, t, tree, "submit");
   });
 }
 
@@ -427,12 +468,12 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
       if (fn == effects_.end()) return Error::Internal("no handler for request effect " + t.effect);
       MAMORI_TRY(fn->second(c, a, r, fields));
     }
-    return Ok();
+    return NotifyStep(c, a, r, t, tree, "approve");
   });
 }
 
 Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id, const std::string& note) {
-  return Transition(a, id, "reject", [&](storage::Connection&, storage::RequestRecord& r, const policy::RequestType&,
+  return Transition(a, id, "reject", [&](storage::Connection& c, storage::RequestRecord& r, const policy::RequestType& t,
                                          const OrgTree& tree) -> Status {
     if (r.requester_id == a.user_id)
       return Error{ErrorCode::kSeparationOfDuties, "自分の申請を決裁することはできません", env_.pack.CiteFor("requester_approver"), {}};
@@ -443,7 +484,7 @@ Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id
     r.decided_by = a.user_id;
     r.decided_at = env_.clock.NowMicros();
     r.decision_note = note;
-    return Ok();
+    return NotifyStep(c, a, r, t, tree, "reject");
   });
 }
 

@@ -22,6 +22,13 @@ const RequestType* PolicyPack::FindEffect(const std::string& effect) const {
   return nullptr;
 }
 
+// notify (issue 9), until the registers parser lands.
+const NotificationTemplate* PolicyPack::FindTemplate(const std::string& id) const {
+  for (const auto& t : notification_templates)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
 const RequestType* PolicyPack::FindRequestType(const std::string& id) const {
   for (const auto& t : request_types)
     if (t.id == id) return &t;
@@ -187,6 +194,33 @@ class Checker {
   std::vector<PackError>& errors_;
   const PolicyPack* citing_ = nullptr;
 };
+
+// --- notify (issue 9): `notification_templates:` (docs/registers.md, docs/notifications.md),
+// until the registers parser reads it. Each template: subject and body (Japanese, required),
+// subject_en and body_en (optional); the subject is one line. ---
+void ParseNotificationTemplates(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+  if (!node) return;
+  if (!c.Map(node, "notification_templates")) return;
+  for (const auto& kv : node) {
+    const std::string id = kv.first.as<std::string>("");
+    const std::string w = "notification_templates." + id;
+    if (id.empty() || !std::all_of(id.begin(), id.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+        }))
+      c.Fail(kv.first, w + ": a template id is lower-case letters, digits and '_'");
+    if (!c.Map(kv.second, w)) continue;
+    c.Keys(kv.second, {"subject", "body", "subject_en", "body_en"}, w);
+    NotificationTemplate t{.id = id,
+                           .subject = c.Str(kv.second, "subject", true, w),
+                           .body = c.Str(kv.second, "body", true, w),
+                           .subject_en = c.Str(kv.second, "subject_en", false, w),
+                           .body_en = c.Str(kv.second, "body_en", false, w)};
+    if (t.subject.find_first_of("\r\n") != std::string::npos || t.subject_en.find_first_of("\r\n") != std::string::npos)
+      c.Fail(kv.second["subject"], w + ".subject must be one line");
+    pack.notification_templates.push_back(std::move(t));
+  }
+}
+// --- end notify ---
 
 bool Contains(const auto& list, const std::string& v) {
   return std::find(std::begin(list), std::end(list), v) != std::end(list);
@@ -694,7 +728,8 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
     errors.push_back({1, 1, "a policy pack must be a YAML mapping"});
     return std::nullopt;
   }
-  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants", "sealing"},
+  c.Keys(root, {"pack", "title", "title_en", "version", "municipality", "sources", "clauses", "classification", "request_types", "clause_index", "roles", "separation_of_duties", "authentication", "role_grants", "sealing",
+                 "notification_templates"},
          "the pack");
   PolicyPack pack;
   pack.pack = c.Str(root, "pack", true, "pack");
@@ -716,6 +751,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
   ParseRequestTypes(c, root["request_types"], pack);
   ParseRoleGrants(c, root["role_grants"], pack);
   ParseSealing(c, root["sealing"], pack);
+  ParseNotificationTemplates(c, root["notification_templates"], pack);  // notify (issue 9)
   if (std::any_of(pack.roles.begin(), pack.roles.end(), [](const RoleDef& r) { return r.second_person; }) &&
       !pack.FindEffect("role_assign"))
     errors.push_back({1, 1, "roles marked grant: second_person need a request type with effect: role_assign"});
