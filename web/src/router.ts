@@ -77,6 +77,7 @@ export const router = createRouter({
     { path: '/requests/:id', name: 'request', component: () => import('./views/RequestDetailView.vue'), meta: { title: 'request.title' } },
     { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue'), meta: { title: 'inbox.title' } },
     { path: '/sessions', name: 'sessions', component: () => import('./views/MySessionsView.vue'), meta: { title: 'sessions.title' } },
+    { path: '/notifications', name: 'notifications', component: () => import('./views/NotificationsView.vue'), meta: { title: 'notifications.title' } },
     { path: '/policy', name: 'policy', component: () => import('./views/PolicyView.vue'), meta: { title: 'policy.title', permission: 'policy.read' } },
     { path: '/forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue'), meta: { title: 'forbidden.title' } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'not_found.title', public: true } },
