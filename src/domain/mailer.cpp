@@ -188,15 +188,15 @@ Result<bool> Mailer::SendOne(const std::string& id) {
   }));
   if (!claimed) return false;
   const storage::MailRecord& m = *claimed;
-  Status sent = Ok();
-  if (!ValidMailAddress(m.to_address)) sent = Error::Validation("to_address", "invalid", "not a mail address");
-  else sent = transport_->Deliver(s_.from, m.to_address, ComposeMessage(m, s_.from, now));
+  const bool addressable = ValidMailAddress(m.to_address);
+  Status sent = addressable ? transport_->Deliver(s_.from, m.to_address, ComposeMessage(m, s_.from, now))
+                            : Status(Error::Validation("to_address", "invalid", "not a mail address"));
   if (sent.ok()) {
     MAMORI_TRY(db_.Write([&](storage::Connection& c) { return storage::MailOutboxRepo(c).MarkSent(id, clock_.NowMicros()); }));
     return true;
   }
   // m.attempts counts this one. Back-off: retry, 2×, 4×, … up to an hour; then given up.
-  const bool give_up = m.attempts >= s_.max_attempts || sent.error().code == ErrorCode::kValidation;
+  const bool give_up = m.attempts >= s_.max_attempts || !addressable;
   int64_t wait = s_.retry_micros;
   for (int64_t i = 1; i < m.attempts && wait < kMicrosPerHour; ++i) wait *= 2;
   wait = std::min(wait, kMicrosPerHour);

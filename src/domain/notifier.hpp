@@ -19,20 +19,20 @@
 namespace mamori::domain {
 
 struct Notice {
-  std::vector<std::string> user_ids;  // recipients; repeats and unknown or deleted users are dropped
-  std::string template_id;            // a key of the pack's notification_templates
+  std::vector<std::string> user_ids = {};  // recipients; repeats and unknown or deleted users are dropped
+  std::string template_id = {};            // a key of the pack's notification_templates
   // Placeholder values: "record.device" → "PC-1", "actor.name" → "山田 太郎", … An English
   // rendering takes "<name>@en" before "<name>" (e.g. "state.label@en" → "approved").
   // "link" is set from `link` below and need not be given.
-  std::map<std::string, std::string> vars;
-  std::string link;    // the app's path of what the notice is about, e.g. "/requests/<id>"
-  std::string kind;    // what kind of notice (default: the template id)
-  std::string target;  // the operation-log target it is about, e.g. "request:<id>"
+  std::map<std::string, std::string> vars = {};
+  std::string link = {};    // the app's path of what the notice is about, e.g. "/requests/<id>"
+  std::string kind = {};    // what kind of notice (default: the template id)
+  std::string target = {};  // the operation-log target it is about, e.g. "request:<id>"
 };
 
 struct RenderedNotice {
-  std::string subject;  // one line: control characters become spaces
-  std::string body;
+  std::string subject = {};  // one line: control characters become spaces
+  std::string body = {};
 };
 
 // `text` with every {{name}} (spaces inside the braces allowed) replaced by its value; a name

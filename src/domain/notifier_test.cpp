@@ -27,8 +27,10 @@ policy::PolicyPack PackWithTemplates() {
        .body_en = "From {{actor.name}}. {{link}}"},
       {.id = "request_decided",
        .subject = "申請結果 {{register.title}}：{{state.label}}",
-       .body = "{{state.label}}（{{actor.name}}）\n{{record.note}}\n{{link}}"},
-      {.id = "plain", .subject = "件名 {{x}}", .body = "本文 {{link}}"},
+       .body = "{{state.label}}（{{actor.name}}）\n{{record.note}}\n{{link}}",
+       .subject_en = "",
+       .body_en = ""},
+      {.id = "plain", .subject = "件名 {{x}}", .body = "本文 {{link}}", .subject_en = "", .body_en = ""},
   };
   return p;
 }
@@ -54,7 +56,7 @@ TEST(FillPlaceholders, EnglishTakesTheEnglishValueWhenThereIsOne) {
 }
 
 TEST(RenderNotice, TheSubjectIsOneLineWhateverTheValuesHold) {
-  const policy::NotificationTemplate t{.id = "t", .subject = "件名 {{x}}", .body = "本文 {{x}}"};
+  const policy::NotificationTemplate t{.id = "t", .subject = "件名 {{x}}", .body = "本文 {{x}}", .subject_en = "", .body_en = ""};
   const auto r = RenderNotice(t, {{"x", "a\r\nBcc: evil@example.com"}}, false);
   EXPECT_EQ(r.subject.find('\n'), std::string::npos);
   EXPECT_EQ(r.subject.find('\r'), std::string::npos);
@@ -63,7 +65,7 @@ TEST(RenderNotice, TheSubjectIsOneLineWhateverTheValuesHold) {
 }
 
 TEST(RenderNotice, EnglishFallsBackToJapaneseWhereThePackHasNoEnglish) {
-  const policy::NotificationTemplate t{.id = "t", .subject = "件名", .body = "本文", .subject_en = "Subject"};
+  const policy::NotificationTemplate t{.id = "t", .subject = "件名", .body = "本文", .subject_en = "Subject", .body_en = ""};
   const auto en = RenderNotice(t, {}, true);
   EXPECT_EQ(en.subject, "Subject");
   EXPECT_EQ(en.body, "本文");
@@ -312,6 +314,7 @@ TEST_F(RequestNoticeTest, ADecisionNotifiesTheRequesterWithTheOutcomeAndTheNote)
   EXPECT_NE(n[0].subject.find("却下"), std::string::npos) << n[0].subject;
   EXPECT_NE(n[0].body.find("期間が長すぎます"), std::string::npos) << n[0].body;
 
+  t_.clock.Advance(kMicrosPerSecond);  // newest first: the second decision is listed first
   auto second = requests_.Create(ActorOf(t_, staff_), {"take_out", {Asset()}, TakeOut()});
   ASSERT_TRUE(second.ok());
   ASSERT_TRUE(requests_.Approve(ActorOf(t_, chief_), second->request.id, "").ok());

@@ -137,8 +137,15 @@ TEST_P(NotificationStorageTest, ASentRowIsNeverDueOrClaimedAgainAndAFailedOneWai
 }
 
 TEST_P(NotificationStorageTest, AUsersEmailRoundTripsAndClears) {
-  UserRecord u{.id = "u1", .login_id = "taro", .name = "太郎", .org_unit_id = "s1", .employment_type = "regular",
-               .status = "active", .created_at = 1, .email = "taro@city.example.jp"};
+  UserRecord u;
+  u.id = "u1";
+  u.login_id = "taro";
+  u.name = "太郎";
+  u.org_unit_id = "s1";
+  u.employment_type = "regular";
+  u.status = "active";
+  u.created_at = 1;
+  u.email = "taro@city.example.jp";
   ASSERT_TRUE(db_->Write([&](Connection& c) { return UserRepo(c).Insert(u); }).ok());
   EXPECT_EQ((*db_->Read([&](Connection& c) { return UserRepo(c).Get("u1"); }))->email, "taro@city.example.jp");
   u.email = "";
