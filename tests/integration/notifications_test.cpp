@@ -272,7 +272,7 @@ TEST_F(NotificationsTest, EachMessageArrivesExactlyOnceThoughTheRelayAndMamoriRe
   sink_->Stop();  // the relay is down: the outbox fills and is retried
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(SubmitRequest());
-  std::this_thread::sleep_for(1500ms);  // at least one failed attempt each
+  std::this_thread::sleep_for(3500ms);  // the sender looks every 2 s: at least one failed attempt each
   server_->Stop();  // mamori goes down with the outbox unsent
   sink_->Start(port);
   server_->Start();
