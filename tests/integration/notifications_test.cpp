@@ -32,7 +32,11 @@ json UnitRole(const std::string& role, const std::string& unit) {
 class SmtpSink {
  public:
   explicit SmtpSink(std::string dir) : dir_(std::move(dir)) { std::filesystem::create_directories(dir_ + "/mail"); }
-  ~SmtpSink() { Stop(); }
+  ~SmtpSink() {
+    Stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
 
   // Starts on `port`, or on the first free port of the range when 0; the port.
   int Start(int port = 0) {
