@@ -22,6 +22,9 @@ if [ "${1:-}" = "--test" ]; then
   # ha (issue 8 part 2): the failover drill runs pg_auto_failover (monitor + two nodes) and
   # HAProxy from Debian (tests/ha/, scripts/ha-cluster.sh, deploy/haproxy/).
   packages+=(postgresql-15-auto-failover pg-auto-failover-cli haproxy)
+  # notify (issue 9): the notification tests mail through a real local SMTP server
+  # (tests/integration/smtp_sink.py runs /usr/bin/python3 with aiosmtpd).
+  packages+=(python3-aiosmtpd)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,7 @@
 #include "domain/env.hpp"
 #include "domain/health_service.hpp"
 #include "domain/log_service.hpp"
+#include "domain/notifier.hpp"
 #include "domain/refusal_log.hpp"
 #include "domain/register_service.hpp"
 #include "domain/request_service.hpp"
@@ -24,8 +25,7 @@ struct App {
   // `refusal_window_micros`: identical refusals within it are counted in one log entry.
   explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
       : env(e), auth(e), logs(e), health(e, logs), assets(e), systems(e), registers(e), requests(e, assets),
-        directory(e, &requests),
-        refusals(e, refusal_window_micros) {}
+        directory(e, &requests), refusals(e, refusal_window_micros), notifications(e) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::LogService logs;
@@ -36,6 +36,7 @@ struct App {
   domain::RequestService requests;
   domain::DirectoryService directory;  // after requests: it registers the grant and reset effects
   domain::RefusalLog refusals;  // every refused decision on the record (the pipeline writes)
+  domain::NotificationService notifications;  // notify (issue 9): the caller's own notifications
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
   std::string openapi_json;  // /api/v1/openapi.json, generated from the route table at start

@@ -114,9 +114,10 @@ Response CreateUser(App& app, Call& call) {
   auto type = in->Enum("employment_type", true,
                        {"regular", "reappointed", "fixed_term", "fiscal_year", "dispatched", "contractor"});
   auto expires = in->Date("expires_on", false);
-  in->RejectUnknown({"login_id", "name", "org_unit_id", "employment_type", "expires_on"});
+  auto email = in->String("email", false, {0, 254});
+  in->RejectUnknown({"login_id", "name", "org_unit_id", "employment_type", "expires_on", "email"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
-  domain::NewUser u{*login_id, *name, *org, *type, expires.value_or("")};
+  domain::NewUser u{*login_id, *name, *org, *type, expires.value_or(""), email.value_or("")};
   const int64_t now = app.env.clock.NowMicros();
   return Answer(app.directory.CreateUser(call.actor(), u), [&](const domain::CreatedUser& c) {
     nlohmann::json body = UserJson(c.user, now, app.env.Today());
@@ -216,13 +217,18 @@ Response UpdateUser(App& app, Call& call) {
   std::optional<std::string> expires;
   if (in->Raw().contains("expires_on") && in->Raw()["expires_on"].is_null()) expires = "";
   else expires = in->Date("expires_on", false);
-  in->RejectUnknown({"version", "name", "org_unit_id", "employment_type", "expires_on"});
+  // email: an address, or null (or "") to remove it.
+  std::optional<std::string> email;
+  if (in->Raw().contains("email") && in->Raw()["email"].is_null()) email = "";
+  else email = in->String("email", false, {0, 254});
+  in->RejectUnknown({"version", "name", "org_unit_id", "employment_type", "expires_on", "email"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   ch.version = *version;
   ch.name = name;
   ch.org_unit_id = org;
   ch.employment_type = type;
   ch.expires_on = expires;
+  ch.email = email;
   const int64_t now = app.env.clock.NowMicros();
   return Answer(app.directory.UpdateUser(call.actor(), id, ch), [&](const domain::UserUpdate& u) {
     nlohmann::json body = UserJson(u.user, now, app.env.Today());

@@ -87,4 +87,9 @@ Response GetRecordHistory(App&, Call&);
 Response TransitionRecord(App&, Call&);
 Response ExportRecords(App&, Call&);
 Response ImportRecords(App&, Call&);
+// notification_handlers.cpp
+Response ListNotifications(App&, Call&);
+Response ReadNotification(App&, Call&);
+Response ReadAllNotifications(App&, Call&);
+
 }  // namespace mamori::api

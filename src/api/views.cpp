@@ -23,6 +23,7 @@ json UserJson(const storage::UserRecord& u, int64_t now, const std::string& toda
           {"employment_type", u.employment_type},
           {"status", domain::AuthService::EffectiveStatus(u, now, today)},
           {"expires_on", StrOrNull(u.expires_on)},
+          {"email", StrOrNull(u.email)},
           {"last_login_at", TimeOrNull(u.last_login_at)},
           {"last_login_address", StrOrNull(u.last_login_address)},
           {"must_change_password", u.must_change_password},

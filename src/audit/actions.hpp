@@ -58,6 +58,10 @@ inline constexpr char kRequestComplete[] = "request.complete";
 inline constexpr char kRequestReport[] = "request.report";
 inline constexpr char kRequestExpire[] = "request.expire";
 
+// Notifications (docs/notifications.md): a user marked their own notifications read.
+inline constexpr char kNotificationRead[] = "notification.read";
+inline constexpr char kNotificationReadAll[] = "notification.read_all";
+
 // The list docs/operation_log.md must show, one row each.
 inline constexpr std::string_view kAll[] = {
     kSystemInit,        kLogAcceptBroken,      kAuditVerify,       kAuditExport,     kAuthLogin,
@@ -68,6 +72,6 @@ inline constexpr std::string_view kAll[] = {
     kSystemCreate,      kSystemUpdate,         kRequestCreate,     kRequestSubmit,   kRequestApprove,
     kRequestReject,     kRequestWithdraw,      kRequestComplete,   kRequestReport,   kRequestExpire,
     kUserUpdate,        kUserResetMfa,         kUserSessionsEnd,   kKeysCreate,      kKeysUpgrade,
-    kKeysRotateData,    kKeysRotateMaster,     kKeysReseal};
+    kKeysRotateData,    kKeysRotateMaster,     kKeysReseal,        kNotificationRead, kNotificationReadAll};
 
 }  // namespace mamori::audit::action

@@ -30,6 +30,7 @@
 #include "policy/coverage.hpp"
 #include "common/crypto.hpp"
 #include "domain/auth_service.hpp"
+#include "domain/mailer.hpp"
 #include "http/pipeline.hpp"
 #include "common/net.hpp"
 #include "http/server.hpp"
@@ -119,6 +120,29 @@ void PrintBroken(const audit::VerifyReport& rep) {
   if (rep.witness_read) std::cout << "last witnessed seq " << rep.last_witnessed_seq << "\n";
 }
 
+// notify (issue 9): the mail sender of `serve`, or null when no relay is configured.
+Result<std::unique_ptr<domain::Mailer>> StartMailer(Runtime& r) {
+  if (r.cfg.smtp_url.empty()) return std::unique_ptr<domain::Mailer>();
+  domain::MailSettings s;
+  s.smtp_url = r.cfg.smtp_url;
+  s.from = r.cfg.smtp_from;
+  s.user = r.cfg.smtp_user;
+  s.tls = r.cfg.smtp_tls;
+  s.retry_micros = r.cfg.smtp_retry_seconds * kMicrosPerSecond;
+  if (!r.cfg.smtp_password_file.empty()) {
+    std::ifstream in(r.cfg.smtp_password_file);
+    if (!in || !std::getline(in, s.password))
+      return Error::Validation("smtp_password_file", "unreadable",
+                               "smtp_password_file を読み込めません: " + r.cfg.smtp_password_file);
+    if (!s.password.empty() && s.password.back() == '\r') s.password.pop_back();
+  }
+  auto transport = domain::SmtpTransport(s);
+  auto m = std::make_unique<domain::Mailer>(*r.db, r.env->clock, std::move(s), std::move(transport));
+  m->Start();
+  spdlog::info("mail: sending notifications through {}", r.cfg.smtp_url);
+  return m;
+}
+
 int RunServe(const config::Location& where, const std::string& db, std::string listen, std::string web_dir,
              const std::string& accept_broken) {
   // Signals are taken by a dedicated thread with sigwait, so Stop() runs in normal context.
@@ -152,6 +176,10 @@ int RunServe(const config::Location& where, const std::string& db, std::string l
       spdlog::warn("serving on a broken operation log (first bad seq {}): {}", rep->first_bad_seq, accept_broken);
     }
   }
+  // notify (issue 9): the mail sender drains the outbox when smtp_url is set (docs/notifications.md).
+  auto started = StartMailer(r);
+  if (!started.ok()) return Fail(started.error());
+  std::unique_ptr<domain::Mailer> mailer = std::move(*started);
   if (listen.empty()) listen = r.cfg.listen;
   auto hp = config::ParseListen(listen);
   if (!hp.ok()) return Fail(hp.error());
@@ -229,6 +257,7 @@ int RunServe(const config::Location& where, const std::string& db, std::string l
   });
   auto backups = StartScheduledBackups(r.cfg, db);  // backup_dir of the config (docs/backup.md)
   server.Run();
+  if (mailer) mailer->Stop();
   backups->Stop();
   {
     std::lock_guard lock(sweep_mu);

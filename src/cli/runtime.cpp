@@ -173,6 +173,11 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const config::Location& where, cons
   if (!rt->cfg.breached_passwords.empty()) {
     MAMORI_ASSIGN(rt->env->sign_in.breached, auth::BreachedPasswords::Load(rt->cfg.breached_passwords));
   }
+  // notify (issue 9): outbox rows are written only when there is a relay to send them.
+  rt->env->notify.mail = !rt->cfg.smtp_url.empty();
+  rt->env->notify.public_url = rt->cfg.public_url;
+  if (const size_t at = rt->cfg.smtp_from.rfind('@'); at != std::string::npos)
+    rt->env->notify.mail_domain = rt->cfg.smtp_from.substr(at + 1);
   rt->app = std::make_unique<api::App>(*rt->env, rt->cfg.refusal_window_seconds * kMicrosPerSecond);
   rt->app->logs.SetWitness(rt->cfg.WitnessDir(), rt->witness.get());
   // Each register of the pack has its table, created or extended to the pack's fields.

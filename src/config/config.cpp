@@ -58,6 +58,14 @@ Status Apply(Config& c, const YAML::Node& root, const std::string& path, bool se
       // sealing (issue 8 part 4)
       else if (key == "master_key_file") c.master_key_file = kv.second.as<std::string>();
       else if (key == "kms_command") c.kms_command = kv.second.as<std::string>();
+      // notify (issue 9)
+      else if (key == "smtp_url") c.smtp_url = kv.second.as<std::string>();
+      else if (key == "smtp_from") c.smtp_from = kv.second.as<std::string>();
+      else if (key == "smtp_user") c.smtp_user = kv.second.as<std::string>();
+      else if (key == "smtp_password_file") c.smtp_password_file = kv.second.as<std::string>();
+      else if (key == "smtp_tls") c.smtp_tls = kv.second.as<bool>();
+      else if (key == "smtp_retry_seconds") c.smtp_retry_seconds = kv.second.as<int>();
+      else if (key == "public_url") c.public_url = kv.second.as<std::string>();
       // --- package (issue 8, part 3): data_dir, in a service config only ---
       else if (key == "data_dir" && service) continue;
       else if (key == "data_dir")
@@ -110,6 +118,29 @@ Status Finish(Config& c) {
   // sealing (issue 8 part 4)
   if (!c.master_key_file.empty() && c.master_key_file.front() != '/')
     return Error::Validation("master_key_file", "not_absolute", path + ": master_key_file は絶対パスで指定してください");
+  // notify (issue 9)
+  auto plain = [](const std::string& v) {
+    return v.find_first_of(" \t\r\n<>\"") == std::string::npos;
+  };
+  if (!c.smtp_url.empty() && ((c.smtp_url.rfind("smtp://", 0) != 0 && c.smtp_url.rfind("smtps://", 0) != 0) ||
+                              !plain(c.smtp_url) || c.smtp_url.size() < 9))
+    return Error::Validation("smtp_url", "invalid", path + ": smtp_url は smtp://HOST:PORT か smtps://HOST:PORT です");
+  if (!c.smtp_url.empty() && c.smtp_from.empty())
+    return Error::Validation("smtp_from", "required", path + ": smtp_url には smtp_from（送信元アドレス）が必要です");
+  if (!c.smtp_from.empty() && (!plain(c.smtp_from) || c.smtp_from.find('@') == std::string::npos ||
+                               c.smtp_from.front() == '@' || c.smtp_from.back() == '@'))
+    return Error::Validation("smtp_from", "invalid", path + ": smtp_from はメールアドレスです");
+  if (!c.smtp_password_file.empty() && c.smtp_password_file.front() != '/')
+    return Error::Validation("smtp_password_file", "not_absolute",
+                             path + ": smtp_password_file は絶対パスで指定してください");
+  if (!c.smtp_user.empty() && c.smtp_password_file.empty())
+    return Error::Validation("smtp_password_file", "required", path + ": smtp_user には smtp_password_file が必要です");
+  if (c.smtp_retry_seconds < 1 || c.smtp_retry_seconds > 86400)
+    return Error::Validation("smtp_retry_seconds", "out_of_range");
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  if (!c.public_url.empty() && ((c.public_url.rfind("https://", 0) != 0 && c.public_url.rfind("http://", 0) != 0) ||
+                                !plain(c.public_url)))
+    return Error::Validation("public_url", "invalid", path + ": public_url は https://HOST[:PORT] です");
   if (c.db_url.empty()) c.db_url = "sqlite:" + c.data_dir + "/mamori.db";
   if (c.policy_file.empty()) c.policy_file = c.data_dir + "/policy.yaml";
   return Ok();
@@ -203,6 +234,15 @@ Status Save(const Config& c) {
   // sealing (issue 8 part 4)
   if (!c.master_key_file.empty()) e << YAML::Key << "master_key_file" << YAML::Value << c.master_key_file;
   if (!c.kms_command.empty()) e << YAML::Key << "kms_command" << YAML::Value << c.kms_command;
+  // notify (issue 9)
+  if (!c.smtp_url.empty())
+    e << YAML::Key << "smtp_url" << YAML::Value << c.smtp_url << YAML::Key << "smtp_from" << YAML::Value
+      << c.smtp_from << YAML::Key << "smtp_tls" << YAML::Value << c.smtp_tls << YAML::Key << "smtp_retry_seconds"
+      << YAML::Value << c.smtp_retry_seconds;
+  if (!c.smtp_user.empty())
+    e << YAML::Key << "smtp_user" << YAML::Value << c.smtp_user << YAML::Key << "smtp_password_file" << YAML::Value
+      << c.smtp_password_file;
+  if (!c.public_url.empty()) e << YAML::Key << "public_url" << YAML::Value << c.public_url;
   e << YAML::EndMap;
   out << e.c_str() << "\n";
   if (!out) return Error::Internal("cannot write " + c.ConfigPath());

@@ -54,6 +54,15 @@ struct Config {
   std::string kms_command;
   std::string MasterKeyPath() const { return master_key_file.empty() ? data_dir + "/keys/master.key" : master_key_file; }
   // --- end sealing ---
+  // --- notify (issue 9; docs/notifications.md): e-mail through an SMTP relay ---
+  std::string smtp_url;            // smtp://HOST:PORT or smtps://HOST:PORT; "" = no e-mail (in-app only)
+  std::string smtp_from;           // the sender address; required with smtp_url
+  std::string smtp_user;           // SMTP AUTH user; "" = no AUTH
+  std::string smtp_password_file;  // absolute; its first line is the password (required with smtp_user)
+  bool smtp_tls = true;            // TLS required (STARTTLS on smtp://); false only for a relay on this host
+  int smtp_retry_seconds = 60;     // first wait after a failed attempt; it doubles up to an hour
+  std::string public_url;          // "https://mamori.city.example.jp": e-mailed links start with it
+  // --- end notify ---
 
   std::string ConfigPath() const { return data_dir + "/mamori.yaml"; }
   std::string KeyDir() const { return data_dir + "/keys"; }

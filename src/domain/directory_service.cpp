@@ -8,6 +8,7 @@
 #include "auth/password_hash.hpp"
 #include "auth/password_rules.hpp"
 #include "domain/auth_service.hpp"
+#include "domain/mailer.hpp"
 #include "common/json_input.hpp"
 
 namespace mamori::domain {
@@ -25,6 +26,10 @@ bool KindFits(const std::string& kind, const std::string& parent_kind) {
 }
 
 Error Denied() { return Error::Forbidden(); }
+
+Error BadEmail() {
+  return Error::Validation("email", "invalid_format", "メールアドレスの形式が正しくありません（例: taro@city.example.jp）");
+}
 
 bool OneOfList(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -119,6 +124,7 @@ Result<CreatedUser> DirectoryService::InsertUser(storage::Connection& c, const A
   }
   if (!in.expires_on.empty() && in.expires_on < env_.Today())
     return Error::Validation("expires_on", "in_the_past", "有効期限が過去の日付です");
+  if (!in.email.empty() && !ValidMailAddress(in.email)) return BadEmail();
   MAMORI_ASSIGN(auto unit, storage::OrgRepo(c).Get(in.org_unit_id));
   if (!unit) return Error::Validation("org_unit_id", "not_found", "所属が見つかりません");
   storage::UserRepo users(c);
@@ -142,12 +148,14 @@ Result<CreatedUser> DirectoryService::InsertUser(storage::Connection& c, const A
   u.password_changed_at = now;
   u.must_change_password = env_.pack.auth.password.temporary_must_change;
   u.expires_on = in.expires_on;
+  u.email = in.email;
   u.created_at = now;
   MAMORI_TRY(users.Insert(u));
   audit::Event e = a.Event("user.create", "user:" + u.id);
   e.clause = env_.pack.CiteFor("id_lifecycle");
   e.detail = {{"login_id", u.login_id}, {"org_unit_id", u.org_unit_id}, {"employment_type", u.employment_type}};
   if (!u.expires_on.empty()) e.detail["expires_on"] = u.expires_on;
+  if (!u.email.empty()) e.detail["email"] = u.email;
   MAMORI_TRY(env_.log.Record(c, e));
   return CreatedUser{u, password};
 }
@@ -546,6 +554,7 @@ Result<UserUpdate> DirectoryService::UpdateUser(const Actor& a, const std::strin
     if (in.org_unit_id) next.org_unit_id = *in.org_unit_id;
     if (in.employment_type) next.employment_type = *in.employment_type;
     if (in.expires_on) next.expires_on = *in.expires_on;
+    if (in.email) next.email = *in.email;
     // Nobody widens their own ID: their unit, employment or validity is for someone else to set.
     if (cur.id == a.user_id && (next.org_unit_id != cur.org_unit_id || next.employment_type != cur.employment_type ||
                                 next.expires_on != cur.expires_on))
@@ -566,6 +575,7 @@ Result<UserUpdate> DirectoryService::UpdateUser(const Actor& a, const std::strin
     }
     if (in.expires_on && !next.expires_on.empty() && next.expires_on < env_.Today())
       return Error::Validation("expires_on", "in_the_past", "有効期限が過去の日付です");
+    if (in.email && !next.email.empty() && !ValidMailAddress(next.email)) return BadEmail();
 
     nlohmann::json changes = nlohmann::json::object();
     auto note = [&](const char* field, const std::string& from, const std::string& to) {
@@ -575,6 +585,7 @@ Result<UserUpdate> DirectoryService::UpdateUser(const Actor& a, const std::strin
     note("org_unit_id", cur.org_unit_id, next.org_unit_id);
     note("employment_type", cur.employment_type, next.employment_type);
     note("expires_on", cur.expires_on, next.expires_on);
+    note("email", cur.email, next.email);
     UserUpdate out;
     if (changes.empty()) {
       out.user = cur;

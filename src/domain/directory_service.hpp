@@ -20,6 +20,7 @@ struct NewOrgUnit {
 
 struct NewUser {
   std::string login_id, name, org_unit_id, employment_type, expires_on;
+  std::string email = {};  // where notifications are mailed; "" = none (docs/notifications.md)
 };
 
 struct CreatedUser {
@@ -44,10 +45,12 @@ struct RoleGrantOutcome {
   std::string request_id;
 };
 
-// PATCH /users/{id}: what is absent stays; `expires_on` "" clears the expiry.
+// PATCH /users/{id}: what is absent stays; `expires_on` "" clears the expiry, `email` "" the
+// address.
 struct UserChange {
   int64_t version = 0;
   std::optional<std::string> name, org_unit_id, employment_type, expires_on;
+  std::optional<std::string> email = {};
 };
 
 struct UserUpdate {

@@ -24,6 +24,13 @@ struct SignInSettings {
   std::shared_ptr<const auth::BreachedPasswords> breached;
 };
 
+// notify (issue 9): what the notifier needs of the deployment (docs/notifications.md).
+struct NotifySettings {
+  bool mail = false;       // an SMTP relay is configured: users with an e-mail address are mailed
+  std::string public_url;  // "https://host" the e-mailed {{link}} starts with; "" = the path alone
+  std::string mail_domain = "mamori.invalid";  // the right-hand side of each Message-ID
+};
+
 struct Env {
   storage::Database& db;
   const policy::PolicyPack& pack;
@@ -33,6 +40,7 @@ struct Env {
   // names. Never null.
   std::shared_ptr<Sealer> sealer;
   SignInSettings sign_in = {};
+  NotifySettings notify = {};  // notify (issue 9)
 
   std::string Today() const { return FormatDate(JstDate(clock.NowMicros())); }
 };

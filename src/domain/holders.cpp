@@ -42,10 +42,12 @@ bool HolderIndex::Held(const std::string& role, const std::string& scope_type, c
 }
 
 std::vector<std::string> HolderIndex::Users(const std::string& role, const std::string& scope_type,
-                                            const std::string& scope_id, const OrgTree& tree) const {
+                                            const std::string& scope_id, const OrgTree& tree,
+                                            const std::set<std::string>& excluded) const {
   std::vector<std::string> out;
   for (const auto& r : roles)
-    if (Covers(r, role, scope_type, scope_id, tree) && std::find(out.begin(), out.end(), r.user_id) == out.end())
+    if (!excluded.count(r.user_id) && Covers(r, role, scope_type, scope_id, tree) &&
+        std::find(out.begin(), out.end(), r.user_id) == out.end())
       out.push_back(r.user_id);
   return out;
 }

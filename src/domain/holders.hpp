@@ -29,9 +29,9 @@ struct HolderIndex {
   // Anyone but `excluded` holding `role` over the scope.
   bool Held(const std::string& role, const std::string& scope_type, const std::string& scope_id, const OrgTree& tree,
             const std::set<std::string>& excluded) const;
-  // The users holding `role` over the scope, each once.
+  // The users but `excluded` holding `role` over the scope, each once.
   std::vector<std::string> Users(const std::string& role, const std::string& scope_type, const std::string& scope_id,
-                                 const OrgTree& tree) const;
+                                 const OrgTree& tree, const std::set<std::string>& excluded = {}) const;
 };
 
 }  // namespace mamori::domain

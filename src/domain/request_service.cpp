@@ -54,6 +54,32 @@ Status RequestService::RequireApprover(storage::Connection& c, const storage::Re
   return e;
 }
 
+// notify (issue 9): the notice of a request's step — `request_submitted` to the approvers it now
+// waits for, `request_decided` to the requester — in the step's transaction.
+Status RequestService::NotifyStep(storage::Connection& c, const Actor& a, const storage::RequestRecord& r,
+                                  const policy::RequestType& t, const OrgTree& tree, const std::string& action) {
+  MAMORI_ASSIGN(auto actor, storage::UserRepo(c).Get(a.user_id));
+  Notice n{.template_id = action == "submit" ? "request_submitted" : "request_decided",
+           .vars = {{"register.title", t.title},
+                    {"register.title@en", t.title_en.empty() ? t.title : t.title_en},
+                    {"record.id", r.id},
+                    {"record.type", r.type},
+                    {"record.note", r.decision_note},
+                    {"actor.name", actor ? actor->name : a.login_id}},
+           .link = "/requests/" + r.id,
+           .target = "request:" + r.id};
+  if (action == "submit") {
+    MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
+    n.user_ids = holders.Users(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, {r.requester_id});
+  } else {
+    const bool approved = r.state == "approved";
+    n.vars["state.label"] = approved ? "承認" : "却下";
+    n.vars["state.label@en"] = approved ? "approved" : "rejected";
+    n.user_ids = {r.requester_id};
+  }
+  return notifier_.Send(c, n);
+}
+
 Result<std::vector<ApproverVacancy>> RequestService::Vacancies(const Actor& a) {
   if (!access_.Has(a, perm::kUsersManage) && !access_.Has(a, perm::kRolesManage)) return Error::Forbidden();
   return env_.db.Read([&](storage::Connection& c) -> Result<std::vector<ApproverVacancy>> {
@@ -309,6 +335,7 @@ Result<RequestView> RequestService::CreateIn(storage::Connection& c, const Actor
                 {"approver", {{"role", r.approver_role}, {"scope_type", r.approver_scope_type},
                               {"scope_id", r.approver_scope_id}}}};
     MAMORI_TRY(env_.log.Record(c, e));
+    if (!in.draft) MAMORI_TRY(NotifyStep(c, a, r, *t, tree, "submit"));
     return ViewOf(a, std::move(r), tree);
   }
 }
@@ -363,7 +390,7 @@ Result<RequestView> RequestService::Submit(const Actor& a, const std::string& id
     MAMORI_TRY(RequireApprover(c, r, tree));
     r.state = t.workflow->FindTransition("submit")->to;
     if (t.report_after) r.report_due_at = env_.clock.NowMicros() + t.report_within_hours * kMicrosPerHour;
-    return Ok();
+    return NotifyStep(c, a, r, t, tree, "submit");
   });
 }
 
@@ -393,12 +420,12 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
       if (fn == effects_.end()) return Error::Internal("no handler for request effect " + t.effect);
       MAMORI_TRY(fn->second(c, a, r, fields));
     }
-    return Ok();
+    return NotifyStep(c, a, r, t, tree, "approve");
   });
 }
 
 Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id, const std::string& note) {
-  return Transition(a, id, "reject", [&](storage::Connection&, storage::RequestRecord& r, const policy::RequestType& t,
+  return Transition(a, id, "reject", [&](storage::Connection& c, storage::RequestRecord& r, const policy::RequestType& t,
                                          const OrgTree& tree) -> Status {
     if (r.requester_id == a.user_id)
       return Error{ErrorCode::kSeparationOfDuties, "自分の申請を決裁することはできません", env_.pack.CiteFor("requester_approver"), {}};
@@ -409,7 +436,7 @@ Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id
     r.decided_by = a.user_id;
     r.decided_at = env_.clock.NowMicros();
     r.decision_note = note;
-    return Ok();
+    return NotifyStep(c, a, r, t, tree, "reject");
   });
 }
 

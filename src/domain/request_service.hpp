@@ -14,6 +14,7 @@
 #include "domain/access.hpp"
 #include "domain/asset_service.hpp"
 #include "domain/env.hpp"
+#include "domain/notifier.hpp"
 #include "storage/request_repo.hpp"
 
 namespace mamori::domain {
@@ -58,7 +59,8 @@ struct ApproverVacancy {
 
 class RequestService {
  public:
-  RequestService(Env& env, AssetService& assets) : env_(env), access_(env.pack), assets_(assets) {}
+  RequestService(Env& env, AssetService& assets)
+      : env_(env), access_(env.pack), assets_(assets), notifier_(env) {}
 
   Result<RequestView> Create(const Actor& a, const NewRequest& in);
   Result<RequestView> Submit(const Actor& a, const std::string& id);
@@ -103,10 +105,15 @@ class RequestService {
   Result<RequestView> Transition(const Actor& a, const std::string& id, const std::string& action,
                                  const std::function<Status(storage::Connection&, storage::RequestRecord&,
                                                             const policy::RequestType&, const OrgTree&)>& step);
+  // The notice of a step (docs/notifications.md): `request_submitted` to the approvers resolved
+  // (action "submit"), `request_decided` to the requester ("approve", "reject").
+  Status NotifyStep(storage::Connection& c, const Actor& a, const storage::RequestRecord& r,
+                    const policy::RequestType& t, const OrgTree& tree, const std::string& action);
 
   Env& env_;
   Access access_;
   AssetService& assets_;
+  Notifier notifier_;
   std::map<std::string, RequestEffect> effects_;
 };
 

@@ -163,6 +163,13 @@ Router ApiRoutes(const policy::PolicyPack* pack) {
       .Doc("完了の記録（返却日等）", "Record completion");
   r.Add({"POST", "/api/v1/requests/{id}/report", ReportRequest, full}).Logs("request.report", "request")
       .Doc("緊急時の例外措置の事後報告", "Report an emergency exception");
+  // Notifications (docs/notifications.md): the caller's own.
+  r.Add({"GET", "/api/v1/notifications", ListNotifications, full})
+      .Doc("自分の通知（新しい順、未読数つき）", "My notifications, newest first, with the unread count");
+  r.Add({"POST", "/api/v1/notifications/read-all", ReadAllNotifications, full}).Logs("notification.read_all")
+      .Doc("自分の通知をすべて既読にする", "Mark all my notifications read");
+  r.Add({"POST", "/api/v1/notifications/{id}/read", ReadNotification, full}).Logs("notification.read", "notification")
+      .Doc("通知を既読にする", "Mark a notification read");
   // Operations.
   r.Add({"GET", "/healthz", Healthz, pub})
       .Doc("稼働確認", "Liveness");

@@ -306,5 +306,39 @@ TEST(PackSealing, FieldsThatCannotBeSealedAreRefusedWithTheirLine) {
   }
 }
 
+// notification_templates (docs/registers.md): subjects and bodies, the English optional.
+TEST(PackTest, NotificationTemplatesAreReadWithTheirEnglishOptional) {
+  const std::string text = std::string(kMinimal) + R"(notification_templates:
+  asked:
+    subject: 【承認依頼】{{register.title}}
+    body: |
+      {{actor.name}} さんの申請です。
+      {{link}}
+    subject_en: "Approve {{register.title}}"
+  told: {subject: 結果, body: 本文}
+)";
+  std::vector<PackError> errors;
+  auto pack = ParsePack(text, errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  const NotificationTemplate* asked = pack->FindTemplate("asked");
+  ASSERT_NE(asked, nullptr);
+  EXPECT_EQ(asked->subject, "【承認依頼】{{register.title}}");
+  EXPECT_EQ(asked->body, "{{actor.name}} さんの申請です。\n{{link}}\n");
+  EXPECT_EQ(asked->subject_en, "Approve {{register.title}}");
+  EXPECT_EQ(asked->body_en, "");
+  EXPECT_NE(pack->FindTemplate("told"), nullptr);
+  EXPECT_EQ(pack->FindTemplate("nothing"), nullptr);
+}
+
+TEST(PackTest, ANotificationTemplateWithoutABodyOrWithAnUnknownKeyOrATwoLineSubjectIsRefused) {
+  for (const char* bad : {"  t: {subject: s}\n", "  t: {subject: s, body: b, bcc: x}\n",
+                          "  t: {subject: \"a\\nb\", body: b}\n", "  T-1: {subject: s, body: b}\n"}) {
+    std::vector<PackError> errors;
+    EXPECT_FALSE(ParsePack(std::string(kMinimal) + "notification_templates:\n" + bad, errors)) << bad;
+    ASSERT_FALSE(errors.empty()) << bad;
+    EXPECT_NE(errors[0].message.find("notification_templates"), std::string::npos) << errors[0].message;
+  }
+}
+
 }  // namespace
 }  // namespace mamori::policy

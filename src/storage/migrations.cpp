@@ -237,6 +237,40 @@ CREATE TABLE data_keys (
   seq        BIGINT NOT NULL UNIQUE
 );
 )SQL"},
+    // Notifications (docs/notifications.md): the in-app list of each user, and the e-mail
+    // outbox the mail sender drains (a row is claimed for a lease before it is sent, and marked
+    // sent after; an unsent row whose lease has run out is tried again). Users may have an
+    // e-mail address.
+    {8, "notifications and mail outbox", R"SQL(
+ALTER TABLE users ADD COLUMN email TEXT;
+CREATE TABLE notifications (
+  id          TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  subject     TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  link        TEXT,
+  kind        TEXT NOT NULL,
+  target      TEXT,
+  read_at     BIGINT
+);
+CREATE INDEX notifications_user ON notifications(user_id, created_at, id);
+CREATE INDEX notifications_unread ON notifications(user_id, read_at);
+CREATE TABLE mail_outbox (
+  id               TEXT PRIMARY KEY,
+  notification_id  TEXT NOT NULL,
+  to_address       TEXT NOT NULL,
+  subject          TEXT NOT NULL,
+  body             TEXT NOT NULL,
+  created_at       BIGINT NOT NULL,
+  attempts         BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at  BIGINT,
+  sent_at          BIGINT,
+  last_error       TEXT,
+  message_id       TEXT NOT NULL UNIQUE
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

@@ -40,6 +40,7 @@ struct UserRecord {
   int64_t created_at = 0;
   int64_t deleted_at = 0;
   int64_t version = 0;  // optimistic locking of PATCH /users/{id}: name, unit, employment, expiry
+  std::string email;    // where notifications are mailed (docs/notifications.md); "" = none
 };
 
 struct RoleAssignmentRecord {

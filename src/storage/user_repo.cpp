@@ -7,15 +7,15 @@ namespace {
 #define MAMORI_USER_COLUMNS                                                                     \
   "id, login_id, name, org_unit_id, employment_type, status, password_hash, password_changed_at, " \
   "must_change_password, failed_attempts, locked_until, last_login_at, last_login_address, "     \
-  "expires_on, totp_secret, totp_pending, totp_last_step, created_at, deleted_at, version"
+  "expires_on, totp_secret, totp_pending, totp_last_step, created_at, deleted_at, version, email"
 
 constexpr std::string_view kInsert =
-    "INSERT INTO users (" MAMORI_USER_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO users (" MAMORI_USER_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kUpdate =
     "UPDATE users SET name = ?, org_unit_id = ?, employment_type = ?, status = ?, password_hash = ?, "
     "password_changed_at = ?, must_change_password = ?, failed_attempts = ?, locked_until = ?, "
     "last_login_at = ?, last_login_address = ?, expires_on = ?, totp_secret = ?, totp_pending = ?, "
-    "totp_last_step = ?, deleted_at = ?, version = ? WHERE id = ?";
+    "totp_last_step = ?, deleted_at = ?, version = ?, email = ? WHERE id = ?";
 constexpr std::string_view kGet = "SELECT " MAMORI_USER_COLUMNS " FROM users WHERE id = ?";
 constexpr std::string_view kByLogin = "SELECT " MAMORI_USER_COLUMNS " FROM users WHERE login_id = ?";
 constexpr std::string_view kManyHead = "SELECT " MAMORI_USER_COLUMNS " FROM users u WHERE 1 = 1";
@@ -50,6 +50,7 @@ UserRecord ReadUser(const Row& r) {
   u.created_at = r.Int(17);
   u.deleted_at = r.Int(18);
   u.version = r.Int(19);
+  u.email = r.Str(20);
   return u;
 }
 
@@ -102,7 +103,7 @@ Status UserRepo::Insert(const UserRecord& u) {
                                 NullableInt(u.last_login_at, u.last_login_at != 0), Nullable(u.last_login_address),
                                 Nullable(u.expires_on), Nullable(u.totp_secret), Nullable(u.totp_pending),
                                 u.totp_last_step, u.created_at, NullableInt(u.deleted_at, u.deleted_at != 0),
-                                u.version});
+                                u.version, Nullable(u.email)});
   if (!r.ok()) return std::move(r).error();
   return Ok();
 }
@@ -114,7 +115,8 @@ Status UserRepo::Update(const UserRecord& u) {
                                 NullableInt(u.locked_until, u.locked_until != 0),
                                 NullableInt(u.last_login_at, u.last_login_at != 0), Nullable(u.last_login_address),
                                 Nullable(u.expires_on), Nullable(u.totp_secret), Nullable(u.totp_pending),
-                                u.totp_last_step, NullableInt(u.deleted_at, u.deleted_at != 0), u.version, u.id});
+                                u.totp_last_step, NullableInt(u.deleted_at, u.deleted_at != 0), u.version,
+                                Nullable(u.email), u.id});
   if (!r.ok()) return std::move(r).error();
   if (*r != 1) return Error::NotFound("利用者");
   return Ok();

@@ -965,6 +965,33 @@ async function main() {
       await shotBoth(ps, 'asset-returned')
     })
 
+    // notify (issue 9): the approval told the staff member; the bell counts it and the page lists it.
+    await step('notifications: the bell counts the unread notices; the page lists the decision; mark read clears it', async () => {
+      await ps.goto(`${BASE}/`)
+      await ps.waitForSelector('[data-testid="notification-count"]')
+      const unread = Number(await ps.locator('[data-testid="notification-count"]').innerText())
+      expect(unread >= 1, `the bell shows no unread notice: ${unread}`)
+      await ps.click('[data-testid="notification-bell"]')
+      await ps.waitForURL(/\/notifications$/)
+      await ps.waitForSelector('[data-testid="notifications-list"] li')
+      const first = ps.locator('[data-testid="notifications-list"] li').first()
+      const text = await first.innerText()
+      expect(text.includes('申請結果') && text.includes('承認'), `the decision is not listed first: ${text}`)
+      await shotBoth(ps, 'notifications')
+      await ps.click('[data-testid="notifications-read-all"]')
+      await ps.waitForSelector('[data-testid="notifications-message"]')
+      expect((await ps.locator('[data-testid="notification-count"]').count()) === 0, 'the bell still counts unread notices')
+      expect((await ps.locator('[data-testid="notifications-list"] li[data-unread]').count()) === 0, 'a notice is still unread')
+      await shot(ps, 'notifications-read')
+      // The chief was asked to approve: the notice links the request.
+      await pc.goto(`${BASE}/notifications`)
+      await pc.waitForSelector('[data-testid="notifications-list"] li')
+      const asked = await pc.locator('[data-testid="notifications-list"]').innerText()
+      expect(asked.includes('承認依頼'), `the approval request is not listed: ${asked}`)
+      await pc.locator('[data-testid="notification-open"]').last().click()
+      await pc.waitForURL(/\/requests\/[0-9a-f]{32}$/)
+    })
+
     await step('a refused self-approval: the chief is not offered it, and the server refuses it', async () => {
       const own = await registerAsset(pc, { name: '課内共有ファイルサーバ', kind: 'server', levels: { confidentiality: 2, integrity: 2, availability: 2 } })
       await pc.click('[data-testid="asset-request-copy_send"]')

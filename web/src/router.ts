@@ -80,6 +80,7 @@ export const router = createRouter({
     { path: '/requests/:id', name: 'request', component: () => import('./views/RequestDetailView.vue'), meta: { title: 'request.title' } },
     { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue'), meta: { title: 'inbox.title' } },
     { path: '/sessions', name: 'sessions', component: () => import('./views/MySessionsView.vue'), meta: { title: 'sessions.title' } },
+    { path: '/notifications', name: 'notifications', component: () => import('./views/NotificationsView.vue'), meta: { title: 'notifications.title' } },
     { path: '/policy', name: 'policy', component: () => import('./views/PolicyView.vue'), meta: { title: 'policy.title', permission: 'policy.read' } },
     // Every register of the pack: one list page and one detail page drawn from its spec.
     { path: '/r/:path', name: 'register', component: () => import('./views/RegisterListView.vue'), meta: { title: 'kit.title', register: true } },

@@ -40,6 +40,8 @@ export interface User {
   employment_type?: EmploymentType
   status: UserStatus
   expires_on?: string | null
+  /** where notifications are mailed (docs/notifications.md) */
+  email?: string | null
   last_login_at?: string | null
   last_login_address?: string | null
   must_change_password?: boolean
