@@ -6,10 +6,6 @@
 namespace mamori::api {
 namespace {
 
-bool ValidId(const std::string& id) {
-  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 nlohmann::json NotificationJson(const storage::NotificationRecord& n) {
   auto null_if_empty = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   return {{"id", n.id},

@@ -183,6 +183,9 @@ struct RegisterService::Loaded {
 };
 
 RegisterService::RegisterService(Env& env) : env_(env), access_(env.pack) {
+  notify_ = [notifier = Notifier(env)](storage::Connection& c, const RegisterNotice& n) mutable {
+    return notifier.Send(c, n);
+  };
   for (const auto& r : env_.pack.registers) tables_.emplace(r.id, TableSpecOf(r));
 }
 
@@ -807,7 +810,8 @@ Status RegisterService::Notify(storage::Connection& c, const Actor& a, const Reg
     n.vars["register.title"] = r.title;
     const policy::StateDef* st = r.workflow ? r.workflow->FindState(rec.state) : nullptr;
     n.vars["state.label"] = st ? st->label : rec.state;
-    n.vars["actor.name"] = a.login_id;
+    MAMORI_ASSIGN(auto actor, storage::UserRepo(c).Get(a.user_id));
+    n.vars["actor.name"] = actor ? actor->name : a.login_id;
     n.vars["deadline"] = rec.deadline_at ? FormatDate(JstDate(*rec.deadline_at - 1)) : "";
     n.vars["link"] = n.link;
     MAMORI_TRY(notify_(c, n));

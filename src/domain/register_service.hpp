@@ -13,6 +13,7 @@
 
 #include "domain/access.hpp"
 #include "domain/env.hpp"
+#include "domain/notifier.hpp"
 #include "policy/registers.hpp"
 #include "storage/register_repo.hpp"
 #include "storage/repos.hpp"
@@ -47,14 +48,7 @@ struct RecordHistory {
 };
 
 // A notification the engine asks to be sent inside the change's transaction (domain/notifier).
-struct RegisterNotice {
-  std::vector<std::string> user_ids;
-  std::string template_id;
-  std::map<std::string, std::string> vars;  // "record.device" → "PC-1", "link" → "/r/lending/ID", …
-  std::string link;
-  std::string kind;    // the register id
-  std::string target;  // "<object>:<id>"
-};
+using RegisterNotice = Notice;
 using NoticeSink = std::function<Status(storage::Connection& c, const RegisterNotice& n)>;
 
 // The storage description of a register: one column per field, the filters and the scope
@@ -71,7 +65,7 @@ class RegisterService {
 
   // Creates and extends every register's table (at start, after the migrations).
   Status EnsureTables();
-  // Where notifications go (set once at wiring); without it none are sent.
+  // Where notifications go: the Notifier (in-app and the e-mail outbox) unless a test sets another.
   void SetNoticeSink(NoticeSink sink) { notify_ = std::move(sink); }
 
   const policy::RegisterSpec* Find(const std::string& id) const { return env_.pack.FindRegister(id); }
