@@ -1,6 +1,6 @@
 // The kit reads GET /api/v1/registers (docs/registers.md) and derives its pages from it: the
-// fixture is a catalogue in that shape (the sample town's 貸出簿 and a register written as the
-// pack writes it, fields keyed by id).
+// fixture is a catalogue in the server's shape, {items, total} with each item's kind (the sample
+// town's 貸出簿, a register written as the pack writes it with fields keyed by id, a request type).
 import { describe, expect, it } from 'vitest'
 import fixture from './fixtures/registers.json'
 import {
@@ -78,6 +78,15 @@ describe('the register catalogue', () => {
       ['room', 'text'],
       ['count', 'int'],
     ])
+  })
+
+  it('reads the catalogue keyed by kind as well as split into registers and request types', () => {
+    const split = readCatalog({ registers: [{ id: 'a', title: 'A' }], request_types: [{ id: 't', title: 'T' }] })
+    expect(split.registers.map((r) => r.id)).toEqual(['a'])
+    expect(split.request_types.map((r) => r.id)).toEqual(['t'])
+    const listed = readCatalog({ items: [{ id: 't', kind: 'request_type', path: 'requests' }, { id: 'b', kind: 'register' }], total: 2 })
+    expect(listed.registers.map((r) => r.id)).toEqual(['b'])
+    expect(listed.request_types.map((r) => r.id)).toEqual(['t'])
   })
 
   it('ignores what it cannot read instead of throwing', () => {

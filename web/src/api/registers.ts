@@ -252,16 +252,21 @@ export function readRegister(o: Obj): RegisterSpec {
 
 const SAFE_PATH = /^[a-z0-9][a-z0-9_-]{0,62}$/
 
-/** GET /registers's answer as the kit uses it (anything unexpected is left out, never thrown). */
+/**
+ * GET /registers's answer as the kit uses it (anything unexpected is left out, never thrown). The
+ * server answers a list, `{items, total}`, each item a register (`kind: "register"`) or a request
+ * type (`kind: "request_type"`); `{registers, request_types}` is read too.
+ */
 export function readCatalog(raw: unknown): RegisterCatalog {
-  const o = isObj(raw) ? raw : { registers: raw }
+  const o = isObj(raw) ? raw : { items: raw }
+  const items = entries(o.items)
+  const registers = [...entries(o.registers), ...items.filter((x) => (x.kind ?? 'register') === 'register')]
+  const requestTypes = [...entries(o.request_types), ...items.filter((x) => x.kind === 'request_type')]
   return {
     // A register's path goes into API and page addresses: one segment of the characters the pack
     // allows, or the register is left out.
-    registers: entries(o.registers)
-      .map(readRegister)
-      .filter((r) => r.id !== '' && SAFE_PATH.test(r.path)),
-    request_types: entries(o.request_types) as unknown as RequestType[],
+    registers: registers.map(readRegister).filter((r) => r.id !== '' && SAFE_PATH.test(r.path)),
+    request_types: requestTypes as unknown as RequestType[],
   }
 }
 
