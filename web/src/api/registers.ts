@@ -297,10 +297,11 @@ export const registersApi = {
   /** PATCH with the version read (a stale one answers 409 conflict). */
   update: (spec: RegisterSpec, id: string, version: number, changes: Record<string, RecordValue>) =>
     api.patch<RegisterRecord>(recordPath(spec, id), { ...changes, version }),
-  /** The record's operation-log entries, oldest first. */
+  /** The record's operation-log entries, oldest first (in the log's order, whatever order they come in). */
   history: async (spec: RegisterSpec, id: string): Promise<AuditEntry[]> => {
     const r = await api.get<List<AuditEntry> | AuditEntry[]>(`${recordPath(spec, id)}/history`)
-    return Array.isArray(r) ? r : (r?.items ?? [])
+    const items = Array.isArray(r) ? r : (r?.items ?? [])
+    return [...items].sort((a, b) => a.seq - b.seq)
   },
   transition: (spec: RegisterSpec, id: string, action: string, body: TransitionBody) =>
     api.post<RegisterRecord>(`${recordPath(spec, id)}/transitions/${encodeURIComponent(action)}`, body),
