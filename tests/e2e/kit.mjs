@@ -210,8 +210,9 @@ async function main() {
       await kacho.fill('dialog[open] [data-testid="field-purpose"]', '出張先での説明会')
       await kacho.click('[data-testid="transition-submit"]')
       await kacho.waitForSelector('dialog[open] [data-field="due_on"] [data-testid="field-error"]')
-      const err = await kacho.locator('dialog[open] [data-testid="error"]').innerText()
-      expect(err.includes('返却予定日'), `the refusal does not name the due date: ${err}`)
+      // The pack's reason and clause are shown above, as the field's message says.
+      const err = (await kacho.locator('dialog[open] [data-testid="error"]').innerText()).replace(/\s+/g, ' ')
+      expect(err.includes('返却予定日が過去の日付です') && err.includes('sakura:5.3'), `the refusal does not give the pack's reason and clause: ${err}`)
       await shotInDialogBoth(kacho, 'kit-lend-refused')
       await kacho.fill('dialog[open] [data-testid="field-due_on"]', jstDate(7))
       await eventually(async () => (await kacho.locator('dialog[open] [data-field="due_on"] [data-testid="field-error"]').count()) === 0, 'the due date error did not clear as it was fixed')
@@ -223,7 +224,10 @@ async function main() {
       expect((await textOf(kacho, '[data-field="borrower"]')) === '山田 花子', 'the borrower is not shown by name')
       const due = await textOf(kacho, '[data-field="due_on"]')
       expect(due.includes(jstDate(7).slice(0, 4)) || /令和/.test(due), `the due date reads "${due}"`)
+      // The deadline is the due day (not the next day's midnight when it passes).
       await kacho.waitForSelector('[data-field="deadline_at"]')
+      const deadline = await textOf(kacho, '[data-field="deadline_at"]')
+      expect(deadline === due, `the deadline reads "${deadline}", the due date "${due}"`)
       const actions = await kacho.locator('[data-testid="record-actions"] [data-action]').evaluateAll((es) => es.map((e) => e.dataset.action))
       expect(JSON.stringify(actions) === JSON.stringify(['return']), `actions offered when lent: ${actions.join(',')}`)
       await eventually(async () => (await historyTexts(kacho)).length === 2, async () => `history after lending: ${(await historyTexts(kacho)).join(' | ')}`)

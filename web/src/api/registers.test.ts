@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import fixture from './fixtures/registers.json'
 import {
   createBody,
+  deadlineDay,
   displayValue,
   editableFields,
   filterFields,
@@ -157,5 +158,13 @@ describe('the pages derived from a spec', () => {
 
   it('builds the export address with the list filters and without the page', () => {
     expect(registersApi.exportHref(lending, 'csv', { state: 'lent', q: '', page: 3, per_page: 50 })).toBe('/api/v1/lending/export?state=lent&format=csv')
+  })
+
+  it('shows a due-date deadline as the due day, whether answered as the next midnight or the last second', () => {
+    expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-10T00:00:00+09:00' })).toBe('2026-12-09')
+    expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-09T15:00:00Z' })).toBe('2026-12-09')
+    expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-09T23:59:59+09:00' })).toBe('2026-12-09')
+    expect(deadlineDay(lending, { ...record, state: 'available', deadline_at: '2026-12-10T00:00:00+09:00' })).toBeNull()
+    expect(deadlineDay(lending, { ...record, deadline_at: null })).toBeNull()
   })
 })

@@ -413,6 +413,22 @@ export function displayValue(f: RegisterField, rec: RegisterRecord, locale: stri
   return String(v)
 }
 
+/**
+ * The day a record's deadline is shown as, when the state's deadline is a day (a date field's or a
+ * day of the 年度): the JST date of its last instant. The server answers the instant it passes
+ * (the next day's 00:00 JST) or the day's last second; either way the day is the due day.
+ * null when the state's deadline is a time (`after`) or there is none.
+ */
+export function deadlineDay(spec: RegisterSpec, rec: RegisterRecord): string | null {
+  const at = rec.deadline_at
+  if (!at) return null
+  const dl = spec.workflow?.states.find((s) => s.id === rec.state)?.deadline
+  if (!dl || (typeof dl.field !== 'string' && typeof dl.fiscal !== 'string')) return null
+  const ms = new Date(at).getTime()
+  if (Number.isNaN(ms)) return null
+  return new Date(ms - 1 + 9 * 3600 * 1000).toISOString().slice(0, 10)
+}
+
 /** What an input holds while edited: text, or a boolean for a checkbox. */
 export type RegisterFormValues = Record<string, string | boolean>
 
