@@ -6,6 +6,7 @@ import fixture from './fixtures/registers.json'
 import {
   createBody,
   deadlineDay,
+  endsRecord,
   displayValue,
   editableFields,
   filterFields,
@@ -166,5 +167,12 @@ describe('the pages derived from a spec', () => {
     expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-09T23:59:59+09:00' })).toBe('2026-12-09')
     expect(deadlineDay(lending, { ...record, state: 'available', deadline_at: '2026-12-10T00:00:00+09:00' })).toBeNull()
     expect(deadlineDay(lending, { ...record, deadline_at: null })).toBeNull()
+  })
+
+  it('knows the actions that end a record (to a final state)', () => {
+    expect(endsRecord(lending, 'retire')).toBe(true)
+    expect(endsRecord(lending, 'lend')).toBe(false)
+    expect(endsRecord(lending, 'no_such')).toBe(false)
+    expect(endsRecord(keys, 'retire')).toBe(false)
   })
 })

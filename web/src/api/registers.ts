@@ -413,6 +413,13 @@ export function displayValue(f: RegisterField, rec: RegisterRecord, locale: stri
   return String(v)
 }
 
+/** Whether an action ends the record's life (its transition goes to a final state): shown as such. */
+export function endsRecord(spec: RegisterSpec, action: string): boolean {
+  const wf = spec.workflow
+  const to = wf?.transitions.find((x) => x.id === action)?.to
+  return !!to && !!wf?.states.find((s) => s.id === to)?.final
+}
+
 /**
  * The day a record's deadline is shown as, when the state's deadline is a day (a date field's or a
  * day of the 年度): the JST date of its last instant. The server answers the instant it passes
