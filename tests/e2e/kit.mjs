@@ -251,6 +251,9 @@ async function main() {
       const text = (await row(shokuin, device).innerText()).replace(/\s+/g, ' ')
       expect(text.includes('山田 花子') && text.includes('貸出中'), `the 職員's list row: ${text}`)
       expect((await shokuin.locator('[data-testid="register-create"]').count()) === 0, 'the 職員 (read only) is offered to register')
+      // Without org.read the owner filter offers the section the 職員 knows, by name.
+      const owners = await shokuin.locator('[data-testid="register-filter-owner_org_unit_id"] option').allInnerTexts()
+      expect(owners.includes('情報推進課') && !owners.some((o) => /^[0-9a-f]{32}$/.test(o.trim())), `the 職員's owner filter: ${owners.join(',')}`)
       await shotBoth(shokuin, 'kit-list-shokuin')
       await row(shokuin, device).locator('a.record-link').click()
       await expectText(shokuin, '[data-testid="record-title"]', device)
