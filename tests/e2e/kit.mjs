@@ -28,6 +28,7 @@ import {
   apiOk,
   axeViolations,
   checkAxe,
+  en,
   eventually,
   expect,
   expectText,
@@ -39,6 +40,7 @@ import {
   navTexts,
   prepareShots,
   problems,
+  setLang,
   shot,
   shotBoth,
   shotCount,
@@ -292,6 +294,10 @@ async function main() {
       const actions = await kacho.locator('[data-testid="record-actions"] [data-action]').evaluateAll((es) => es.map((e) => e.dataset.action).sort())
       expect(JSON.stringify(actions) === JSON.stringify(['lend', 'retire']), `actions offered after the return: ${actions.join(',')}`)
       await shotBoth(kacho, 'kit-returned')
+      // The message names the action in the language shown (shotBoth switched to English and back).
+      await setLang(kacho, 'en')
+      await expectText(kacho, '[data-testid="status-message"]', msg(en, 'kit.transitioned', { record: device, action: 'Return' }))
+      await setLang(kacho, 'ja')
     })
 
     await step('the export: the Excel link downloads a workbook, the CSV answers 200 with the record', async () => {
