@@ -333,6 +333,27 @@ async function main() {
             .filter(([, h]) => h < 43.5),
         )
         expect(small.length === 0, `${who}: touch targets under 44 px: ${JSON.stringify(small)}`)
+        // Each card line holds its label: a wrapped label ("Owner section") does not run into the next.
+        await setLang(p, 'en')
+        const spill = await p.evaluate(() =>
+          [...document.querySelectorAll('[data-testid="register-table"] tbody td')]
+            .map((td) => {
+              // The label is drawn by ::before: measured in a probe of its width and font.
+              const cs = getComputedStyle(td, '::before')
+              const probe = document.createElement('span')
+              Object.assign(probe.style, { display: 'block', position: 'absolute', visibility: 'hidden', width: cs.width, font: cs.font, lineHeight: cs.lineHeight })
+              probe.textContent = td.dataset.label ?? ''
+              document.body.append(probe)
+              const need = probe.getBoundingClientRect().height
+              probe.remove()
+              const td_ = getComputedStyle(td)
+              const room = td.clientHeight - parseFloat(td_.paddingTop) - parseFloat(td_.paddingBottom)
+              return [td.dataset.label, Math.round(need), Math.round(room)]
+            })
+            .filter(([, need, room]) => need > room + 1),
+        )
+        expect(spill.length === 0, `${who}: card labels are laid over the next line: ${JSON.stringify(spill)}`)
+        await setLang(p, 'ja')
         await shotBoth(p, `phone-kit-list-${who}`)
         await p.goto(`${BASE}/r/lending/${recordId}`)
         await expectText(p, '[data-testid="record-title"]', device)
