@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Runs the browser tests (run.mjs) against a fresh `mamori serve` of its own:
-// a new data directory, `mamori init` with a random temporary password given on
+// Runs a browser test script (run.mjs by default) against a fresh `mamori serve` of its
+// own: a new data directory, `mamori init` with a random temporary password given on
 // standard input, `mamori serve` on a free loopback port with the built web UI,
-// then run.mjs, then the server is stopped and the directory removed.
+// then the script, then the server is stopped and the directory removed.
 //
 //   node tests/e2e/with-server.mjs [path/to/mamori]
 //
 // Environment: MAMORI_BIN (default ../../build/mamori), MAMORI_WEB_DIST (default
 // ../../web/dist), MAMORI_POLICY (a policy pack for `mamori init --policy`; default
-// the built-in Kobe pack), MAMORI_SCREENSHOTS (passed on), MAMORI_KEEP_DATA=1 keeps the
-// data directory. Exit status is run.mjs's, or 1 if the server could not start.
+// the built-in Kobe pack), MAMORI_E2E_SCRIPT (the script to run, a path or a name beside
+// this file; default run.mjs), MAMORI_SCREENSHOTS (passed on), MAMORI_KEEP_DATA=1 keeps the
+// data directory. Exit status is the script's, or 1 if the server could not start.
 
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const bin = path.resolve(process.argv[2] ?? process.env.MAMORI_BIN ?? path.join(here, '../../build/mamori'))
 const dist = path.resolve(process.env.MAMORI_WEB_DIST ?? path.join(here, '../../web/dist'))
+const script = path.resolve(here, process.env.MAMORI_E2E_SCRIPT || 'run.mjs')
 
 function fail(message) {
   console.error(`e2e: ${message}`)
@@ -30,6 +32,7 @@ function fail(message) {
 }
 
 if (!fs.existsSync(bin)) fail(`no mamori binary at ${bin}`)
+if (!fs.existsSync(script)) fail(`no test script at ${script}`)
 if (!fs.existsSync(path.join(dist, 'index.html'))) fail(`no built web UI at ${dist} (run: cd web && npm ci && npm run build)`)
 
 function freePort() {
@@ -107,7 +110,7 @@ if (!up) {
   fail(`mamori serve did not become healthy at ${url}:\n${text}`)
 }
 
-const run = spawn(process.execPath, [path.join(here, 'run.mjs')], {
+const run = spawn(process.execPath, [script], {
   stdio: 'inherit',
   env: { ...process.env, MAMORI_URL: url, MAMORI_ADMIN_LOGIN: admin, MAMORI_ADMIN_PASSWORD: temp, MAMORI_APPROVER_LOGIN: approver, MAMORI_APPROVER_PASSWORD: approverTemp },
 })

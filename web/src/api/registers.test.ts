@@ -1,10 +1,12 @@
 // The kit reads GET /api/v1/registers (docs/registers.md) and derives its pages from it: the
-// fixture is a catalogue in that shape (the sample town's 貸出簿 and a register written as the
-// pack writes it, fields keyed by id).
+// fixture is a catalogue in the server's shape, {items, total} with each item's kind (the sample
+// town's 貸出簿, a register written as the pack writes it with fields keyed by id, a request type).
 import { describe, expect, it } from 'vitest'
 import fixture from './fixtures/registers.json'
 import {
   createBody,
+  deadlineDay,
+  endsRecord,
   displayValue,
   editableFields,
   filterFields,
@@ -80,6 +82,15 @@ describe('the register catalogue', () => {
     ])
   })
 
+  it('reads the catalogue keyed by kind as well as split into registers and request types', () => {
+    const split = readCatalog({ registers: [{ id: 'a', title: 'A' }], request_types: [{ id: 't', title: 'T' }] })
+    expect(split.registers.map((r) => r.id)).toEqual(['a'])
+    expect(split.request_types.map((r) => r.id)).toEqual(['t'])
+    const listed = readCatalog({ items: [{ id: 't', kind: 'request_type', path: 'requests' }, { id: 'b', kind: 'register' }], total: 2 })
+    expect(listed.registers.map((r) => r.id)).toEqual(['b'])
+    expect(listed.request_types.map((r) => r.id)).toEqual(['t'])
+  })
+
   it('ignores what it cannot read instead of throwing', () => {
     expect(readCatalog(null).registers).toEqual([])
     expect(readCatalog({ registers: [{ title: 'no id' }, 7] }).registers).toEqual([])
@@ -148,5 +159,20 @@ describe('the pages derived from a spec', () => {
 
   it('builds the export address with the list filters and without the page', () => {
     expect(registersApi.exportHref(lending, 'csv', { state: 'lent', q: '', page: 3, per_page: 50 })).toBe('/api/v1/lending/export?state=lent&format=csv')
+  })
+
+  it('shows a due-date deadline as the due day, whether answered as the next midnight or the last second', () => {
+    expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-10T00:00:00+09:00' })).toBe('2026-12-09')
+    expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-09T15:00:00Z' })).toBe('2026-12-09')
+    expect(deadlineDay(lending, { ...record, deadline_at: '2026-12-09T23:59:59+09:00' })).toBe('2026-12-09')
+    expect(deadlineDay(lending, { ...record, state: 'available', deadline_at: '2026-12-10T00:00:00+09:00' })).toBeNull()
+    expect(deadlineDay(lending, { ...record, deadline_at: null })).toBeNull()
+  })
+
+  it('knows the actions that end a record (to a final state)', () => {
+    expect(endsRecord(lending, 'retire')).toBe(true)
+    expect(endsRecord(lending, 'lend')).toBe(false)
+    expect(endsRecord(lending, 'no_such')).toBe(false)
+    expect(endsRecord(keys, 'retire')).toBe(false)
   })
 })

@@ -252,16 +252,21 @@ export function readRegister(o: Obj): RegisterSpec {
 
 const SAFE_PATH = /^[a-z0-9][a-z0-9_-]{0,62}$/
 
-/** GET /registers's answer as the kit uses it (anything unexpected is left out, never thrown). */
+/**
+ * GET /registers's answer as the kit uses it (anything unexpected is left out, never thrown). The
+ * server answers a list, `{items, total}`, each item a register (`kind: "register"`) or a request
+ * type (`kind: "request_type"`); `{registers, request_types}` is read too.
+ */
 export function readCatalog(raw: unknown): RegisterCatalog {
-  const o = isObj(raw) ? raw : { registers: raw }
+  const o = isObj(raw) ? raw : { items: raw }
+  const items = entries(o.items)
+  const registers = [...entries(o.registers), ...items.filter((x) => (x.kind ?? 'register') === 'register')]
+  const requestTypes = [...entries(o.request_types), ...items.filter((x) => x.kind === 'request_type')]
   return {
     // A register's path goes into API and page addresses: one segment of the characters the pack
     // allows, or the register is left out.
-    registers: entries(o.registers)
-      .map(readRegister)
-      .filter((r) => r.id !== '' && SAFE_PATH.test(r.path)),
-    request_types: entries(o.request_types) as unknown as RequestType[],
+    registers: registers.map(readRegister).filter((r) => r.id !== '' && SAFE_PATH.test(r.path)),
+    request_types: requestTypes as unknown as RequestType[],
   }
 }
 
@@ -292,10 +297,11 @@ export const registersApi = {
   /** PATCH with the version read (a stale one answers 409 conflict). */
   update: (spec: RegisterSpec, id: string, version: number, changes: Record<string, RecordValue>) =>
     api.patch<RegisterRecord>(recordPath(spec, id), { ...changes, version }),
-  /** The record's operation-log entries, oldest first. */
+  /** The record's operation-log entries, oldest first (in the log's order, whatever order they come in). */
   history: async (spec: RegisterSpec, id: string): Promise<AuditEntry[]> => {
     const r = await api.get<List<AuditEntry> | AuditEntry[]>(`${recordPath(spec, id)}/history`)
-    return Array.isArray(r) ? r : (r?.items ?? [])
+    const items = Array.isArray(r) ? r : (r?.items ?? [])
+    return [...items].sort((a, b) => a.seq - b.seq)
   },
   transition: (spec: RegisterSpec, id: string, action: string, body: TransitionBody) =>
     api.post<RegisterRecord>(`${recordPath(spec, id)}/transitions/${encodeURIComponent(action)}`, body),
@@ -405,6 +411,29 @@ export function displayValue(f: RegisterField, rec: RegisterRecord, locale: stri
     return typeof name === 'string' && name ? name : String(v)
   }
   return String(v)
+}
+
+/** Whether an action ends the record's life (its transition goes to a final state): shown as such. */
+export function endsRecord(spec: RegisterSpec, action: string): boolean {
+  const wf = spec.workflow
+  const to = wf?.transitions.find((x) => x.id === action)?.to
+  return !!to && !!wf?.states.find((s) => s.id === to)?.final
+}
+
+/**
+ * The day a record's deadline is shown as, when the state's deadline is a day (a date field's or a
+ * day of the 年度): the JST date of its last instant. The server answers the instant it passes
+ * (the next day's 00:00 JST) or the day's last second; either way the day is the due day.
+ * null when the state's deadline is a time (`after`) or there is none.
+ */
+export function deadlineDay(spec: RegisterSpec, rec: RegisterRecord): string | null {
+  const at = rec.deadline_at
+  if (!at) return null
+  const dl = spec.workflow?.states.find((s) => s.id === rec.state)?.deadline
+  if (!dl || (typeof dl.field !== 'string' && typeof dl.fiscal !== 'string')) return null
+  const ms = new Date(at).getTime()
+  if (Number.isNaN(ms)) return null
+  return new Date(ms - 1 + 9 * 3600 * 1000).toISOString().slice(0, 10)
 }
 
 /** What an input holds while edited: text, or a boolean for a checkbox. */

@@ -14,6 +14,20 @@ export interface RefOption {
   label: string
 }
 
+/**
+ * The sections a person who may not read the org tree knows by name: those their roles are
+ * scoped to (the session names them), and their own (by id when no role names it).
+ */
+export function knownUnits(): RefOption[] {
+  const out: RefOption[] = []
+  for (const r of session.roles) {
+    if (r.scope_type === 'org_unit' && r.scope_id && !out.some((o) => o.id === r.scope_id)) out.push({ id: r.scope_id, label: r.scope_name || r.scope_id })
+  }
+  const own = session.user?.org_unit_id
+  if (own && !out.some((o) => o.id === own)) out.unshift({ id: own, label: own })
+  return out
+}
+
 export function useReferenceOptions() {
   const org = useOrgUnits()
   const lists = reactive<Record<string, RefOption[] | null>>({})
@@ -28,8 +42,7 @@ export function useReferenceOptions() {
           await org.load()
           lists.org_unit = org.flat.value.map((n) => ({ id: n.unit.id, label: org.optionLabel(n.unit.id) }))
         } else {
-          const own = session.user?.org_unit_id
-          lists.org_unit = own ? [{ id: own, label: own }] : []
+          lists.org_unit = knownUnits()
         }
       } else if (type === 'user') {
         const me = session.user ? [{ id: session.user.id, label: `${session.user.name} (${session.user.login_id})` }] : []
