@@ -66,6 +66,7 @@ json WorkflowJson(const policy::Workflow& wf) {
     j["id"] = t.id;
     j["from"] = t.from;
     j["to"] = t.to;
+    j["clears"] = t.clears;
     j["by"] = Parties(t.by);
     j["chain"] = Parties(t.chain);
     j["notify"] = NotifyJson(t.notify);

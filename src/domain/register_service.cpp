@@ -735,6 +735,7 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     }
     json after = before;
     for (const auto& [key, v] : form.items()) after[key] = v;
+    for (const auto& key : t->clears) after[key] = nullptr;
     storage::RegisterRecord next = cur;
     const int64_t now = env_.clock.NowMicros();
     next.updated_at = now;

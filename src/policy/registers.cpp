@@ -374,7 +374,7 @@ struct RegisterParser {
         if (wf.FindTransition(t.id)) c.Fail(kv.first, w + " appears twice");
         const YAML::Node d = kv.second;
         if (!c.Map(d, w)) continue;
-        c.Keys(d, {"label", "label_en", "from", "to", "by", "chain", "sets", "requires", "note_required", "when",
+        c.Keys(d, {"label", "label_en", "from", "to", "by", "chain", "sets", "requires", "clears", "note_required", "when",
                    "deny", "notify"},
                w);
         t.label = c.Str(d, "label", true, w);
@@ -399,6 +399,14 @@ struct RegisterParser {
         for (const auto& f : t.requires_fields)
           if (std::find(t.sets.begin(), t.sets.end(), f) == t.sets.end())
             c.Fail(d["requires"], w + ": '" + f + "' is required but not in sets");
+        t.clears = c.List(d, "clears", w);
+        for (const auto& f : t.clears) {
+          const RegisterField* field = r.FindField(f);
+          if (!field) c.Fail(d["clears"], w + ": unknown field '" + f + "'");
+          else if (field->required) c.Fail(d["clears"], w + ": '" + f + "' is required and cannot be cleared");
+          if (std::find(t.sets.begin(), t.sets.end(), f) != t.sets.end())
+            c.Fail(d["clears"], w + ": '" + f + "' is both set and cleared");
+        }
         t.note_required = c.Bool(d, "note_required", false, w);
         std::vector<std::string> roots = RecordRoots(r);
         for (const auto& f : t.sets) roots.push_back("form." + f);

@@ -127,6 +127,8 @@ struct Transition {
   // Register fields the transition's form sets (read-only fields are set only this way).
   std::vector<std::string> sets;
   std::vector<std::string> requires_fields;  // of `sets`: must be given
+  // Register fields the transition empties (a return clears the borrower and the due date).
+  std::vector<std::string> clears;
   bool note_required = false;
   Expr when;  // over record.*, form.*, actor.*: must hold, else 409 conflict
   // Refusals over record.*, form.*, actor.* (`field` names a form field for a 422).

@@ -2,9 +2,13 @@
 // (tests/packs/sample_town.yaml), whose 貸出簿 (lending book of shared laptops, with lend/return
 // and an overdue reminder) is written in the pack alone: no line of C++ names it. Every test
 // runs on SQLite and PostgreSQL.
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "harness.hpp"
+#include "smtp_sink.hpp"
 
 namespace mamori::itest {
 namespace {
@@ -13,10 +17,14 @@ std::string Id(const json& doc) { return doc.value("id", ""); }
 
 class RegistersTest : public ApiTest {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { SetUpTown(SourceDir() + "/tests/packs/sample_town.yaml"); }
+
+  // A server of the town's pack at `pack_file`, with a section head, another section's head and
+  // a member of staff (`staff_email`, when given, is theirs).
+  static void SetUpTown(const std::string& pack_file, const std::string& staff_email = "") {
     setup_error_.clear();
     try {
-      town_ = new ServerProcess(SourceDir() + "/tests/packs/sample_town.yaml");
+      town_ = new ServerProcess(pack_file);
       admin_ = new Person();
       admin_->login_id = kAdminLogin;
       admin_->password = kAdminTempPassword;
@@ -35,7 +43,8 @@ class RegistersTest : public ApiTest {
       section_b_ = Unit("lend-b", "section", bureau);
       kacho_ = Make("kacho", section_a_, {{{"role", "kacho"}, {"scope_type", "org_unit"}, {"scope_id", section_a_}}});
       kacho_b_ = Make("kachob", section_b_, {{{"role", "kacho"}, {"scope_type", "org_unit"}, {"scope_id", section_b_}}});
-      staff_ = Make("shokuin", section_a_, {{{"role", "shokuin"}, {"scope_type", "org_unit"}, {"scope_id", section_a_}}});
+      staff_ = Make("shokuin", section_a_, {{{"role", "shokuin"}, {"scope_type", "org_unit"}, {"scope_id", section_a_}}},
+                    staff_email);
     } catch (const std::exception& e) {
       setup_error_ = e.what();
       ADD_FAILURE() << "suite set-up failed: " << e.what();
@@ -59,13 +68,13 @@ class RegistersTest : public ApiTest {
     return Id(r.doc);
   }
 
-  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) {
+  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles,
+                      const std::string& email = "") {
     auto p = std::make_unique<Person>();
     p->login_id = UniqueLogin(prefix);
-    Reply u = admin_->client->Post("/api/v1/users", {{"login_id", p->login_id},
-                                                     {"name", "町職員 " + prefix},
-                                                     {"org_unit_id", unit},
-                                                     {"employment_type", "regular"}});
+    json body = {{"login_id", p->login_id}, {"name", "町職員 " + prefix}, {"org_unit_id", unit}, {"employment_type", "regular"}};
+    if (!email.empty()) body["email"] = email;
+    Reply u = admin_->client->Post("/api/v1/users", body);
     Require(u.status == 201, "POST /users: " + u.Describe());
     p->id = Id(u.doc);
     p->password = u.doc["temporary_password"].get<std::string>();
@@ -168,6 +177,10 @@ TEST_F(RegistersTest, ASectionHeadLendsALaptopAndTakesItBackEachStepOnTheRecord)
   Reply back = kacho_->client->Post("/api/v1/lending/" + id + "/transitions/return", json::object());
   ASSERT_EQ(back.status, 200) << back.Describe();
   EXPECT_EQ(back.doc["state"], "available");
+  // A return clears the loan (the pack's `clears`), so the next lend starts empty.
+  EXPECT_TRUE(back.doc["borrower"].is_null());
+  EXPECT_TRUE(back.doc["due_on"].is_null());
+  EXPECT_TRUE(back.doc["deadline_at"].is_null());
 
   Reply history = kacho_->client->Get("/api/v1/lending/" + id + "/history");
   ASSERT_EQ(history.status, 200) << history.Describe();
@@ -315,6 +328,89 @@ TEST_F(RegistersTest, TheOpenApiDocumentDescribesTheRegistersRoutesAndSchemas) {
   EXPECT_EQ(record["properties"]["kind"]["enum"], (json{"laptop", "tablet", "mobile_router", nullptr}));
   EXPECT_TRUE(record["properties"].contains("borrower_name"));
   EXPECT_TRUE(IsProblem(admin_->client->Get("/api/v1/no-such-register"), 404, "not_found"));
+}
+
+// The same town with the overdue reminder due one minute after the loan (the pack's deadline
+// rewritten to `after: 1m`) and e-mail to a real local SMTP server: the lend notice and the
+// overdue reminder each arrive exactly once, and the reminder also in the app.
+class RegisterMailTest : public RegistersTest {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      dir_ = MakeTempDir("lendmail");
+      std::ifstream in(SourceDir() + "/tests/packs/sample_town.yaml");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string pack = ss.str();
+      const std::string from = "            field: due_on\n";
+      Require(pack.find(from) != std::string::npos, "the lending deadline is not where the test expects it");
+      pack.replace(pack.find(from), from.size(), "            after: 1m\n");
+      std::ofstream(dir_ + "/town.yaml") << pack;
+      sink_ = new SmtpSink(dir_ + "/smtp");
+      sink_->Start();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+      ADD_FAILURE() << "suite set-up failed: " << e.what();
+      return;
+    }
+    SetUpTown(dir_ + "/town.yaml", "shokuin@town.example.jp");
+    if (!setup_error_.empty()) return;
+    try {
+      town_->Reconfigure("smtp_url: smtp://127.0.0.1:" + std::to_string(sink_->port()) +
+                         "\nsmtp_from: mamori@town.example.jp\nsmtp_tls: false\nsmtp_retry_seconds: 1\n"
+                         "deadline_check_seconds: 1\npublic_url: https://mamori.town.example.jp\n");
+      for (Person* p : {admin_, kacho_, kacho_b_, staff_}) p->client->set_base(town_->base_url());
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+      ADD_FAILURE() << "suite set-up failed: " << e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    RegistersTest::TearDownTestSuite();
+    delete sink_;
+    sink_ = nullptr;
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  static inline SmtpSink* sink_ = nullptr;
+  static inline std::string dir_;
+};
+
+TEST_F(RegisterMailTest, TheLendNoticeAndTheOverdueReminderEachArriveOnceByMailAndInTheApp) {
+  json laptop = NewLaptop(*kacho_, "PC-MAIL ノートPC", section_a_);
+  const std::string id = Id(laptop);
+  Reply lent = kacho_->client->Post("/api/v1/lending/" + id + "/transitions/lend",
+                                    {{"fields", {{"borrower", staff_->id}, {"due_on", Tomorrow()}}}});
+  ASSERT_EQ(lent.status, 200) << lent.Describe();
+  // The lend notice: the pack's Japanese subject, once.
+  auto lend_mail = sink_->WaitForLinks("shokuin@town.example.jp", {id}, "/r/lending/");
+  ASSERT_EQ(lend_mail.size(), 1u);
+  EXPECT_EQ(lend_mail[0].value("subject", ""), "【貸出】PC-MAIL ノートPC");
+  EXPECT_NE(lend_mail[0].value("body", "").find("https://mamori.town.example.jp/r/lending/" + id), std::string::npos);
+  // A minute later the deadline passes: the reminder arrives once, though the server looks
+  // every second.
+  std::vector<json> all;
+  for (int i = 0; i < 1000; ++i) {
+    all = sink_->WaitForLinks("shokuin@town.example.jp", {id}, "/r/lending/", 1);
+    if (all.size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(all.size(), 2u) << "no overdue reminder arrived";
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  all = sink_->WaitForLinks("shokuin@town.example.jp", {id}, "/r/lending/", 1);
+  ASSERT_EQ(all.size(), 2u);
+  std::set<std::string> subjects;
+  for (const auto& m : all) subjects.insert(m.value("subject", ""));
+  EXPECT_EQ(subjects, (std::set<std::string>{"【貸出】PC-MAIL ノートPC", "【返却期限超過】PC-MAIL ノートPC"}));
+  // In the app as well, and the deadline's handling is on the record.
+  Reply mine = staff_->client->Get("/api/v1/notifications");
+  ASSERT_EQ(mine.status, 200) << mine.Describe();
+  int overdue = 0;
+  for (const auto& n : mine.doc["items"]) overdue += n.value("subject", "") == "【返却期限超過】PC-MAIL ノートPC";
+  EXPECT_EQ(overdue, 1);
+  Reply history = kacho_->client->Get("/api/v1/lending/" + id + "/history");
+  EXPECT_EQ(history.doc["items"][0]["action"], "lending.deadline");
+  EXPECT_EQ(history.doc["items"][0]["actor"], "system");
 }
 
 }  // namespace
