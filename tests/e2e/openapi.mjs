@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+// The served OpenAPI document against REAL answers (issue 9 part 4), with the second town's pack
+// (tests/packs/sample_town.yaml) and its 貸出簿 (`lending`). No browser: everything goes through
+// the API, as a client generated from the document would.
+//
+// 1. GET /api/v1/openapi.json is OpenAPI-shaped: version 3.1, every operation has responses,
+//    every $ref resolves inside the document, every schema compiles with ajv (JSON Schema 2020-12,
+//    the dialect of OpenAPI 3.1).
+// 2. The admin signs in through the API (temporary password, forced change, TOTP enrolment) and
+//    sets up a bureau, a section, a 課長 (kacho) and a 職員 (shokuin) of the section.
+// 3. The kacho works the lending book: list, create, get, patch, lend (borrower + due_on), return,
+//    lend again and return, retire (with a note), history. Each answer's body is validated against
+//    the schema the document gives for that operation and status (`200`/`201`, else `2XX`).
+// 4. Bad input (422) answers match the Problem schema of the operation's `4XX`.
+// 5. A negative check: a copy of a real record with one key added, and one with a key removed,
+//    must both fail the record schema (records are additionalProperties: false, every key required).
+//
+// Environment: MAMORI_URL, MAMORI_ADMIN_LOGIN, MAMORI_ADMIN_PASSWORD (from with-server.mjs). Run:
+//   MAMORI_E2E_SCRIPT=openapi.mjs MAMORI_POLICY=tests/packs/sample_town.yaml node tests/e2e/with-server.mjs build/mamori
+
+import https from 'node:https'
+import Ajv2020 from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
+import { BASE, expect, freshCode, jstDate, step, steps, strongPassword } from './lib.mjs'
+
+const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
+const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
+if (!BASE || !ADMIN || !ADMIN_TEMP) {
+  console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN and MAMORI_ADMIN_PASSWORD (the temporary password)')
+  process.exit(2)
+}
+
+// ---------------------------------------------------------------- an API client (cookie + CSRF)
+
+/** A signed-in person: the session cookie and the CSRF token, renewed whenever the server renews them. */
+class Client {
+  constructor() {
+    this.cookie = ''
+    this.csrf = ''
+  }
+
+  /** One request; answers {status, type, body} (body parsed when JSON). */
+  call(method, path, body) {
+    const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
+    const headers = { Accept: 'application/json' }
+    if (data) {
+      headers['Content-Type'] = 'application/json'
+      headers['Content-Length'] = data.length
+    }
+    if (this.cookie) headers.Cookie = this.cookie
+    if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf
+    return new Promise((resolve, reject) => {
+      const req = https.request(`${BASE}/api/v1${path}`, { method, headers, rejectUnauthorized: false, timeout: 20000 }, (res) => {
+        const chunks = []
+        res.on('data', (c) => chunks.push(c))
+        res.on('end', () => {
+          for (const c of res.headers['set-cookie'] ?? []) {
+            const m = /^(__Host-mamori_session)=([^;]*)/.exec(c)
+            if (m) this.cookie = m[2] ? `${m[1]}=${m[2]}` : ''
+          }
+          const text = Buffer.concat(chunks).toString('utf8')
+          const type = (res.headers['content-type'] ?? '').split(';')[0].trim()
+          let parsed = text
+          if (/json/.test(type) && text) parsed = JSON.parse(text)
+          if (parsed && typeof parsed === 'object' && typeof parsed.csrf_token === 'string') this.csrf = parsed.csrf_token
+          resolve({ status: res.statusCode, type, body: parsed })
+        })
+      })
+      req.on('error', reject)
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)))
+      if (data) req.write(data)
+      req.end()
+    })
+  }
+}
+
+/**
+ * Signs in through the API: the temporary password, the forced change, and the TOTP enrolment
+ * when the pack asks this person for it (codes from lib.mjs's freshCode).
+ */
+async function signIn(client, login, temp, password) {
+  let r = await client.call('POST', '/session', { login_id: login, password: temp })
+  expect(r.status === 200, `sign-in of ${login} answered ${r.status}: ${JSON.stringify(r.body)}`)
+  if (r.body.must_change_password) {
+    r = await client.call('PUT', '/me/password', { current_password: temp, new_password: password })
+    expect(r.status < 300, `the password change of ${login} answered ${r.status}: ${JSON.stringify(r.body)}`)
+  }
+  const s = await client.call('GET', '/session')
+  const needsMfa = r.body?.mfa_enrollment_required ?? s.body?.mfa_enrollment_required
+  if (needsMfa) {
+    const start = await client.call('POST', '/me/mfa/totp')
+    expect(start.status === 200 && /^[A-Z2-7]{16,}$/.test(start.body.secret ?? ''), `TOTP enrolment start answered ${start.status}`)
+    const { code } = await freshCode(start.body.secret)
+    const done = await client.call('POST', '/me/mfa/totp/confirm', { code })
+    expect(done.status < 300, `TOTP confirmation answered ${done.status}: ${JSON.stringify(done.body)}`)
+  }
+  // A route of a complete session only: a session still owing a step is refused it.
+  const me = await client.call('GET', '/me/sessions')
+  expect(me.status === 200, `${login}'s session is not complete: ${me.status} ${JSON.stringify(me.body)}`)
+}
+
+// ---------------------------------------------------------------- the document
+
+const DOC_ID = 'https://mamori.invalid/api/v1/openapi.json'
+const pointer = (parts) => '#/' + parts.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+
+/** Every "$ref" in the document, with where it was found. */
+function refsOf(node, at = '#', out = []) {
+  if (Array.isArray(node)) node.forEach((v, i) => refsOf(v, `${at}/${i}`, out))
+  else if (node && typeof node === 'object')
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out.push({ at, ref: v })
+      else refsOf(v, `${at}/${k}`, out)
+    }
+  return out
+}
+
+function resolvePointer(doc, ref) {
+  if (!ref.startsWith('#/')) return undefined
+  return ref
+    .slice(2)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((o, k) => (o == null ? undefined : o[k]), doc)
+}
+
+/** Checks the shape of an OpenAPI 3.1 document; answers a list of defects (empty when sound). */
+function documentDefects(doc) {
+  const defects = []
+  if (doc.openapi !== '3.1.0') defects.push(`openapi is ${doc.openapi}, not 3.1.0`)
+  if (!doc.info?.title || !doc.info?.version) defects.push('info.title or info.version is missing')
+  if (!doc.paths || Object.keys(doc.paths).length === 0) defects.push('no paths')
+  const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+  const ids = new Set()
+  for (const [p, item] of Object.entries(doc.paths ?? {})) {
+    if (!p.startsWith('/')) defects.push(`path ${p} does not start with /`)
+    for (const [m, op] of Object.entries(item)) {
+      if (!methods.includes(m)) {
+        defects.push(`${p}: unknown method ${m}`)
+        continue
+      }
+      const responses = Object.keys(op.responses ?? {})
+      if (responses.length === 0) defects.push(`${m.toUpperCase()} ${p} has no responses`)
+      for (const s of responses) if (!/^([1-5](XX|\d\d)|default)$/.test(s)) defects.push(`${m.toUpperCase()} ${p}: bad response key ${s}`)
+      if (!op.operationId) defects.push(`${m.toUpperCase()} ${p} has no operationId`)
+      else if (ids.has(op.operationId)) defects.push(`operationId ${op.operationId} is used twice`)
+      ids.add(op.operationId)
+      const named = new Set((op.parameters ?? []).filter((x) => x.in === 'path').map((x) => x.name))
+      for (const [, n] of p.matchAll(/\{([^}]+)\}/g)) if (!named.has(n)) defects.push(`${m.toUpperCase()} ${p}: path parameter ${n} is not declared`)
+    }
+  }
+  for (const { at, ref } of refsOf(doc)) if (resolvePointer(doc, ref) === undefined) defects.push(`${at}: $ref ${ref} does not resolve`)
+  return defects
+}
+
+/** The schema of an operation's answer for a status: the exact status, else its class (2XX…). */
+function responseSchemaRef(doc, method, path, status, type) {
+  const op = doc.paths?.[path]?.[method.toLowerCase()]
+  if (!op) throw new Error(`the document has no ${method} ${path}`)
+  const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => op.responses?.[k])
+  if (!key) throw new Error(`${method} ${path} declares no answer for ${status}`)
+  const content = op.responses[key].content
+  if (!content) return { key, ref: null }
+  if (!content[type]) throw new Error(`${method} ${path} ${key} declares ${Object.keys(content).join(', ')}, the server answered ${type}`)
+  return { key, ref: DOC_ID + pointer(['paths', path, method.toLowerCase(), 'responses', key, 'content', type, 'schema']) }
+}
+
+// ---------------------------------------------------------------- main
+
+const client = new Client()
+let doc = null
+let ajv = null
+const validated = [] // "METHOD path status → schema"
+const compiled = new Map()
+
+function validatorFor(ref) {
+  if (!compiled.has(ref)) compiled.set(ref, ajv.getSchema(ref) ?? ajv.compile({ $ref: ref }))
+  return compiled.get(ref)
+}
+
+/**
+ * Makes the call and validates the answer against the document: the operation (template path),
+ * the status the test expects, and the body against that status's schema.
+ */
+async function checked(who, method, template, path, body, expectedStatus) {
+  const r = await who.call(method, path, body)
+  expect(r.status === expectedStatus, `${method} ${path} answered ${r.status}, expected ${expectedStatus}: ${JSON.stringify(r.body)}`)
+  const { key, ref } = responseSchemaRef(doc, method, template, r.status, r.type)
+  if (ref) {
+    const validate = validatorFor(ref)
+    if (!validate(r.body))
+      throw new Error(`${method} ${path} ${r.status}: the answer does not match the document's ${key} schema:\n` +
+        `${ajv.errorsText(validate.errors, { separator: '\n' })}\nanswer: ${JSON.stringify(r.body).slice(0, 2000)}`)
+    validated.push(`${method} ${template} ${r.status} (${key})`)
+  } else {
+    validated.push(`${method} ${template} ${r.status} (${key}, no body schema)`)
+  }
+  return r.body
+}
+
+async function main() {
+  await step('GET /api/v1/openapi.json is an OpenAPI 3.1 document: every operation answers, every $ref resolves', async () => {
+    const r = await client.call('GET', '/openapi.json')
+    expect(r.status === 200 && r.type === 'application/json', `openapi.json answered ${r.status} ${r.type}`)
+    doc = r.body
+    const defects = documentDefects(doc)
+    expect(defects.length === 0, `the document has defects:\n${defects.join('\n')}`)
+    // The lending book's schemas come from the pack.
+    for (const n of ['LendingRecord', 'LendingList', 'LendingInput', 'LendingPatch', 'LendingLendBody', 'LendingReturnBody', 'LendingRetireBody', 'Problem'])
+      expect(doc.components?.schemas?.[n], `components.schemas has no ${n}`)
+    expect(doc.paths['/api/v1/lending']?.post?.responses?.['201'], 'POST /api/v1/lending declares no 201')
+    // The checker itself must catch a dangling $ref and an operation without answers.
+    const broken = structuredClone(doc)
+    broken.paths['/api/v1/lending'].get.responses = {}
+    broken.components.schemas.LendingList.properties.items.items.$ref = '#/components/schemas/NoSuchThing'
+    const found = documentDefects(broken)
+    expect(found.some((d) => /has no responses/.test(d)) && found.some((d) => /NoSuchThing does not resolve/.test(d)),
+      `the document check missed a planted defect: ${JSON.stringify(found)}`)
+  })
+
+  await step('every schema of the document compiles as JSON Schema 2020-12 (ajv, with formats)', async () => {
+    // The whole document is one resource: "#/components/schemas/…" resolves inside it, and each
+    // operation's answer schema is reached by its JSON pointer.
+    ajv = new Ajv2020({ strict: false, allErrors: true })
+    addFormats(ajv)
+    ajv.addSchema({ ...doc, $id: DOC_ID })
+    for (const name of Object.keys(doc.components.schemas)) validatorFor(DOC_ID + pointer(['components', 'schemas', name]))
+    let n = 0
+    for (const [p, item] of Object.entries(doc.paths))
+      for (const [m, op] of Object.entries(item))
+        for (const [key, resp] of Object.entries(op.responses))
+          for (const type of Object.keys(resp.content ?? {})) {
+            validatorFor(DOC_ID + pointer(['paths', p, m, 'responses', key, 'content', type, 'schema']))
+            n += 1
+          }
+    console.log(`    (${Object.keys(doc.components.schemas).length} component schemas, ${n} answer schemas compiled)`)
+  })
+
+  const stamp = Date.now().toString(36)
+  const kacho = new Client()
+  let sectionId = ''
+  let shokuinId = ''
+
+  await step('the admin signs in through the API (password change, TOTP) and sets up a section, a 課長 and a 職員', async () => {
+    await signIn(client, ADMIN, ADMIN_TEMP, strongPassword())
+    const units = await checked(client, 'GET', '/api/v1/org-units', '/org-units?per_page=1000', undefined, 200)
+    const town = units.items.find((u) => u.kind === 'city')
+    expect(town, 'no city unit')
+    const bureau = await checked(client, 'POST', '/api/v1/org-units', '/org-units', { code: `B${stamp}`, name: '総務部', kind: 'bureau', parent_id: town.id }, 201)
+    const section = await checked(client, 'POST', '/api/v1/org-units', '/org-units', { code: `S${stamp}`, name: '情報推進課', kind: 'section', parent_id: bureau.id }, 201)
+    sectionId = section.id
+    const k = await checked(client, 'POST', '/api/v1/users', '/users', { login_id: `oa-kacho-${stamp}`, name: '佐藤 一郎', org_unit_id: sectionId, employment_type: 'regular' }, 201)
+    const s = await checked(client, 'POST', '/api/v1/users', '/users', { login_id: `oa-shokuin-${stamp}`, name: '山田 花子', org_unit_id: sectionId, employment_type: 'regular' }, 201)
+    shokuinId = s.id
+    await checked(client, 'POST', '/api/v1/role-assignments', '/role-assignments', { user_id: k.id, role: 'kacho', scope_type: 'org_unit', scope_id: sectionId }, 201)
+    await checked(client, 'POST', '/api/v1/role-assignments', '/role-assignments', { user_id: s.id, role: 'shokuin', scope_type: 'org_unit', scope_id: sectionId }, 201)
+    await signIn(kacho, `oa-kacho-${stamp}`, k.temporary_password, strongPassword())
+  })
+
+  const L = '/api/v1/lending'
+  let record = null
+
+  await step('the lending book: list, create, get and patch answer as the document says', async () => {
+    const empty = await checked(kacho, 'GET', L, '/lending', undefined, 200)
+    expect(empty.total === 0 && empty.items.length === 0, `a new lending book lists ${empty.total}`)
+    record = await checked(kacho, 'POST', L, '/lending', { device: 'PC-014 ノートPC', kind: 'laptop', owner_org_unit_id: sectionId, notes: '予備機' }, 201)
+    expect(record.state === 'available' && record.version === 1, `created as ${record.state} v${record.version}`)
+    const list = await checked(kacho, 'GET', L, '/lending?per_page=50', undefined, 200)
+    expect(list.total === 1 && list.items[0].id === record.id, 'the list does not show the new record')
+    const filtered = await checked(kacho, 'GET', L, `/lending?state=available&kind=laptop&q=${encodeURIComponent('PC-014')}`, undefined, 200)
+    expect(filtered.total === 1, `the filtered list shows ${filtered.total}`)
+    const got = await checked(kacho, 'GET', `${L}/{id}`, `/lending/${record.id}`, undefined, 200)
+    expect(got.device === 'PC-014 ノートPC', `got ${got.device}`)
+    record = await checked(kacho, 'PATCH', `${L}/{id}`, `/lending/${record.id}`, { version: got.version, notes: '充電器つき', kind: 'tablet' }, 200)
+    expect(record.notes === '充電器つき' && record.kind === 'tablet' && record.version === 2, `the patch gave ${JSON.stringify(record)}`)
+  })
+
+  await step('each transition (lend with borrower and due date, return, retire with a note) answers the record schema', async () => {
+    const T = (a) => `${L}/{id}/transitions/${a}`
+    record = await checked(kacho, 'POST', T('lend'), `/lending/${record.id}/transitions/lend`, { fields: { borrower: shokuinId, due_on: jstDate(7), purpose: '出張' } }, 200)
+    expect(record.state === 'lent' && record.borrower === shokuinId && record.due_on === jstDate(7), `after lend: ${JSON.stringify(record)}`)
+    expect(typeof record.deadline_at === 'string', 'a lent record has no deadline_at')
+    record = await checked(kacho, 'POST', T('return'), `/lending/${record.id}/transitions/return`, {}, 200)
+    expect(record.state === 'available' && record.borrower === null && record.due_on === null, `after return: ${JSON.stringify(record)}`)
+    record = await checked(kacho, 'POST', T('retire'), `/lending/${record.id}/transitions/retire`, { note: '故障のため廃止' }, 200)
+    expect(record.state === 'retired' && record.available_actions.length === 0, `after retire: ${JSON.stringify(record)}`)
+    const history = await checked(kacho, 'GET', `${L}/{id}/history`, `/lending/${record.id}/history`, undefined, 200)
+    expect(history.total >= 4 && Array.isArray(history.items), `the history has ${history.total} entries`)
+  })
+
+  await step('bad input answers 422 with a problem document that matches the Problem schema', async () => {
+    const created = await checked(kacho, 'POST', L, '/lending', { device: 'PC-015', kind: 'laptop', owner_org_unit_id: sectionId }, 201)
+    const bads = [
+      ['POST', L, '/lending', { device: '', kind: 'laptop', owner_org_unit_id: sectionId }],
+      ['POST', L, '/lending', { device: 'PC-016', kind: 'spaceship', owner_org_unit_id: sectionId }],
+      ['POST', L, '/lending', { device: 'PC-017', kind: 'laptop', owner_org_unit_id: sectionId, surprise: 1 }],
+      ['PATCH', `${L}/{id}`, `/lending/${created.id}`, { version: created.version, device: 'x'.repeat(101) }],
+      ['POST', `${L}/{id}/transitions/lend`, `/lending/${created.id}/transitions/lend`, { fields: { borrower: shokuinId, due_on: jstDate(-3) } }],
+      ['POST', `${L}/{id}/transitions/lend`, `/lending/${created.id}/transitions/lend`, { fields: { due_on: jstDate(3) } }],
+    ]
+    for (const [method, template, path, body] of bads) {
+      const p = await checked(kacho, method, template, path, body, 422)
+      expect(Array.isArray(p.errors) && p.errors.length > 0 && p.errors.every((e) => e.field), `${method} ${path}: the problem names no field: ${JSON.stringify(p)}`)
+    }
+    // Nothing changed: the record is as created.
+    const after = await checked(kacho, 'GET', `${L}/{id}`, `/lending/${created.id}`, undefined, 200)
+    expect(after.version === created.version && after.state === 'available' && after.device === 'PC-015', `bad input changed the record: ${JSON.stringify(after)}`)
+    const list = await checked(kacho, 'GET', L, '/lending', undefined, 200)
+    expect(list.total === 2, `bad input created records: ${list.total}`)
+  })
+
+  await step('the validation can fail: a record with a key added, or one removed, does not match LendingRecord', async () => {
+    const validate = validatorFor(DOC_ID + pointer(['paths', `${L}/{id}`, 'get', 'responses', '200', 'content', 'application/json', 'schema']))
+    expect(validate(record), 'the real record does not validate')
+    const extra = { ...structuredClone(record), surprise: 'not in the document' }
+    expect(!validate(extra), 'a record with an extra key passed the schema')
+    expect(validate.errors.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'surprise'), `wrong error for the extra key: ${ajv.errorsText(validate.errors)}`)
+    const missing = structuredClone(record)
+    delete missing.state
+    expect(!validate(missing), 'a record without its state passed the schema')
+    expect(validate.errors.some((e) => e.keyword === 'required' && e.params.missingProperty === 'state'), `wrong error for the missing key: ${ajv.errorsText(validate.errors)}`)
+    const wrongType = { ...structuredClone(record), version: 'two' }
+    expect(!validate(wrongType), 'a record with a text version passed the schema')
+    const list = validatorFor(DOC_ID + pointer(['paths', L, 'get', 'responses', '200', 'content', 'application/json', 'schema']))
+    expect(!list({ items: [extra], total: 1 }), 'a list holding a record with an extra key passed the schema')
+  })
+}
+
+try {
+  await main()
+  console.log(`\nopenapi: ${steps.length} steps passed; ${validated.length} answers validated against the document:`)
+  for (const v of [...new Set(validated)]) console.log(`  ${v}`)
+} catch (e) {
+  console.error(`\nopenapi: FAILED: ${e.message}`)
+  process.exit(1)
+}
