@@ -64,6 +64,45 @@ json ProblemSchema() {
                   {"column", {{"type", "string"}}}}}}}}}}}};
 }
 
+json NullableString() { return {{"type", json::array({"string", "null"})}}; }
+
+// One operation-log entry as the API answers it (api/views.cpp LogEntryJson; the view's form adds
+// names and withholding), and a page of them: a record's history.
+json LogEntrySchema() {
+  const json text = {{"type", "string"}};
+  json props = {{"seq", {{"type", "integer"}, {"minimum", 1}}},
+                {"at", {{"type", "string"}, {"format", "date-time"}}},
+                {"at_us", {{"type", "integer"}}},
+                {"actor", text},
+                {"actor_login_id", text},
+                {"actor_name", NullableString()},
+                {"session", text},
+                {"action", text},
+                {"target", text},
+                {"target_type", NullableString()},
+                {"target_id", NullableString()},
+                {"target_label", NullableString()},
+                {"target_hidden", {{"type", "boolean"}}},
+                {"result", text},
+                {"address", text},
+                {"clause", text},
+                {"detail", {{"description", "the entry's detail as JSON; null when withheld from the reader"}}},
+                {"detail_text", text},
+                {"detail_withheld", {{"type", "boolean"}}},
+                {"prev_hash", text},
+                {"hash", text},
+                {"refs",
+                 {{"type", "object"},
+                  {"description", "names of the ids the detail mentions (null: not visible to the reader)"},
+                  {"additionalProperties", NullableString()}}}};
+  // The keys of the view's form (the operation log's pages) are absent from a record's history.
+  json required = json::array();
+  for (const auto& [key, _] : props.items())
+    if (key != "actor_name" && !key.starts_with("target_") && key != "detail_withheld" && key != "refs")
+      required.push_back(key);
+  return {{"type", "object"}, {"required", required}, {"properties", props}, {"additionalProperties", false}};
+}
+
 // "lending" → "Lending", "it_assets" → "ItAssets": a register's schema names.
 std::string SchemaName(const std::string& id) {
   std::string out;
@@ -111,8 +150,6 @@ json ValueSchema(const policy::RegisterField& f, bool nullable) {
   }
   return s;
 }
-
-json NullableString() { return {{"type", json::array({"string", "null"})}}; }
 
 // The schemas of a register: its record, the list, the body of a POST, of a PATCH and of a
 // transition.
@@ -206,7 +243,7 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
     op["responses"][status] = ok;
   };
   if (r.method == "GET" && p.ends_with("/export")) return;
-  if (r.method == "GET" && p.ends_with("/history")) return;
+  if (r.method == "GET" && p.ends_with("/history")) return answer("200", "LogEntryList");
   if (r.method == "GET" && p.ends_with("{id}")) return answer("200", name + "Record");
   if (r.method == "GET") {
     json params = json::array();
@@ -237,7 +274,13 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
 }  // namespace
 
 std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack) {
-  json schemas = {{"Problem", ProblemSchema()}};
+  json schemas = {{"Problem", ProblemSchema()}, {"LogEntry", LogEntrySchema()}};
+  schemas["LogEntryList"] = {{"type", "object"},
+                             {"required", {"items", "total"}},
+                             {"properties",
+                              {{"items", {{"type", "array"}, {"items", Ref("LogEntry")}}},
+                               {"total", {{"type", "integer"}, {"minimum", 0}}}}},
+                             {"additionalProperties", false}};
   if (pack)
     for (const auto& r : pack->registers) AddRegisterSchemas(r, schemas);
   json paths = json::object();

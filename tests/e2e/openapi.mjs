@@ -8,8 +8,8 @@
 //    the dialect of OpenAPI 3.1).
 // 2. The admin signs in through the API (temporary password, forced change, TOTP enrolment) and
 //    sets up a bureau, a section, a 課長 (kacho) and a 職員 (shokuin) of the section.
-// 3. The kacho works the lending book: list, create, get, patch, lend (borrower + due_on), return,
-//    lend again and return, retire (with a note), history. Each answer's body is validated against
+// 3. The kacho works the lending book: list (with filters), create, get, patch, lend (borrower +
+//    due_on), return, retire (with a note), history. Each answer's body is validated against
 //    the schema the document gives for that operation and status (`200`/`201`, else `2XX`).
 // 4. Bad input (422) answers match the Problem schema of the operation's `4XX`.
 // 5. A negative check: a copy of a real record with one key added, and one with a key removed,
@@ -206,7 +206,7 @@ async function main() {
     const defects = documentDefects(doc)
     expect(defects.length === 0, `the document has defects:\n${defects.join('\n')}`)
     // The lending book's schemas come from the pack.
-    for (const n of ['LendingRecord', 'LendingList', 'LendingInput', 'LendingPatch', 'LendingLendBody', 'LendingReturnBody', 'LendingRetireBody', 'Problem'])
+    for (const n of ['LendingRecord', 'LendingList', 'LendingInput', 'LendingPatch', 'LendingLendBody', 'LendingReturnBody', 'LendingRetireBody', 'Problem', 'LogEntryList'])
       expect(doc.components?.schemas?.[n], `components.schemas has no ${n}`)
     expect(doc.paths['/api/v1/lending']?.post?.responses?.['201'], 'POST /api/v1/lending declares no 201')
     // The checker itself must catch a dangling $ref and an operation without answers.
