@@ -190,7 +190,7 @@ async function checked(who, method, template, path, body, expectedStatus) {
     const validate = validatorFor(ref)
     if (!validate(r.body))
       throw new Error(`${method} ${path} ${r.status}: the answer does not match the document's ${key} schema:\n` +
-        `${ajv.errorsText(validate.errors, { separator: '\n' })}\nanswer: ${JSON.stringify(r.body).slice(0, 2000)}`)
+        `${validate.errors.map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n')}\nanswer: ${JSON.stringify(r.body).slice(0, 2000)}`)
     validated.push(`${method} ${template} ${r.status} (${key})`)
   } else {
     validated.push(`${method} ${template} ${r.status} (${key}, no body schema)`)
