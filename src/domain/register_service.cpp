@@ -388,13 +388,13 @@ Result<std::vector<RecordView>> RegisterService::ViewsOf(storage::Connection& c,
   }
   // A system or an asset is named only to a reader of systems or assets; a restricted asset
   // (the pack's classification.restricted) only to those who may read restricted assets.
-  if (!systems.empty() && access_.Has(a, "systems.read")) {
+  if (!systems.empty() && access_.Has(a, perm::kSystemsRead)) {
     MAMORI_ASSIGN(auto found, storage::SystemRepo(c).GetMany({systems.begin(), systems.end()}));
     for (const auto& s : found) names[s.id] = s.name;
   }
-  if (!assets.empty() && access_.Has(a, "assets.read")) {
+  if (!assets.empty() && access_.Has(a, perm::kAssetsRead)) {
     const int restricted = env_.pack.classification.restricted_confidentiality;
-    const bool may_restricted = access_.Has(a, "assets.read_restricted");
+    const bool may_restricted = access_.Has(a, perm::kAssetsReadRestricted);
     MAMORI_ASSIGN(auto found, storage::AssetRepo(c).GetMany({assets.begin(), assets.end()}));
     for (const auto& as : found)
       if (restricted == 0 || as.confidentiality < restricted || may_restricted) names[as.id] = as.name;

@@ -20,10 +20,15 @@ policy::PolicyPack PackWithRegister() {
   std::ifstream in(std::string(src ? src : ".") + "/policy/kobe.yaml");
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string text = ss.str() + R"(
-notification_templates:
-  reply_due: {subject: "回答期限 {{record.title}}", body: "{{record.title}} の回答期限（{{record.reply_on}}）です {{link}}"}
+  std::string text = ss.str();
+  // The register's templates join the pack's own.
+  const std::string templates = "notification_templates:\n";
+  const size_t at = text.find(templates);
+  if (at == std::string::npos) std::abort();
+  text.insert(at + templates.size(), R"(  reply_due: {subject: "回答期限 {{record.title}}", body: "{{record.title}} の回答期限（{{record.reply_on}}）です {{link}}"}
   granted: {subject: "承認 {{record.title}}", body: "{{state.label}}"}
+)");
+  text += R"(
 registers:
   exemptions:
     title: 例外台帳

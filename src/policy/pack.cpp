@@ -13,9 +13,7 @@
 namespace mamori::policy {
 
 const RoleDef* PolicyPack::FindRole(const std::string& id) const {
-  for (const auto& r : roles)
-    if (r.id == id) return &r;
-  return nullptr;
+  return FindById(roles, id);
 }
 
 const RequestType* PolicyPack::FindEffect(const std::string& effect) const {
@@ -25,9 +23,7 @@ const RequestType* PolicyPack::FindEffect(const std::string& effect) const {
 }
 
 const RequestType* PolicyPack::FindRequestType(const std::string& id) const {
-  for (const auto& t : request_types)
-    if (t.id == id) return &t;
-  return nullptr;
+  return FindById(request_types, id);
 }
 
 const SealingRule* Sealing::Find(const std::string& kind) const {
@@ -42,9 +38,7 @@ bool Sealing::Seals(const std::string& kind, const std::string& field) const {
 }
 
 const Dimension* Classification::Find(const std::string& id) const {
-  for (const auto& d : dimensions)
-    if (d.id == id) return &d;
-  return nullptr;
+  return FindById(dimensions, id);
 }
 
 std::string Classification::Label(int c, int i, int a, bool english) const {

@@ -34,39 +34,27 @@ bool IsReference(RegisterFieldType t) {
 }
 
 const StateDef* Workflow::FindState(const std::string& id) const {
-  for (const auto& s : states)
-    if (s.id == id) return &s;
-  return nullptr;
+  return FindById(states, id);
 }
 
 const Transition* Workflow::FindTransition(const std::string& id) const {
-  for (const auto& t : transitions)
-    if (t.id == id) return &t;
-  return nullptr;
+  return FindById(transitions, id);
 }
 
 const RegisterField* RegisterSpec::FindField(const std::string& id) const {
-  for (const auto& f : fields)
-    if (f.id == id) return &f;
-  return nullptr;
+  return FindById(fields, id);
 }
 
 const Choice* RegisterField::FindChoice(const std::string& id) const {
-  for (const auto& c : choices)
-    if (c.id == id) return &c;
-  return nullptr;
+  return FindById(choices, id);
 }
 
 const RegisterSpec* PolicyPack::FindRegister(const std::string& id) const {
-  for (const auto& r : registers)
-    if (r.id == id) return &r;
-  return nullptr;
+  return FindById(registers, id);
 }
 
 const NotificationTemplate* PolicyPack::FindTemplate(const std::string& id) const {
-  for (const auto& t : notification_templates)
-    if (t.id == id) return &t;
-  return nullptr;
+  return FindById(notification_templates, id);
 }
 
 std::vector<std::string> PolicyPack::AllPermissions() const {

@@ -15,6 +15,14 @@
 
 namespace mamori::policy {
 
+// The item of `items` whose `id` is `id`, or nullptr: every Find of the pack's lists.
+template <typename T>
+const T* FindById(const std::vector<T>& items, const std::string& id) {
+  for (const auto& item : items)
+    if (item.id == id) return &item;
+  return nullptr;
+}
+
 // The value types a register field may have. kOrgUnit, kUser, kSystem and kAsset hold the id of
 // a record of that kind (checked to exist; the API answers its name beside it).
 enum class RegisterFieldType { kText, kLongText, kInt, kDecimal, kDate, kDateTime, kBool, kChoice, kOrgUnit, kUser, kSystem, kAsset };
