@@ -485,6 +485,29 @@ Person ApiTest::NewSignedIn(const std::string& prefix, const std::vector<json>& 
   return p;
 }
 
+Person* ApiTest::MakePersonOn(Client& admin, const std::string& base_url, const std::string& prefix,
+                              const std::string& unit, const std::vector<json>& roles, const std::string& email) {
+  auto p = std::make_unique<Person>();
+  p->login_id = UniqueLogin(prefix);
+  json body = {{"login_id", p->login_id}, {"name", "町職員 " + prefix}, {"org_unit_id", unit}, {"employment_type", "regular"}};
+  if (!email.empty()) body["email"] = email;
+  Reply u = admin.Post("/api/v1/users", body);
+  Require(u.status == 201, "POST /users: " + u.Describe());
+  p->id = u.doc.value("id", "");
+  p->password = u.doc["temporary_password"].get<std::string>();
+  for (json a : roles) {
+    a["user_id"] = p->id;
+    Reply r = admin.Post("/api/v1/role-assignments", a);
+    Require(r.status == 201, "POST /role-assignments: " + r.Describe());
+  }
+  p->client = std::make_unique<Client>(base_url);
+  Reply r = p->client->Login(p->login_id, p->password);
+  Require(r.status == 200, "login: " + r.Describe());
+  p->login_doc = r.doc;
+  CompleteSignIn(*p);
+  return p.release();
+}
+
 void ApiTest::SignInAgain(Person& p) {
   Reply r = p.client->Login(p.login_id, p.password);
   Require(r.status == 200, "login of " + p.login_id + ": " + r.Describe());

@@ -213,6 +213,11 @@ class ApiTest : public ::testing::Test {
   // From a session owing a password change and/or MFA (after Login) to a full session:
   // changes the password when owed, enrols TOTP when not enrolled, passes MFA when enrolled.
   static void CompleteSignIn(Person& p);
+  // A person of another server (a second pack's town): created by `admin` in `unit` with the
+  // assignments `roles` ({role, scope_type, scope_id}), an e-mail address when given, and
+  // fully signed in at `base_url`.
+  static Person* MakePersonOn(Client& admin, const std::string& base_url, const std::string& prefix,
+                              const std::string& unit, const std::vector<json>& roles, const std::string& email = "");
   // Login + CompleteSignIn with p.password.
   static void SignInAgain(Person& p);
   // POST /api/v1/role-assignments as the admin (201 required, or 202 for a second-person role:

@@ -1480,27 +1480,9 @@ class RequestsPackTest : public ApiTest {
   }
 
   static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) {
-    auto p = std::make_unique<Person>();
-    p->login_id = UniqueLogin(prefix);
-    Reply u = town_admin_->client->Post("/api/v1/users", {{"login_id", p->login_id},
-                                                          {"name", "町職員 " + prefix},
-                                                          {"org_unit_id", unit},
-                                                          {"employment_type", "regular"}});
-    Require(u.status == 201, "POST /users: " + u.Describe());
-    p->id = Id(u.doc);
-    p->password = u.doc["temporary_password"].get<std::string>();
-    for (json a : roles) {
-      a["user_id"] = p->id;
-      Reply r = town_admin_->client->Post("/api/v1/role-assignments", a);
-      Require(r.status == 201, "POST /role-assignments: " + r.Describe());
-    }
-    p->client = std::make_unique<Client>(town_->base_url());
-    Reply r = p->client->Login(p->login_id, p->password);
-    Require(r.status == 200, "login: " + r.Describe());
-    p->login_doc = r.doc;
-    CompleteSignIn(*p);
-    return p.release();
+    return MakePersonOn(*town_admin_->client, town_->base_url(), prefix, unit, roles);
   }
+
 
   static json Asset(int c, int i = 1, const std::string& unit = "") {
     Reply r = kacho_->client->Post("/api/v1/assets", {{"name", UniqueLogin("町の資産")},
