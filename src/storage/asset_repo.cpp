@@ -33,18 +33,6 @@ constexpr std::string_view kManyHead = "SELECT " MAMORI_ASSET_COLUMNS " FROM ass
 constexpr std::string_view kListHead = "SELECT " MAMORI_ASSET_COLUMNS " FROM assets a WHERE 1 = 1";
 constexpr std::string_view kCountHead = "SELECT COUNT(*) FROM assets a WHERE 1 = 1";
 
-// Handling restrictions are a JSON array of strings in one column: they are read and written
-// only with their asset, never searched.
-std::string EncodeHandling(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
-
-std::vector<std::string> DecodeHandling(std::string_view text) {
-  std::vector<std::string> out;
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_array()) return out;
-  for (const auto& item : j)
-    if (item.is_string()) out.push_back(item.get<std::string>());
-  return out;
-}
 
 AssetRecord ReadAsset(const Row& r) {
   AssetRecord a;
@@ -55,7 +43,7 @@ AssetRecord ReadAsset(const Row& r) {
   a.confidentiality = r.Int(4);
   a.integrity = r.Int(5);
   a.availability = r.Int(6);
-  a.handling = DecodeHandling(r.Text(7));
+  a.handling = DecodeStringList(r.Text(7));
   a.location = r.Str(8);
   a.system_id = r.Str(9);
   a.state = r.Str(10);
@@ -118,7 +106,7 @@ bool Summable(const AssetFilter& f) {
 
 Status AssetRepo::Insert(const AssetRecord& a) {
   auto r = c_.Execute(kInsert, {a.id, a.name, a.kind, a.owner_org_unit_id, a.confidentiality, a.integrity,
-                                a.availability, EncodeHandling(a.handling), Nullable(a.location), Nullable(a.system_id),
+                                a.availability, EncodeStringList(a.handling), Nullable(a.location), Nullable(a.system_id),
                                 a.state, a.created_by, a.created_at, a.updated_at, a.version});
   if (!r.ok()) return std::move(r).error();
   return Adjust(c_, KeyOf(a), true);
@@ -135,7 +123,7 @@ Status AssetRepo::Update(const AssetRecord& a) {
     return Error::Conflict("情報資産は他の操作で更新されています。最新の内容を読み直してください");
   }
   auto r = c_.Execute(kUpdate, {a.name, a.kind, a.owner_org_unit_id, a.confidentiality, a.integrity, a.availability,
-                                EncodeHandling(a.handling), Nullable(a.location), Nullable(a.system_id), a.state,
+                                EncodeStringList(a.handling), Nullable(a.location), Nullable(a.system_id), a.state,
                                 a.updated_at, a.id, a.version});
   if (!r.ok()) return std::move(r).error();
   // Callers hold the write lock, so the row read above is the row updated.

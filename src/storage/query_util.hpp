@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/repos.hpp"
 
 namespace mamori::storage {
@@ -107,6 +109,19 @@ Result<std::vector<Rec>> QueryPage(Connection& c, std::string sql, Params p, std
   p.push_back(page.Offset());
   std::vector<Rec> out;
   MAMORI_TRY(c.Query(sql, p, [&](const Row& r) { out.push_back(read(r)); }));
+  return out;
+}
+
+// A list of strings kept as a JSON array in one text column (an asset's handling
+// restrictions, a register record's approvers so far): read and written only with its row.
+inline std::string EncodeStringList(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
+
+inline std::vector<std::string> DecodeStringList(std::string_view text) {
+  std::vector<std::string> out;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return out;
+  for (const auto& item : j)
+    if (item.is_string()) out.push_back(item.get<std::string>());
   return out;
 }
 

@@ -213,23 +213,13 @@ Error BadName(const RegisterStatements& s, std::string_view what, std::string_vi
                                                            "\" is not a column of the spec, or its value has the wrong type");
 }
 
-std::string EncodeActors(const std::vector<std::string>& ids) { return nlohmann::json(ids).dump(); }
-
-std::vector<std::string> DecodeActors(std::string_view text) {
-  std::vector<std::string> out;
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_array()) return out;
-  for (const auto& item : j)
-    if (item.is_string()) out.push_back(item.get<std::string>());
-  return out;
-}
 
 RegisterRecord ReadRecord(const RegisterStatements& s, const Row& r) {
   RegisterRecord rec;
   rec.id = r.Str(0);
   rec.state = r.Str(1);
   rec.step = r.Int(2);
-  rec.step_actors = DecodeActors(r.Text(3));
+  rec.step_actors = DecodeStringList(r.Text(3));
   rec.creator_org_unit_id = r.Str(4);
   rec.created_by = r.Str(5);
   rec.created_at = r.Int(6);
@@ -465,7 +455,7 @@ Status RegisterRepo::Insert(const RegisterRecord& r) {
   Params p{r.id,
            r.state,
            r.step,
-           EncodeActors(r.step_actors),
+           EncodeStringList(r.step_actors),
            r.creator_org_unit_id,
            r.created_by,
            r.created_at,
@@ -483,7 +473,7 @@ Status RegisterRepo::Update(const RegisterRecord& r) {
   MAMORI_TRY(s_->valid);
   Params p{r.state,
            r.step,
-           EncodeActors(r.step_actors),
+           EncodeStringList(r.step_actors),
            r.updated_at,
            r.deadline_at ? Value(*r.deadline_at) : Value(nullptr),
            int64_t{r.deadline_done ? 1 : 0}};
