@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "storage/register_repo.hpp"
+
 namespace mamori::storage {
 namespace {
 
@@ -271,6 +273,18 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);
 )SQL"},
+    // The information system ledger becomes a register of the kit (docs/registers.md): its
+    // table gains the register's fixed columns (no workflow: state ""; an entry's creator
+    // section is its owner's at first). Migrate then ensures the rest (EnsureTable).
+    {9, "system ledger on the register kit", R"SQL(
+ALTER TABLE information_systems ADD COLUMN state TEXT NOT NULL DEFAULT '';
+ALTER TABLE information_systems ADD COLUMN step BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE information_systems ADD COLUMN step_actors TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE information_systems ADD COLUMN creator_org_unit_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE information_systems ADD COLUMN deadline_at BIGINT;
+ALTER TABLE information_systems ADD COLUMN deadline_done INTEGER NOT NULL DEFAULT 0;
+UPDATE information_systems SET creator_org_unit_id = owner_org_unit_id;
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when
@@ -310,7 +324,13 @@ Status Migrate(Database& db) {
     }
     MAMORI_TRY(conn->Commit());
   }
-  return Ok();
+  // The built-in register tables: their summary and indexes (idempotent, a few catalogue reads).
+  MAMORI_TRY(conn->Begin());
+  if (Status st = EnsureTable(*conn, SystemsTable()); !st.ok()) {
+    conn->Rollback();
+    return st;
+  }
+  return conn->Commit();
 }
 
 }  // namespace mamori::storage

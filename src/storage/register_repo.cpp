@@ -116,8 +116,24 @@ Status CheckSpec(const TableSpec& spec) {
     if (!seen.insert(col.name).second) return Error::Internal(what + "column " + col.name + " is named twice");
     if (col.counted && col.type != ColumnType::kText)
       return Error::Internal(what + "column " + col.name + " is counted but not text");
+    const std::string column = spec.column_prefix + col.name;
+    if (std::any_of(std::begin(kFixed), std::end(kFixed), [&](const FixedColumn& f) { return column == f.name; }))
+      return Error::Internal(what + "column " + column + " would take a fixed column's name");
+  }
+  if (!spec.column_prefix.empty() && !ValidName(spec.column_prefix, 8))
+    return Error::Internal(what + "the column prefix must be [a-z][a-z0-9_]*, at most 8 characters");
+  if (!spec.order_column.empty()) {
+    auto it = std::find_if(spec.columns.begin(), spec.columns.end(),
+                           [&](const ColumnSpec& c) { return c.name == spec.order_column; });
+    if (it == spec.columns.end() || it->type != ColumnType::kText)
+      return Error::Internal(what + "the order column " + spec.order_column + " is not a text column of the spec");
   }
   return Ok();
+}
+
+// The ORDER BY of a list: newest first, or by the order column (then id).
+std::string OrderOf(const TableSpec& spec) {
+  return spec.order_column.empty() ? "created_at DESC, id" : Quote(spec.column_prefix + spec.order_column) + ", id";
 }
 
 std::shared_ptr<const RegisterStatements> Build(const TableSpec& spec) {
@@ -134,7 +150,7 @@ std::shared_ptr<const RegisterStatements> Build(const TableSpec& spec) {
   std::string key_marks = "?";
   std::string key_where = "state = ?";
   for (size_t i = 0; i < spec.columns.size(); ++i) {
-    const std::string col = Quote("f_" + spec.columns[i].name);
+    const std::string col = Quote(spec.column_prefix + spec.columns[i].name);
     s->index[spec.columns[i].name] = i;
     s->cols.push_back(col);
     select += ", " + col;
@@ -299,6 +315,7 @@ Status AppendFilter(const RegisterStatements& s, const RegisterFilter& f, std::s
       sets.emplace_back(s.cols[i], &f.system_ids);
     }
     sets.emplace_back("creator_org_unit_id", &f.creator_unit_ids);
+    sets.emplace_back("id", &f.ids);
     std::string any;
     for (const auto& [column, ids] : sets) {
       if (ids->empty()) continue;
@@ -357,6 +374,7 @@ bool Summable(const RegisterStatements& s, const RegisterFilter& f) {
     if (!IsCounted(s, name) || !text || text->empty()) return false;
   }
   if (f.restrict) {
+    if (!f.ids.empty()) return false;
     if (!f.creator_unit_ids.empty() && (!s.by_creator || HasEmpty(f.creator_unit_ids))) return false;
     if (!f.org_unit_col.empty() && !f.org_unit_ids.empty() &&
         (!IsCounted(s, f.org_unit_col) || HasEmpty(f.org_unit_ids)))
@@ -386,8 +404,8 @@ Status EnsureSummary(Connection& c, const TableSpec& spec) {
   }
   for (const ColumnSpec& col : spec.columns) {
     if (!col.counted) continue;
-    const std::string q = Quote("f_" + col.name);
-    want.insert("f_" + col.name);
+    const std::string q = Quote(spec.column_prefix + col.name);
+    want.insert(spec.column_prefix + col.name);
     key += ", " + q;
     key_defs += ", " + q + " TEXT NOT NULL";
     key_select += ", COALESCE(" + q + ", '')";
@@ -411,7 +429,8 @@ Status EnsureTable(Connection& c, const TableSpec& spec) {
   const std::string table = Quote(spec.name);
   const std::string what = "register table " + spec.name + ": ";
   std::string create = "CREATE TABLE IF NOT EXISTS " + table + std::string(kCreateHead);
-  for (const ColumnSpec& col : spec.columns) create += ",\n  " + Quote("f_" + col.name) + " " + TypeSql(col.type);
+  for (const ColumnSpec& col : spec.columns)
+    create += ",\n  " + Quote(spec.column_prefix + col.name) + " " + TypeSql(col.type);
   create += "\n);";
   MAMORI_TRY(c.ExecScript(create));
 
@@ -423,27 +442,32 @@ Status EnsureTable(Connection& c, const TableSpec& spec) {
   }
   std::string alter;
   for (const ColumnSpec& col : spec.columns) {
-    auto it = have.find("f_" + col.name);
+    auto it = have.find(spec.column_prefix + col.name);
     if (it == have.end()) {
-      alter += "ALTER TABLE " + table + " ADD COLUMN " + Quote("f_" + col.name) + " " + TypeSql(col.type) + ";\n";
+      alter += "ALTER TABLE " + table + " ADD COLUMN " + Quote(spec.column_prefix + col.name) + " " +
+               TypeSql(col.type) + ";\n";
     } else if (it->second != TypeReported(col.type)) {
-      return Error::Internal(what + "column f_" + col.name + " is stored as " + it->second + ", the spec says " +
+      return Error::Internal(what + "column " + spec.column_prefix + col.name + " is stored as " + it->second +
+                             ", the spec says " +
                              TypeReported(col.type));
     }
   }
 
-  // The list's order, and each way a list narrows with that order after it.
+  // The list's order, and each way a list narrows with that order after it. An order other
+  // than the newest first names its indexes after it, so a changed order gets its own.
+  const std::string order = OrderOf(spec);
+  const std::string by = spec.order_column.empty() ? "" : "_by_" + spec.order_column;
   std::string indexes = alter;
   auto index = [&](const std::string& suffix, const std::string& columns, const std::string& where = {}) {
     indexes += "CREATE INDEX IF NOT EXISTS " + Quote(Derived(spec.name, suffix)) + " ON " + table + " (" + columns +
                ")" + where + ";\n";
   };
-  index("c", "created_at DESC, id");
-  index("s", "state, created_at DESC, id");
-  index("u", "creator_org_unit_id, created_at DESC, id");
+  index("c" + by, order);
+  index("s" + by, "state, " + order);
+  index("u" + by, "creator_org_unit_id, " + order);
   index("d", "deadline_at", " WHERE deadline_done = 0 AND deadline_at IS NOT NULL");
   for (const ColumnSpec& col : spec.columns)
-    if (col.indexed) index("i_" + col.name, Quote("f_" + col.name) + ", created_at DESC, id");
+    if (col.indexed) index("i_" + col.name + by, Quote(spec.column_prefix + col.name) + ", " + order);
   MAMORI_TRY(c.ExecScript(indexes));
   return EnsureSummary(c, spec);
 }
@@ -528,7 +552,7 @@ Result<std::vector<RegisterRecord>> RegisterRepo::List(const RegisterFilter& f, 
   Params p;
   MAMORI_TRY(AppendFilter(*s_, f, sql, p));
   const RegisterStatements& s = *s_;
-  return QueryPage<RegisterRecord>(c_, std::move(sql), std::move(p), "created_at DESC, id", page,
+  return QueryPage<RegisterRecord>(c_, std::move(sql), std::move(p), OrderOf(s.spec), page,
                                    [&](const Row& r) { return ReadRecord(s, r); });
 }
 

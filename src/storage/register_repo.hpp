@@ -53,6 +53,13 @@ struct ColumnSpec {
 struct TableSpec {
   std::string name{};  // [a-z][a-z0-9_]*, ≤ 48 characters, no "__" (e.g. "reg_lending")
   std::vector<ColumnSpec> columns{};
+  // The prefix of a field's column: "f_" for a pack's register. A built-in register whose table
+  // predates the kit (the information system ledger) keeps its plain column names with "",
+  // and then no column may take a fixed column's name.
+  std::string column_prefix = "f_";
+  // The list's order: "" for newest first (created_at DESC, id), or a text column (ascending,
+  // then id; a ledger read by name). The indexes follow it.
+  std::string order_column{};
   bool operator==(const TableSpec&) const = default;
 };
 
@@ -64,6 +71,11 @@ struct TableSpec {
 // fixed columns or when an existing column has another type than the spec says. Idempotent; run
 // it inside a Write to have it all or nothing (both engines have transactional DDL).
 Status EnsureTable(Connection& c, const TableSpec& spec);
+
+// The information system ledger's table (kobe:8.3.1ウ): a built-in register whose table
+// predates the kit and keeps its plain column names. Migrate ensures it; SystemRepo reads it;
+// the built-in register spec of the ledger (policy) must describe the same table.
+TableSpec SystemsTable();
 
 struct RegisterRecord {
   std::string id{};
@@ -87,7 +99,7 @@ struct RegisterRecord {
 // Which records a list or total covers. Every column named here is a ColumnSpec name.
 struct RegisterFilter {
   // Scope: when `restrict`, only records whose org_unit_col is one of org_unit_ids, or whose
-  // system_col is one of system_ids, or whose creator_org_unit_id is one of creator_unit_ids.
+  // system_col is one of system_ids, or whose creator_org_unit_id is one of creator_unit_ids,
   // A set that is empty (or whose column is "") adds nothing; all empty match nothing.
   bool restrict = false;
   std::string org_unit_col{};
@@ -95,6 +107,9 @@ struct RegisterFilter {
   std::string system_col{};
   std::vector<std::string> system_ids{};
   std::vector<std::string> creator_unit_ids{};
+  // …or whose own id is one of ids (a register whose records are systems: a role scoped to a
+  // system reaches that system's record).
+  std::vector<std::string> ids{};
   std::string state{};  // exact, "" = any
   // Exact matches: column = value (nullptr: IS NULL). Type-checked like a record's values.
   std::map<std::string, Value> eq{};
@@ -124,7 +139,7 @@ class RegisterRepo {
   Result<std::optional<RegisterRecord>> Get(const std::string& id);
   // The records with these ids, in no particular order (unknown ids are left out).
   Result<std::vector<RegisterRecord>> GetMany(const std::vector<std::string>& ids);
-  // Newest first: created_at DESC, then id.
+  // In the spec's order: newest first (created_at DESC, then id), or by its order_column.
   Result<std::vector<RegisterRecord>> List(const RegisterFilter& f, const Page& page);
   // The records List would find over all pages. Summed from the summary when every column the
   // filter uses is one of its dimensions (state; scope over counted columns, or over creators

@@ -178,6 +178,8 @@ struct SystemFilter {
   std::string q;  // substring of the name, LIKE wildcards literal
 };
 
+// The typed view of the information system ledger (a register of the kit: SystemsTable() in
+// register_repo.hpp) for those who read systems; the register engine writes the ledger.
 class SystemRepo {
  public:
   explicit SystemRepo(Connection& c) : c_(c) {}
