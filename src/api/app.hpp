@@ -17,21 +17,19 @@
 #include "domain/refusal_log.hpp"
 #include "domain/register_service.hpp"
 #include "domain/request_service.hpp"
-#include "domain/system_service.hpp"
 
 namespace mamori::api {
 
 struct App {
   // `refusal_window_micros`: identical refusals within it are counted in one log entry.
   explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
-      : env(e), auth(e), logs(e), health(e, logs), assets(e), systems(e), registers(e), requests(e, assets),
+      : env(e), auth(e), logs(e), health(e, logs), assets(e), registers(e), requests(e, assets),
         directory(e, &requests), refusals(e, refusal_window_micros), notifications(e) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::LogService logs;
   domain::HealthService health;  // /readyz and the gauges of /metrics
   domain::AssetService assets;
-  domain::SystemService systems;
   domain::RegisterService registers;  // every register of the pack (docs/registers.md)
   domain::RequestService requests;
   domain::DirectoryService directory;  // after requests: it registers the grant and reset effects

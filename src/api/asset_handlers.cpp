@@ -1,4 +1,5 @@
-// The asset register (/api/v1/assets) and the information system ledger (/api/v1/systems).
+// The asset register (/api/v1/assets). The information system ledger is a register of the kit
+// (register_handlers.cpp).
 #include <algorithm>
 
 #include "api/asset_views.hpp"
@@ -9,7 +10,6 @@
 #include "common/table_file.hpp"
 #include "common/time.hpp"
 #include "domain/asset_sheet.hpp"
-#include "domain/system_service.hpp"
 
 namespace mamori::api {
 namespace {
@@ -58,8 +58,6 @@ const StringRule kIdRule{1, 64};
 const StringRule kAssetName{1, domain::kAssetNameMax};
 const StringRule kLocation{0, domain::kAssetLocationMax};
 const StringRule kHandlingItem{1, domain::kHandlingItemMax};
-const StringRule kSystemName{1, domain::kSystemNameMax};
-const StringRule kNotes{0, domain::kSystemNotesMax, /*multiline=*/true};
 
 bool OneOf(const auto& allowed, const std::string& v) {
   return std::find(std::begin(allowed), std::end(allowed), v) != std::end(allowed);
@@ -87,11 +85,6 @@ void RejectNull(JsonInput& in, std::initializer_list<const char*> fields) {
 Response OneAsset(App& app, int status, const storage::AssetRecord& r) {
   auto names = app.assets.UnitNames({r.owner_org_unit_id});
   return Response::Json(status, AssetJson(r, app.assets, names.ok() ? *names : OwnerNames{}));
-}
-
-Response OneSystem(App& app, int status, const storage::SystemRecord& r) {
-  auto names = app.systems.UnitNames({r.owner_org_unit_id});
-  return Response::Json(status, SystemJson(r, names.ok() ? *names : OwnerNames{}));
 }
 
 }  // namespace
@@ -303,120 +296,6 @@ Response GetAssetHistory(App& app, Call& call) {
     for (const auto& e : h.items) items.push_back(LogEntryJson(e));
     return Response::Json(200, ListJson(std::move(items), h.total));
   });
-}
-
-// ---- systems -------------------------------------------------------------------------------
-
-Response ListSystems(App& app, Call& call) {
-  auto page = PageOf(call.req);
-  if (!page.ok()) return Response::Problem(page.error());
-  domain::SystemQuery q;
-  q.page = *page;
-  q.owner_org_unit_id = QueryParam(call.req, "owner_org_unit_id");
-  q.network_zone = QueryParam(call.req, "network_zone");
-  q.hosting = QueryParam(call.req, "hosting");
-  q.q = QueryParam(call.req, "q");
-  if (!CheckString(q.owner_org_unit_id, {0, 64}).empty())
-    return Response::Problem(Error::Validation("owner_org_unit_id", "invalid"));
-  if (!q.network_zone.empty() && !OneOf(domain::kNetworkZones, q.network_zone))
-    return Response::Problem(Error::Validation("network_zone", "not_allowed"));
-  if (!q.hosting.empty() && !OneOf(domain::kHostings, q.hosting))
-    return Response::Problem(Error::Validation("hosting", "not_allowed"));
-  if (std::string code = CheckString(q.q, {0, 100}); !code.empty())
-    return Response::Problem(Error::Validation("q", code));
-  return Answer(app.systems.List(call.actor(), q), [&](const domain::SystemList& listed) {
-    json items = json::array();
-    for (const auto& r : listed.items) items.push_back(SystemJson(r, listed.unit_names));
-    return Response::Json(200, ListJson(std::move(items), listed.total));
-  });
-}
-
-namespace {
-
-// The fields a system body may carry, shared by POST and PATCH.
-struct SystemFields {
-  std::optional<std::string> name, owner, zone, hosting, sla, owner_user, admin_user, notes;
-  std::optional<std::optional<int64_t>> rto, rpo;
-};
-
-SystemFields ReadSystemFields(JsonInput& in, bool create) {
-  SystemFields f;
-  f.name = in.String("name", create, kSystemName);
-  f.owner = in.String("owner_org_unit_id", create, kIdRule);
-  f.zone = Choice(in, "network_zone", create, domain::kNetworkZones);
-  f.hosting = Choice(in, "hosting", create, domain::kHostings);
-  f.sla = ClearableString(in, "sla_availability", {0, 16});
-  if (f.sla && !f.sla->empty() && !domain::ValidSlaAvailability(*f.sla)) {
-    in.AddError("sla_availability", "invalid_format");
-    f.sla.reset();
-  }
-  f.rto = ClearableInt(in, "rto_minutes", 0, domain::kRecoveryMinutesMax);
-  f.rpo = ClearableInt(in, "rpo_minutes", 0, domain::kRecoveryMinutesMax);
-  f.owner_user = ClearableString(in, "system_owner_user_id", kIdRule);
-  f.admin_user = ClearableString(in, "system_admin_user_id", kIdRule);
-  f.notes = ClearableString(in, "notes", kNotes);
-  RejectReadOnly(in, {"id", "network_zone_label", "network_zone_label_en", "owner_org_unit_name", "created_by",
-                      "created_at", "updated_at"});
-  if (create) RejectReadOnly(in, {"version"});
-  in.RejectUnknown({"version", "name", "owner_org_unit_id", "network_zone", "hosting", "sla_availability",
-                    "rto_minutes", "rpo_minutes", "system_owner_user_id", "system_admin_user_id", "notes", "id",
-                    "network_zone_label", "network_zone_label_en", "owner_org_unit_name", "created_by", "created_at",
-                    "updated_at"});
-  return f;
-}
-
-}  // namespace
-
-Response CreateSystem(App& app, Call& call) {
-  auto in = JsonInput::Parse(call.req.body);
-  if (!in.ok()) return Response::Problem(in.error());
-  SystemFields f = ReadSystemFields(*in, true);
-  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
-  domain::NewSystem n;
-  n.name = *f.name;
-  n.owner_org_unit_id = *f.owner;
-  n.network_zone = *f.zone;
-  n.hosting = *f.hosting;
-  n.sla_availability = f.sla.value_or("");
-  n.rto_minutes = f.rto.value_or(std::nullopt);
-  n.rpo_minutes = f.rpo.value_or(std::nullopt);
-  n.system_owner_user_id = f.owner_user.value_or("");
-  n.system_admin_user_id = f.admin_user.value_or("");
-  n.notes = f.notes.value_or("");
-  return Answer(app.systems.Create(call.actor(), n),
-                [&](const storage::SystemRecord& r) { return OneSystem(app, 201, r); });
-}
-
-Response GetSystem(App& app, Call& call) {
-  const std::string& id = call.req.params["id"];
-  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報システム"));
-  return Answer(app.systems.Get(call.actor(), id),
-                [&](const storage::SystemRecord& r) { return OneSystem(app, 200, r); });
-}
-
-Response UpdateSystem(App& app, Call& call) {
-  const std::string& id = call.req.params["id"];
-  if (!ValidId(id)) return Response::Problem(Error::NotFound("情報システム"));
-  auto in = JsonInput::Parse(call.req.body);
-  if (!in.ok()) return Response::Problem(in.error());
-  auto version = in->Int("version", true, 1, INT64_MAX);
-  RejectNull(*in, {"name", "owner_org_unit_id", "network_zone", "hosting"});
-  SystemFields f = ReadSystemFields(*in, false);
-  if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
-  domain::SystemChanges ch;
-  ch.version = *version;
-  ch.name = f.name;
-  ch.owner_org_unit_id = f.owner;
-  ch.network_zone = f.zone;
-  ch.hosting = f.hosting;
-  ch.sla_availability = f.sla;
-  ch.rto_minutes = f.rto;
-  ch.rpo_minutes = f.rpo;
-  ch.system_owner_user_id = f.owner_user;
-  ch.system_admin_user_id = f.admin_user;
-  ch.notes = f.notes;
-  return Answer(app.systems.Update(call.actor(), id, ch),
-                [&](const storage::SystemRecord& r) { return OneSystem(app, 200, r); });
 }
 
 }  // namespace mamori::api

@@ -1,7 +1,6 @@
 #include "api/asset_views.hpp"
 
 #include "api/views.hpp"
-#include "domain/system_service.hpp"
 
 namespace mamori::api {
 namespace {
@@ -35,27 +34,6 @@ json AssetJson(const storage::AssetRecord& r, const domain::AssetService& assets
           {"location", StrOrNull(r.location)},
           {"system_id", StrOrNull(r.system_id)},
           {"state", r.state},
-          {"created_by", r.created_by},
-          {"created_at", TimeOrNull(r.created_at)},
-          {"updated_at", TimeOrNull(r.updated_at)},
-          {"version", r.version}};
-}
-
-json SystemJson(const storage::SystemRecord& r, const OwnerNames& names) {
-  return {{"id", r.id},
-          {"name", r.name},
-          {"owner_org_unit_id", r.owner_org_unit_id},
-          {"owner_org_unit_name", NameOf(names, r.owner_org_unit_id)},
-          {"network_zone", r.network_zone},
-          {"network_zone_label", domain::NetworkZoneLabel(r.network_zone)},
-          {"network_zone_label_en", domain::NetworkZoneLabel(r.network_zone, true)},
-          {"hosting", r.hosting},
-          {"sla_availability", StrOrNull(r.sla_availability)},
-          {"rto_minutes", OptInt(r.rto_minutes)},
-          {"rpo_minutes", OptInt(r.rpo_minutes)},
-          {"system_owner_user_id", StrOrNull(r.system_owner_user_id)},
-          {"system_admin_user_id", StrOrNull(r.system_admin_user_id)},
-          {"notes", StrOrNull(r.notes)},
           {"created_by", r.created_by},
           {"created_at", TimeOrNull(r.created_at)},
           {"updated_at", TimeOrNull(r.updated_at)},

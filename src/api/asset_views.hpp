@@ -16,6 +16,5 @@ namespace mamori::api {
 using OwnerNames = std::map<std::string, std::string>;
 
 nlohmann::json AssetJson(const storage::AssetRecord& r, const domain::AssetService& assets, const OwnerNames& names);
-nlohmann::json SystemJson(const storage::SystemRecord& r, const OwnerNames& names);
 
 }  // namespace mamori::api

@@ -51,7 +51,7 @@ Response Readyz(App&, Call&);
 Response MetricsText(App&, Call&);
 Response OpenApi(App&, Call&);
 
-// asset_handlers.cpp: the asset register and the information system ledger
+// asset_handlers.cpp: the asset register
 Response ListAssets(App&, Call&);
 Response CreateAsset(App&, Call&);
 Response GetAsset(App&, Call&);
@@ -60,10 +60,6 @@ Response AssetImportTemplate(App&, Call&);
 Response ImportAssets(App&, Call&);
 Response UpdateAsset(App&, Call&);
 Response GetAssetHistory(App&, Call&);
-Response ListSystems(App&, Call&);
-Response CreateSystem(App&, Call&);
-Response GetSystem(App&, Call&);
-Response UpdateSystem(App&, Call&);
 
 // request_handlers.cpp
 Response ListRequests(App&, Call&);

@@ -9,7 +9,6 @@
 #include "domain/auth_service.hpp"
 #include "domain/directory_service.hpp"
 #include "domain/request_service.hpp"
-#include "domain/system_service.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::cli {
@@ -95,13 +94,27 @@ Status AddDemoRecords(Runtime& rt) {
   MAMORI_ASSIGN(auto staff, ActorOf(rt, "staff"));
   MAMORI_ASSIGN(std::string pension, OrgId(rt, "welfare-pension"));
   MAMORI_ASSIGN(std::string infra_unit, OrgId(rt, "plan-digital-infra"));
-  MAMORI_ASSIGN(auto juki, app.systems.Create(infra, {"国民年金システム", pension, "mynumber", "on_premises", "99.9",
-                                                      240, 60, "", "", "マイナンバー利用事務系の基幹業務"}));
-  MAMORI_ASSIGN(auto portal, app.systems.Create(infra, {"庁内ポータル", infra_unit, "lgwan", "on_premises", "99.5", 480,
-                                                        1440, "", "", ""}));
-  (void)portal;
+  const policy::RegisterSpec* systems = app.registers.Find("systems");
+  if (!systems) return Error::Internal("the built-in system ledger is missing");
+  MAMORI_ASSIGN(auto juki, app.registers.Create(infra, *systems,
+                                                {{"name", "国民年金システム"},
+                                                 {"owner_org_unit_id", pension},
+                                                 {"network_zone", "mynumber"},
+                                                 {"hosting", "on_premises"},
+                                                 {"sla_availability", "99.9"},
+                                                 {"rto_minutes", 240},
+                                                 {"rpo_minutes", 60},
+                                                 {"notes", "マイナンバー利用事務系の基幹業務"}}));
+  MAMORI_TRY(app.registers.Create(infra, *systems,
+                                  {{"name", "庁内ポータル"},
+                                   {"owner_org_unit_id", infra_unit},
+                                   {"network_zone", "lgwan"},
+                                   {"hosting", "on_premises"},
+                                   {"sla_availability", "99.5"},
+                                   {"rto_minutes", 480},
+                                   {"rpo_minutes", 1440}}));
   MAMORI_ASSIGN(auto ledger, app.assets.Create(manager, {"国民年金被保険者台帳", "electronic_data", pension, 3, 2, 2,
-                                                         {"複製禁止"}, "基幹サーバ", juki.id}));
+                                                         {"複製禁止"}, "基幹サーバ", juki.record.id}));
   MAMORI_ASSIGN(auto usb, app.assets.Create(manager, {"窓口用USBメモリ（暗号化）1号", "removable_medium", pension, 2, 1,
                                                       1, {}, "保険年金課 施錠キャビネット", ""}));
   MAMORI_ASSIGN(auto pc, app.assets.Create(manager, {"ノートPC 年金-07", "mobile_terminal", pension, 2, 2, 1,

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/asset_sheet.hpp"
-#include "domain/system_service.hpp"
+#include "domain/register_service.hpp"
 #include "domain/test_env.hpp"
 
 namespace mamori::domain {
@@ -31,14 +31,35 @@ policy::PolicyPack TestPack() {
   return p;
 }
 
-NewSystem System(const std::string& name, const std::string& owner) {
-  NewSystem s;
-  s.name = name;
-  s.owner_org_unit_id = owner;
-  s.network_zone = "lgwan";
-  s.hosting = "on_premises";
-  return s;
+nlohmann::json System(const std::string& name, const std::string& owner) {
+  return {{"name", name}, {"owner_org_unit_id", owner}, {"network_zone", "lgwan"}, {"hosting", "on_premises"}};
 }
+
+// The information system ledger — the built-in register "systems" — through the register engine,
+// answering each entry as the rest of mamori reads it (storage::SystemRepo).
+class SystemLedger {
+ public:
+  explicit SystemLedger(Env& env) : env_(env), registers_(env), spec_(*registers_.Find("systems")) {}
+  Result<storage::SystemRecord> Create(const Actor& a, const nlohmann::json& body) {
+    return Typed(registers_.Create(a, spec_, body));
+  }
+  Result<storage::SystemRecord> Get(const Actor& a, const std::string& id) { return Typed(registers_.Get(a, spec_, id)); }
+  Result<RecordList> List(const Actor& a) { return registers_.List(a, spec_, {}); }
+  Result<storage::SystemRecord> Update(const Actor& a, const std::string& id, const nlohmann::json& body) {
+    return Typed(registers_.Update(a, spec_, id, body));
+  }
+
+ private:
+  Result<storage::SystemRecord> Typed(Result<RecordView> v) {
+    if (!v.ok()) return std::move(v).error();
+    MAMORI_ASSIGN(auto found, env_.db.Read([&](storage::Connection& c) { return storage::SystemRepo(c).Get(v->record.id); }));
+    if (!found) return Error::NotFound("情報システム");
+    return *found;
+  }
+  Env& env_;
+  RegisterService registers_;
+  const policy::RegisterSpec& spec_;
+};
 
 class AssetServiceTest : public ::testing::Test {
  protected:
@@ -102,7 +123,7 @@ class AssetServiceTest : public ::testing::Test {
 
   testing::TestEnv t_;
   AssetService assets_;
-  SystemService systems_;
+  SystemLedger systems_;
   Actor city_manager_;
   int users_ = 0;
 };
@@ -439,33 +460,52 @@ TEST_F(AssetServiceTest, ContextFeedsThePacksConditions) {
 
 TEST_F(AssetServiceTest, SystemsAreValidated) {
   const int64_t head = t_.LogHead();
-  NewSystem s = System("", "no-such-unit");
-  s.network_zone = "dmz";
-  s.hosting = "basement";
-  s.sla_availability = "100.5";
-  s.rto_minutes = -1;
-  s.rpo_minutes = kRecoveryMinutesMax + 1;
-  s.system_owner_user_id = "nobody";
-  s.notes = std::string(2001, 'n');
+  nlohmann::json s = System("", "no-such-unit");
+  s["network_zone"] = "dmz";
+  s["hosting"] = "basement";
+  s["sla_availability"] = "100.5";
+  s["rto_minutes"] = -1;
+  s["rpo_minutes"] = 525600 + 1;  // a year is the longest recovery objective
+  s["system_owner_user_id"] = "nobody";
+  s["notes"] = std::string(2001, 'n');
   auto r = systems_.Create(city_manager_, s);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.error()),
-            (std::vector<std::string>{"name", "owner_org_unit_id", "network_zone", "hosting", "sla_availability",
-                                      "rto_minutes", "rpo_minutes", "notes", "system_owner_user_id"}));
+  std::vector<std::string> fields = Fields(r.error());
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{"hosting", "name", "network_zone", "notes", "rpo_minutes", "rto_minutes",
+                                              "sla_availability"}));
+  // References are checked once the values are well formed.
+  s = System("x", "no-such-unit");
+  s["system_owner_user_id"] = "nobody";
+  fields = Fields(systems_.Create(city_manager_, s).error());
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{"owner_org_unit_id", "system_owner_user_id"}));
   EXPECT_EQ(t_.LogHead(), head);
-  for (const char* good : {"99.9", "100", "99.999", "0", "100.000"}) EXPECT_TRUE(ValidSlaAvailability(good)) << good;
-  for (const char* bad : {"", "99.9999", "101", "-1", "abc", "99,9", "1e2", " 99"}) EXPECT_FALSE(ValidSlaAvailability(bad)) << bad;
-  EXPECT_EQ(NetworkZoneLabel("mynumber"), "マイナンバー利用事務系");
-  EXPECT_EQ(NetworkZoneLabel("lgwan"), "LGWAN接続系");
+  auto sla = [&](const char* v) {
+    nlohmann::json b = System("SLA", t_.section_a);
+    b["sla_availability"] = v;
+    return systems_.Create(city_manager_, b);
+  };
+  for (const char* good : {"99.9", "100", "99.999", "0", "100.000"}) EXPECT_TRUE(sla(good).ok()) << good;
+  for (const char* bad : {"99.9999", "101", "-1", "abc", "99,9", "1e2", " 99", "100.5"}) {
+    auto refused = sla(bad);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().fields.at(0).code, "invalid_format") << bad;
+  }
+  const policy::RegisterSpec* spec = t_.pack.FindRegister("systems");
+  ASSERT_NE(spec, nullptr);
+  ASSERT_NE(spec->FindField("network_zone"), nullptr);
+  EXPECT_EQ(spec->FindField("network_zone")->FindChoice("mynumber")->label, "マイナンバー利用事務系");
+  EXPECT_EQ(spec->FindField("network_zone")->FindChoice("lgwan")->label, "LGWAN接続系");
 }
 
 TEST_F(AssetServiceTest, SystemsFollowScopeAndSystemRoles) {
   Actor admin = ActorIn(t_.section_a, {{"t_sysadmin", "city", ""}});
-  NewSystem s = System("住民記録システム", t_.section_a);
-  s.network_zone = "mynumber";
-  s.sla_availability = "99.9";
-  s.rto_minutes = 240;
-  s.rpo_minutes = 0;
+  nlohmann::json s = System("住民記録システム", t_.section_a);
+  s["network_zone"] = "mynumber";
+  s["sla_availability"] = "99.9";
+  s["rto_minutes"] = 240;
+  s["rpo_minutes"] = 0;
   auto created = systems_.Create(admin, s);
   ASSERT_TRUE(created.ok()) << created.error().detail;
   auto other = systems_.Create(admin, System("財務会計", t_.section_b));
@@ -473,17 +513,14 @@ TEST_F(AssetServiceTest, SystemsFollowScopeAndSystemRoles) {
   Actor bureau_a = ActorIn(t_.section_a, {{"t_reader", "org_unit", t_.bureau_a}});
   EXPECT_TRUE(systems_.Get(bureau_a, created->id).ok());
   EXPECT_EQ(systems_.Get(bureau_a, other->id).error().code, ErrorCode::kNotFound);
-  auto listed = systems_.List(bureau_a, {});
+  auto listed = systems_.List(bureau_a);
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->total, 1);
   // A role scoped to the system itself reaches it, wherever its owner unit is.
   Actor sys_owner = ActorIn(t_.section_a, {{"t_sysadmin", "system", other->id}});
   EXPECT_TRUE(systems_.Get(sys_owner, other->id).ok());
-  EXPECT_EQ(systems_.List(sys_owner, {})->total, 1);
-  SystemChanges ch;
-  ch.version = 1;
-  ch.rto_minutes = std::optional<int64_t>{};  // cleared
-  ch.notes = "冗長化構成";
+  EXPECT_EQ(systems_.List(sys_owner)->total, 1);
+  const nlohmann::json ch = {{"version", 1}, {"rto_minutes", nullptr}, {"notes", "冗長化構成"}};  // RTO cleared
   auto updated = systems_.Update(sys_owner, other->id, ch);
   ASSERT_TRUE(updated.ok()) << updated.error().detail;
   EXPECT_EQ(updated->version, 2);
@@ -495,6 +532,14 @@ TEST_F(AssetServiceTest, SystemsFollowScopeAndSystemRoles) {
   // Creating needs systems.manage over the owner unit.
   EXPECT_EQ(systems_.Create(bureau_a, System("x", t_.section_a)).error().code, ErrorCode::kForbidden);
   EXPECT_EQ(systems_.Create(sys_owner, System("x", t_.section_a)).error().code, ErrorCode::kForbidden);
+  // The ledger keeps its entries to its readers: whoever registered an entry, or is named in
+  // it, sees it only by systems.read over its owner section (or a role scoped to it).
+  Actor named = ActorIn(t_.section_b, {});
+  nlohmann::json names_them = System("人事給与", t_.section_b);
+  names_them["system_owner_user_id"] = named.user_id;
+  auto with_named = systems_.Create(admin, names_them);
+  ASSERT_TRUE(with_named.ok());
+  EXPECT_EQ(systems_.Get(named, with_named->id).error().code, ErrorCode::kNotFound);
   // Assets may name only a system that exists.
   NewAsset a = Asset("住民記録DB", t_.section_a, 3);
   a.system_id = created->id;

@@ -22,7 +22,7 @@ Result<LogPage> LogService::List(const Actor& a, storage::LogFilter f, const sto
     MAMORI_ASSIGN(auto items, repo.List(f, page));
     MAMORI_ASSIGN(int64_t total, repo.Count(f));
     // Names for the whole page at once, as far as the reader may see each object.
-    MAMORI_ASSIGN(auto described, LogNames(env_, assets_, systems_).Describe(c, a, tree, std::move(items), english));
+    MAMORI_ASSIGN(auto described, LogNames(env_, assets_, registers_).Describe(c, a, tree, std::move(items), english));
     return LogPage{std::move(described), total};
   }));
   if (for_export) {

@@ -11,7 +11,7 @@
 #include "domain/asset_service.hpp"
 #include "domain/env.hpp"
 #include "domain/log_view.hpp"
-#include "domain/system_service.hpp"
+#include "domain/register_service.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::domain {
@@ -41,7 +41,7 @@ struct ChainExport {
 
 class LogService {
  public:
-  explicit LogService(Env& env) : env_(env), access_(env.pack), assets_(env), systems_(env) {}
+  explicit LogService(Env& env) : env_(env), access_(env.pack), assets_(env), registers_(env) {}
 
   // Where the witness lives (read when verifying) and the running witness, if any (counted
   // in /metrics). Set once at start.
@@ -74,7 +74,7 @@ class LogService {
   Env& env_;
   Access access_;
   AssetService assets_;    // whose assets the reader may see, for their names
-  SystemService systems_;  // likewise for systems
+  RegisterService registers_;  // likewise for the registers' records (the system ledger)
   std::string witness_dir_;
   const audit::Witness* witness_ = nullptr;
   mutable std::mutex mu_;

@@ -86,7 +86,12 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
 
   // One query per kind of object; each kind by the rule of its own page.
   MAMORI_ASSIGN(auto asset_names, assets_.VisibleNames(c, a, list("asset"), tree));
-  MAMORI_ASSIGN(auto system_names, systems_.VisibleNames(c, a, list("system"), tree));
+  // A register's records (the system ledger's among them) by their object kind: "system:<id>".
+  std::map<std::string, std::map<std::string, std::string>> record_names;
+  for (const auto& r : env_.pack.registers) {
+    if (ids.find(r.object) == ids.end()) continue;
+    MAMORI_ASSIGN(record_names[r.object], registers_.VisibleTitles(c, a, r, list(r.object.c_str()), tree));
+  }
   MAMORI_ASSIGN(auto request_types, storage::RequestRepo(c).TypesOf(list("request")));
   MAMORI_ASSIGN(auto users, storage::UserRepo(c).GetMany(list("user")));
   const UnitScope user_sight = access_.Units(a, perm::kUsersRead, tree);
@@ -105,9 +110,9 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
       auto it = asset_names.find(id);
       return it == asset_names.end() ? std::nullopt : std::optional(it->second);
     }
-    if (type == "system") {
-      auto it = system_names.find(id);
-      return it == system_names.end() ? std::nullopt : std::optional(it->second);
+    if (auto reg = record_names.find(type); reg != record_names.end()) {
+      auto it = reg->second.find(id);
+      return it == reg->second.end() ? std::nullopt : std::optional(it->second);
     }
     if (type == "org_unit") {
       const storage::OrgUnitRecord* u = tree.Find(id);

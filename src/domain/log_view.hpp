@@ -14,7 +14,7 @@
 #include "domain/access.hpp"
 #include "domain/asset_service.hpp"
 #include "domain/env.hpp"
-#include "domain/system_service.hpp"
+#include "domain/register_service.hpp"
 #include "storage/repos.hpp"
 
 namespace mamori::domain {
@@ -61,8 +61,8 @@ inline constexpr std::pair<const char*, const char*> kLogDetailRefs[] = {
 // Resolves the names of `entries` for reader `a`, inside the caller's read.
 class LogNames {
  public:
-  LogNames(Env& env, const AssetService& assets, const SystemService& systems)
-      : env_(env), access_(env.pack), assets_(assets), systems_(systems) {}
+  LogNames(Env& env, const AssetService& assets, const RegisterService& registers)
+      : env_(env), access_(env.pack), assets_(assets), registers_(registers) {}
 
   Result<std::vector<LogEntryView>> Describe(storage::Connection& c, const Actor& a, const OrgTree& tree,
                                              std::vector<storage::LogEntryRecord> entries, bool english) const;
@@ -71,7 +71,7 @@ class LogNames {
   Env& env_;
   Access access_;
   const AssetService& assets_;
-  const SystemService& systems_;
+  const RegisterService& registers_;
 };
 
 }  // namespace mamori::domain

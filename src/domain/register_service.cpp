@@ -65,7 +65,9 @@ void CheckValue(const RegisterField& f, const json& v, const std::string& name, 
       if (dot != std::string::npos && static_cast<int>(s.size() - dot - 1) > f.scale) return fail("invalid_format");
       const int64_t whole = std::stoll(s.substr(0, dot));
       const bool has_fraction = dot != std::string::npos && s.find_first_not_of('0', dot + 1) != std::string::npos;
-      if (whole < f.min || whole > f.max || (whole == f.max && has_fraction && s[0] != '-')) return fail("out_of_range");
+      // A decimal is a string: any value outside its range is a format error, like a bad digit.
+      if (whole < f.min || whole > f.max || (whole == f.max && has_fraction && s[0] != '-')) return fail("invalid_format");
+      if (s[0] == '-' && whole == 0 && has_fraction && f.min >= 0) return fail("invalid_format");
       break;
     }
     case RegisterFieldType::kDate:
@@ -87,6 +89,21 @@ void CheckValue(const RegisterField& f, const json& v, const std::string& name, 
   out = s;
 }
 
+// True for a key a record's JSON carries that is not a field: the record's own keys, and the
+// names and labels beside references and choices (api/register_views).
+bool IsAnswerKey(const RegisterSpec& r, const std::string& key) {
+  if (std::find(std::begin(policy::kReservedFieldIds), std::end(policy::kReservedFieldIds), key) !=
+      std::end(policy::kReservedFieldIds))
+    return key != "fields" && key != "note" && key != "q" && key != "page" && key != "per_page" && key != "sort" &&
+           key != "format";
+  for (const auto& f : r.fields) {
+    const std::string stem = f.id.ends_with("_id") ? f.id.substr(0, f.id.size() - 3) : f.id;
+    if (policy::IsReference(f.type) && key == stem + "_name") return true;
+    if (f.type == RegisterFieldType::kChoice && (key == f.id + "_label" || key == f.id + "_label_en")) return true;
+  }
+  return false;
+}
+
 // What a body may set: every field but the read-only ones (or only `allowed`, for a
 // transition's form). Unknown keys are named.
 enum class Mode { kCreate, kUpdate, kForm };
@@ -99,6 +116,10 @@ void CheckBody(const RegisterSpec& r, const json& body, Mode mode, const std::ve
     if (mode == Mode::kUpdate && key == "version") continue;
     const RegisterField* f = r.FindField(key);
     const bool in_form = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+    if (!f && mode != Mode::kForm && IsAnswerKey(r, key)) {
+      errors.emplace_back(name, "read_only", row);  // a key the record answers, sent back
+      continue;
+    }
     if (!f || (mode == Mode::kForm && !in_form)) {
       const bool clean = CheckString(key, StringRule{1, 64, false}).empty();
       errors.emplace_back(prefix + (clean ? key : std::string("(invalid)")), "unknown_field", row);
@@ -139,11 +160,27 @@ std::string Display(const json& v) {
 }
 
 
+std::string StrValue(const storage::RegisterRecord& rec, const std::string& field) {
+  auto it = rec.values.find(field);
+  if (it == rec.values.end()) return {};
+  const auto* s = std::get_if<std::string>(&it->second);
+  return s ? *s : std::string();
+}
+
+// The system a record belongs to ("" for none): its system field's value, or the record's own
+// id in the system ledger.
+std::string SystemOf(const RegisterSpec& r, const storage::RegisterRecord& rec) {
+  if (r.self_system) return rec.id;
+  return r.system_field.empty() ? std::string() : StrValue(rec, r.system_field);
+}
+
 }  // namespace
 
 storage::TableSpec TableSpecOf(const RegisterSpec& spec) {
   storage::TableSpec t;
   t.name = spec.Table();
+  t.column_prefix = spec.column_prefix;
+  t.order_column = spec.order_by;
   for (const auto& f : spec.fields) {
     storage::ColumnSpec c;
     c.name = f.id;
@@ -215,34 +252,24 @@ bool RegisterService::Reaches(const Actor& a, const std::string& permission, con
   } else if (units.Covers(rec.creator_org_unit_id)) {
     return true;
   }
-  if (!r.system_field.empty()) {
-    auto it = rec.values.find(r.system_field);
-    const auto* sys = it == rec.values.end() ? nullptr : std::get_if<std::string>(&it->second);
-    if (sys)
-      for (const auto& ra : a.roles) {
-        if (ra.scope_type != "system" || ra.scope_id != *sys) continue;
-        const policy::RoleDef* def = env_.pack.FindRole(ra.role);
-        if (def && std::find(def->permissions.begin(), def->permissions.end(), permission) != def->permissions.end())
-          return true;
-      }
+  if (const std::string sys = SystemOf(r, rec); !sys.empty()) {
+    for (const auto& ra : a.roles) {
+      if (ra.scope_type != "system" || ra.scope_id != sys) continue;
+      const policy::RoleDef* def = env_.pack.FindRole(ra.role);
+      if (def && std::find(def->permissions.begin(), def->permissions.end(), permission) != def->permissions.end())
+        return true;
+    }
   }
   return false;
 }
 
 namespace {
 
-std::string StrValue(const storage::RegisterRecord& rec, const std::string& field) {
-  auto it = rec.values.find(field);
-  if (it == rec.values.end()) return {};
-  const auto* s = std::get_if<std::string>(&it->second);
-  return s ? *s : std::string();
-}
-
 // The scope a role party is checked over, for a record: {scope type, scope id}.
 std::pair<std::string, std::string> PartyScope(const policy::Party& p, const RegisterSpec& r,
                                                const storage::RegisterRecord& rec) {
   if (p.scope == "city") return {"city", ""};
-  if (p.scope == "system") return {"system", StrValue(rec, r.system_field)};
+  if (p.scope == "system") return {"system", SystemOf(r, rec)};
   if (p.scope == "creator_unit") return {"org_unit", rec.creator_org_unit_id};
   return {"org_unit", StrValue(rec, r.owner_unit_field)};
 }
@@ -416,18 +443,45 @@ Result<RecordView> RegisterService::ViewOf(storage::Connection& c, const Actor& 
   return std::move(views.front());
 }
 
+bool RegisterService::Sees(const Actor& a, const RegisterSpec& r, const storage::RegisterRecord& rec,
+                           const OrgTree& tree) const {
+  // A record is seen by readers over its scope, by its creator and by the people its user
+  // fields name (the borrower, the person a notice is addressed to), unless the register keeps
+  // its records to the readers (visible_to_parties: false).
+  if (Reaches(a, r.read_permission, r, rec, tree) || Reaches(a, r.manage_permission, r, rec, tree)) return true;
+  if (!r.visible_to_parties || a.user_id.empty()) return false;
+  if (rec.created_by == a.user_id) return true;
+  return std::any_of(r.fields.begin(), r.fields.end(), [&](const RegisterField& f) {
+    return f.type == RegisterFieldType::kUser && StrValue(rec, f.id) == a.user_id;
+  });
+}
+
+Result<std::map<std::string, std::string>> RegisterService::VisibleTitles(storage::Connection& c, const Actor& a,
+                                                                          const RegisterSpec& r,
+                                                                          const std::vector<std::string>& ids,
+                                                                          const OrgTree& tree) const {
+  std::map<std::string, std::string> out;
+  if (ids.empty()) return out;
+  const RegisterField* title = nullptr;
+  for (const auto& f : r.fields)
+    if (!title && f.list && !f.sealed && f.type == RegisterFieldType::kText) title = &f;
+  for (const auto& f : r.fields)
+    if (!title && !f.sealed && f.type == RegisterFieldType::kText) title = &f;
+  MAMORI_ASSIGN(auto found, storage::RegisterRepo(c, tables_.at(r.id)).GetMany(ids));
+  for (const auto& rec : found)
+    if (Sees(a, r, rec, tree)) {
+      const std::string t = title ? StrValue(rec, title->id) : std::string();
+      out.emplace(rec.id, t.empty() ? r.title + "（#" + rec.id.substr(0, 8) + "）" : t);
+    }
+  return out;
+}
+
 Result<RegisterService::Loaded> RegisterService::Load(storage::Connection& c, const Actor& a, const RegisterSpec& r,
                                                       const std::string& id) {
   MAMORI_ASSIGN(auto found, storage::RegisterRepo(c, tables_.at(r.id)).Get(id));
   if (!found) return NotFound(r);
   MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-  // A record is seen by readers over its scope, by its creator and by the people its user
-  // fields name (the borrower, the person a notice is addressed to).
-  bool visible = Reaches(a, r.read_permission, r, *found, tree) || Reaches(a, r.manage_permission, r, *found, tree) ||
-                 found->created_by == a.user_id;
-  for (const auto& f : r.fields)
-    if (!visible && f.type == RegisterFieldType::kUser && StrValue(*found, f.id) == a.user_id) visible = true;
-  if (!visible) return NotFound(r);
+  if (!Sees(a, r, *found, tree)) return NotFound(r);
   return Loaded{std::move(*found), std::move(tree)};
 }
 
@@ -593,13 +647,19 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
       } else {
         f.creator_unit_ids.assign(scope.units.begin(), scope.units.end());
       }
-      if (!r.system_field.empty()) {
-        f.system_col = r.system_field;
+      if (!r.system_field.empty() || r.self_system) {
+        std::vector<std::string> systems;
         for (const auto& ra : a.roles) {
           const policy::RoleDef* def = env_.pack.FindRole(ra.role);
           if (ra.scope_type == "system" && def &&
               std::find(def->permissions.begin(), def->permissions.end(), r.read_permission) != def->permissions.end())
-            f.system_ids.push_back(ra.scope_id);
+            systems.push_back(ra.scope_id);
+        }
+        if (r.self_system) {
+          f.ids = std::move(systems);
+        } else {
+          f.system_col = r.system_field;
+          f.system_ids = std::move(systems);
         }
       }
     }

@@ -92,6 +92,13 @@ class RegisterService {
   Result<int64_t> Import(const Actor& a, const policy::RegisterSpec& r,
                          const std::vector<std::pair<int64_t, nlohmann::json>>& rows);
 
+  // For the operation log, inside the caller's read: id → title (the first text list column) of
+  // the records of `r` among `ids` that `a` may see as Get would; the others are left out.
+  Result<std::map<std::string, std::string>> VisibleTitles(storage::Connection& c, const Actor& a,
+                                                           const policy::RegisterSpec& r,
+                                                           const std::vector<std::string>& ids,
+                                                           const OrgTree& tree) const;
+
   // Handles every deadline passed: notify, escalate or expire, once each. Returns how many.
   Result<int64_t> RunDeadlines();
 
@@ -102,6 +109,9 @@ class RegisterService {
                             storage::RegisterRecord rec, const OrgTree& tree);
   Result<std::vector<RecordView>> ViewsOf(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
                                           std::vector<storage::RegisterRecord> recs, const OrgTree& tree);
+  // Whether `a` sees record `rec` (readers over its scope; its parties unless kept from them).
+  bool Sees(const Actor& a, const policy::RegisterSpec& r, const storage::RegisterRecord& rec,
+            const OrgTree& tree) const;
   bool Reaches(const Actor& a, const std::string& permission, const policy::RegisterSpec& r,
                const storage::RegisterRecord& rec, const OrgTree& tree) const;
   bool IsParty(const Actor& a, const policy::Party& p, const policy::RegisterSpec& r,

@@ -205,6 +205,29 @@ TEST_F(RegisterServiceTest, ASealedFieldIsStoredSealedAndOpenedForTheReader) {
   EXPECT_EQ(stored.find("個人の氏名"), std::string::npos);
 }
 
+TEST_F(RegisterServiceTest, TheSystemLedgerSpecDescribesTheTableStorageReads) {
+  // The built-in ledger's spec (policy) and the table SystemRepo reads (storage) are one table.
+  const policy::RegisterSpec* systems = t.pack.FindRegister("systems");
+  ASSERT_NE(systems, nullptr);
+  EXPECT_EQ(TableSpecOf(*systems), storage::SystemsTable());
+}
+
+TEST_F(RegisterServiceTest, KeysTheRecordAnswersAreReadOnlyNotUnknown) {
+  const int64_t head = t.LogHead();
+  auto r = svc.Create(chief, spec, {{"title", "t"}, {"unit", t.section_a}, {"id", "x"}, {"state", "granted"},
+                                    {"version", 3}, {"unit_name", "x"}, {"created_at", "x"}, {"colour", "red"}});
+  ASSERT_FALSE(r.ok());
+  std::map<std::string, std::string> codes;
+  for (const auto& e : r.error().fields) codes[e.field] = e.code;
+  EXPECT_EQ(codes, (std::map<std::string, std::string>{{"colour", "unknown_field"},
+                                                       {"created_at", "read_only"},
+                                                       {"id", "read_only"},
+                                                       {"state", "read_only"},
+                                                       {"unit_name", "read_only"},
+                                                       {"version", "read_only"}}));
+  EXPECT_EQ(t.LogHead(), head);
+}
+
 TEST_F(RegisterServiceTest, AReaderOutsideTheScopeSeesNothing) {
   RecordView v = Create({{"title", "A課の件"}, {"unit", t.section_a}});
   Actor other = Person("otherchief", t.section_b, "information_manager", "org_unit", t.section_b);

@@ -133,14 +133,7 @@ Router ApiRoutes(const policy::PolicyPack* pack) {
       .Doc("情報資産の変更", "Change an information asset");
   r.Add({"GET", "/api/v1/assets/{id}/history", GetAssetHistory, full})
       .Doc("情報資産の変更履歴", "History of an information asset");
-  r.Add({"GET", "/api/v1/systems", ListSystems, full})
-      .Doc("情報システム台帳の一覧", "List the information system ledger");
-  r.Add({"POST", "/api/v1/systems", CreateSystem, full}).Logs("system.create")
-      .Doc("情報システムの登録", "Register an information system");
-  r.Add({"GET", "/api/v1/systems/{id}", GetSystem, full})
-      .Doc("情報システムの詳細", "Get an information system");
-  r.Add({"PATCH", "/api/v1/systems/{id}", UpdateSystem, full}).Logs("system.update", "system")
-      .Doc("情報システムの変更", "Change an information system");
+  // The information system ledger is a built-in register: its routes are the registers' (below).
   // The registers of the pack and their request types, described (docs/registers.md).
   r.Add({"GET", "/api/v1/registers", ListRegisters, full})
       .Doc("台帳と申請種別の一覧（項目・状態・遷移）", "Every register and request type: fields, states, transitions");

@@ -606,6 +606,7 @@ std::optional<PolicyPack> ParsePack(const std::string& text, std::vector<PackErr
       if (!v.empty()) pack.clauses[key] = v;
     }
   }
+  ParseBuiltinRegisters(c, pack);
   // Roles that the server itself relies on at init time must exist.
   for (const char* needed : {"infrastructure_manager", "security_manager"})
     if (!pack.FindRole(needed))

@@ -29,6 +29,7 @@ inline constexpr const char* kClauseKeys[] = {
     "self_grant",          // nobody assigns a role to themself
     "last_administrator",  // the city keeps at least one holder of roles.manage
     "approver_vacant",     // a request needs someone who may approve it
+    "system_ledger",       // the information system ledger is kept (the built-in register)
 };
 
 inline constexpr const char* kScopeTypes[] = {"city", "org_unit", "system"};

@@ -135,6 +135,9 @@ Expr Condition(Checker& c, const YAML::Node& node, const std::string& where, con
 // and templates, which they name).
 std::vector<std::string> DeclaredRegisterPermissions(const YAML::Node& registers);
 void ParseNotificationTemplates(Checker& c, const YAML::Node& node, PolicyPack& pack);
-void ParseRegisters(Checker& c, const YAML::Node& node, PolicyPack& pack);
+// `builtin`: mamori's own registers (they may take its own paths and log prefixes).
+void ParseRegisters(Checker& c, const YAML::Node& node, PolicyPack& pack, bool builtin = false);
+// mamori's built-in registers (builtin_registers.cpp), after the pack's `clauses`.
+void ParseBuiltinRegisters(Checker& c, PolicyPack& pack);
 
 }  // namespace mamori::policy

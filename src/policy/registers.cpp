@@ -428,16 +428,22 @@ struct RegisterParser {
     r.workflow = std::move(wf);
   }
 
-  void ParseRegister(const std::string& id, const YAML::Node& key, const YAML::Node& d) {
+  // `builtin`: one of mamori's own registers (BuiltinRegisters), which takes its own path and
+  // log prefix.
+  void ParseRegister(const std::string& id, const YAML::Node& key, const YAML::Node& d, bool builtin) {
     RegisterSpec r;
     r.id = id;
+    r.builtin = builtin;
     const std::string w = "registers." + id;
     if (!Identifier(id, 40) || id.find("__") != std::string::npos)
       c.Fail(key, w + ": a register id is [a-z][a-z0-9_]* without \"__\", at most 40 characters");
     if (pack.FindRegister(id)) c.Fail(key, w + " appears twice");
+    if (!builtin && std::find(std::begin(kBuiltinRegisterIds), std::end(kBuiltinRegisterIds), id) !=
+                        std::end(kBuiltinRegisterIds))
+      c.Fail(key, w + ": '" + id + "' is one of mamori's built-in registers");
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
-               "retention_years", "fields", "workflow"},
+               "retention_years", "fields", "workflow", "order_by", "visible_to_parties"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -449,15 +455,15 @@ struct RegisterParser {
       std::replace(r.path.begin(), r.path.end(), '_', '-');
     }
     if (!Identifier(r.path, 40, true)) c.Fail(d["path"] ? d["path"] : key, w + ".path is [a-z][a-z0-9_-]*");
-    if (std::find(std::begin(kReservedPaths), std::end(kReservedPaths), r.path) != std::end(kReservedPaths))
+    if (!builtin && std::find(std::begin(kReservedPaths), std::end(kReservedPaths), r.path) != std::end(kReservedPaths))
       c.Fail(d["path"] ? d["path"] : key, w + ": the path /api/v1/" + r.path + " is one of mamori's own");
     for (const auto& other : pack.registers)
       if (other.path == r.path) c.Fail(d["path"] ? d["path"] : key, w + ": path '" + r.path + "' is taken by " + other.id);
     r.log_prefix = c.Str(d, "log_prefix", false, w);
     if (r.log_prefix.empty()) r.log_prefix = id;
     if (!Identifier(r.log_prefix, 40)) c.Fail(d["log_prefix"], w + ".log_prefix is [a-z][a-z0-9_]*");
-    if (std::find(std::begin(kReservedLogPrefixes), std::end(kReservedLogPrefixes), r.log_prefix) !=
-        std::end(kReservedLogPrefixes))
+    if (!builtin && std::find(std::begin(kReservedLogPrefixes), std::end(kReservedLogPrefixes), r.log_prefix) !=
+                        std::end(kReservedLogPrefixes))
       c.Fail(d["log_prefix"] ? d["log_prefix"] : key, w + ": the log prefix '" + r.log_prefix + "' is one of mamori's own");
     for (const auto& other : pack.registers)
       if (other.log_prefix == r.log_prefix) c.Fail(key, w + ": log prefix '" + r.log_prefix + "' is taken by " + other.id);
@@ -500,6 +506,15 @@ struct RegisterParser {
       if (!cw["when"]) c.Fail(cw, w + ".create_when.when is required");
       r.create_clause = c.Str(cw, "clause", false, w + ".create_when");
     }
+    r.order_by = c.Str(d, "order_by", false, w);
+    if (!r.order_by.empty()) {
+      const RegisterField* f = r.FindField(r.order_by);
+      if (!f || f->sealed ||
+          (f->type != RegisterFieldType::kText && f->type != RegisterFieldType::kDate &&
+           f->type != RegisterFieldType::kDateTime && f->type != RegisterFieldType::kChoice))
+        c.Fail(d["order_by"], w + ".order_by must name a text, date, datetime or choice field that is not sealed");
+    }
+    r.visible_to_parties = c.Bool(d, "visible_to_parties", true, w);
     ParseWorkflow(d["workflow"], r, w + ".workflow");
     pack.registers.push_back(std::move(r));
   }
@@ -539,10 +554,10 @@ void ParseNotificationTemplates(Checker& c, const YAML::Node& node, PolicyPack& 
   }
 }
 
-void ParseRegisters(Checker& c, const YAML::Node& node, PolicyPack& pack) {
+void ParseRegisters(Checker& c, const YAML::Node& node, PolicyPack& pack, bool builtin) {
   if (!node || !c.Map(node, "registers")) return;
   RegisterParser p{c, pack};
-  for (const auto& kv : node) p.ParseRegister(kv.first.as<std::string>(""), kv.first, kv.second);
+  for (const auto& kv : node) p.ParseRegister(kv.first.as<std::string>(""), kv.first, kv.second, builtin);
 }
 
 }  // namespace mamori::policy

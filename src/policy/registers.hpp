@@ -40,6 +40,9 @@ inline constexpr const char* kReservedFieldIds[] = {
 inline constexpr const char* kReservedPaths[] = {
     "approver-vacancies", "assets", "audit-log", "me", "openapi.json", "org-units", "policy", "requests",
     "role-assignments", "session", "systems", "users", "registers", "notifications", "metrics"};
+// mamori's built-in registers (the information system ledger): a pack's register may not take
+// their ids.
+inline constexpr const char* kBuiltinRegisterIds[] = {"systems"};
 // The prefixes of mamori's own operation-log actions: a register may not log under one.
 inline constexpr const char* kReservedLogPrefixes[] = {
     "asset", "audit", "auth", "keys", "mfa", "org", "request", "role", "system", "user", "notification",
@@ -184,9 +187,22 @@ struct RegisterSpec {
   std::vector<RegisterField> fields;
   std::optional<Workflow> workflow;
   int retention_years = 5;
+  // The list's order: "" for newest first, or a field (text, date, datetime or choice; ascending).
+  std::string order_by;
+  // Who sees a record besides the readers over its scope: its creator and the people its user
+  // fields name (the borrower, the person a notice is addressed to). false: only the readers.
+  bool visible_to_parties = true;
+
+  // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
+  bool builtin = false;
+  std::string table;                  // a table that predates the kit ("" = "reg_<id>")
+  std::string column_prefix = "f_";   // its field columns' prefix ("" = the field's id)
+  // The records are the systems themselves (the ledger): a role scoped to a system reaches that
+  // system's record, and a party or notification over scope "system" means the record's own id.
+  bool self_system = false;
 
   const RegisterField* FindField(const std::string& id) const;
-  std::string Table() const { return "reg_" + id; }
+  std::string Table() const { return table.empty() ? "reg_" + id : table; }
 };
 
 // A notification's subject and body, with {{record.<field>}}, {{record.id}}, {{register.title}},

@@ -121,6 +121,51 @@ TEST(RegistersTest, TheSecondTownsLendingBookLoadsFromItsPack) {
   EXPECT_TRUE(LoadPackFile(SourcePath("policy/kobe.yaml")).ok());
 }
 
+TEST(RegistersTest, EveryPackHasTheBuiltInSystemLedger) {
+  for (const char* file : {"policy/kobe.yaml", "tests/packs/sample_town.yaml"}) {
+    auto pack = LoadPackFile(SourcePath(file));
+    ASSERT_TRUE(pack.ok()) << file << ": " << pack.error().detail;
+    const RegisterSpec* r = pack->FindRegister("systems");
+    ASSERT_NE(r, nullptr) << file;
+    EXPECT_TRUE(r->builtin);
+    EXPECT_EQ(r->path, "systems");
+    EXPECT_EQ(r->log_prefix, "system");
+    EXPECT_EQ(r->Table(), "information_systems");
+    EXPECT_EQ(r->column_prefix, "");
+    EXPECT_TRUE(r->self_system);
+    EXPECT_FALSE(r->visible_to_parties);
+    EXPECT_EQ(r->read_permission, "systems.read");
+    EXPECT_EQ(r->manage_permission, "systems.manage");
+    EXPECT_EQ(r->owner_unit_field, "owner_org_unit_id");
+    const RegisterField* zone = r->FindField("network_zone");
+    ASSERT_NE(zone, nullptr);
+    // The three segments every municipality's network is split into, plus "other".
+    std::vector<std::string> ids;
+    for (const auto& c : zone->choices) ids.push_back(c.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"mynumber", "lgwan", "internet", "other"}));
+  }
+  // Kobe cites 8.3.1ウ: the security manager keeps the information system ledger.
+  EXPECT_EQ(LoadPackFile(SourcePath("policy/kobe.yaml"))->FindRegister("systems")->clause, "8.3.1ウ");
+  // A pack's own register may take neither the ledger's id nor its path.
+  EXPECT_TRUE(AnyContains(Errors(PackWith(std::string(kBook).replace(2, 4, "systems"))), "built-in"));
+}
+
+TEST(RegistersTest, OrderAndVisibilityAreTheRegistersToSay) {
+  std::string text = PackWith(std::string(kBook).replace(std::string(kBook).find("    fields:"), 0,
+                                                         "    order_by: title\n    visible_to_parties: false\n"));
+  std::vector<PackError> errors;
+  auto pack = ParsePack(text, errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  EXPECT_EQ(pack->FindRegister("book")->order_by, "title");
+  EXPECT_FALSE(pack->FindRegister("book")->visible_to_parties);
+  EXPECT_TRUE(pack->FindRegister("book")->Table() == "reg_book");
+  for (const char* bad : {"order_by: nothing", "order_by: unit"}) {
+    std::string t = PackWith(std::string(kBook).replace(std::string(kBook).find("    fields:"), 0,
+                                                        std::string("    ") + bad + "\n"));
+    EXPECT_TRUE(AnyContains(Errors(t), "order_by must name")) << bad;
+  }
+}
+
 TEST(RegistersTest, APermissionNoRegisterNamesIsStillRefused) {
   std::string text = PackWith(kBook);
   text.replace(text.find("book.read, book.manage]"), 23, "book.read, book.delete]");

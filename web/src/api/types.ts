@@ -344,8 +344,6 @@ export interface Asset {
   version: number
 }
 
-export const NETWORK_ZONES = ['mynumber', 'lgwan', 'internet', 'other'] as const
-export const HOSTINGS = ['on_premises', 'cloud', 'external_service'] as const
 
 export interface InfoSystem {
   id: string
@@ -356,6 +354,8 @@ export interface InfoSystem {
   network_zone_label?: string
   network_zone_label_en?: string
   hosting: string
+  hosting_label?: string
+  hosting_label_en?: string
   sla_availability?: string | null
   rto_minutes?: number | null
   rpo_minutes?: number | null
