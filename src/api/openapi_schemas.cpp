@@ -9,7 +9,6 @@
 
 #include "api/input_rules.hpp"
 #include "domain/asset_service.hpp"
-#include "domain/asset_sheet.hpp"
 #include "domain/log_view.hpp"
 
 namespace mamori::api {
@@ -76,7 +75,10 @@ json Answer(json props, std::initializer_list<const char*> optional) {
 // An input: these keys at most, `required` of them needed.
 json Input(json props, std::initializer_list<const char*> required) {
   json s = {{"type", "object"}, {"properties", std::move(props)}, {"additionalProperties", false}};
-  if (required.size()) s["required"] = required;
+  if (required.size()) {
+    s["required"] = json::array();
+    for (const char* k : required) s["required"].push_back(k);
+  }
   return s;
 }
 // An answer schema with one more key, always written.

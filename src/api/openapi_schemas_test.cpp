@@ -12,7 +12,7 @@
 
 #include "api/register_views.hpp"
 #include "api/views.hpp"
-#include "common/time.hpp"
+#include "common/json_input.hpp"
 
 namespace mamori::api {
 namespace {
@@ -263,10 +263,14 @@ TEST(OpenApiSchemas, EverySchemaAnOperationNamesExistsAndEveryRefResolves) {
   std::set<std::string> names;
   for (const auto& [name, _] : schemas.items()) names.insert(name);
   for (const auto& [key, op] : OperationSchemas()) {
-    if (!op.body.empty()) EXPECT_TRUE(names.count(op.body)) << key << " body " << op.body;
+    if (!op.body.empty()) {
+      EXPECT_TRUE(names.count(op.body)) << key << " body " << op.body;
+    }
     EXPECT_FALSE(op.answers.empty()) << key;
     for (const auto& a : op.answers)
-      if (!a.schema.empty()) EXPECT_TRUE(names.count(a.schema)) << key << " answer " << a.schema;
+      if (!a.schema.empty()) {
+        EXPECT_TRUE(names.count(a.schema)) << key << " answer " << a.schema;
+      }
   }
   std::function<void(const json&, const std::string&)> refs = [&](const json& node, const std::string& at) {
     if (node.is_object()) {
