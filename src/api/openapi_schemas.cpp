@@ -196,7 +196,7 @@ json UserSchema() {
                  {"locked_until", NTime()},
                  {"created_at", NTime()},
                  {"deleted_at", NTime()},
-                 {"version", Int(1)}});
+                 {"version", Described(Int(0), "0 for a new user; send it back in a PATCH")}});
 }
 
 json RoleAssignmentSchema(const policy::PolicyPack& pack) {

@@ -86,29 +86,32 @@ class Client {
   }
 }
 
+/** Each person's password and TOTP secret (with the last step used), for a later sign-in. */
+const credentials = {}
+
 /**
  * Signs in through the API: the temporary password, the forced change, and the TOTP enrolment
- * when the pack asks this person for it (codes from lib.mjs's freshCode).
+ * when the pack asks this person for it (codes from lib.mjs's freshCode). Every answer is
+ * validated against the document.
  */
 async function signIn(client, login, temp, password) {
-  let r = await client.call('POST', '/session', { login_id: login, password: temp })
-  expect(r.status === 200, `sign-in of ${login} answered ${r.status}: ${JSON.stringify(r.body)}`)
-  if (r.body.must_change_password) {
-    r = await client.call('PUT', '/me/password', { current_password: temp, new_password: password })
-    expect(r.status < 300, `the password change of ${login} answered ${r.status}: ${JSON.stringify(r.body)}`)
+  let r = await checked(client, 'POST', '/api/v1/session', '/session', { login_id: login, password: temp }, 200)
+  credentials[login] = { password: temp }
+  if (r.must_change_password) {
+    r = await checked(client, 'PUT', '/api/v1/me/password', '/me/password', { current_password: temp, new_password: password }, 200)
+    credentials[login].password = password
   }
-  const s = await client.call('GET', '/session')
-  const needsMfa = r.body?.mfa_enrollment_required ?? s.body?.mfa_enrollment_required
+  const s = await checked(client, 'GET', '/api/v1/session', '/session', undefined, 200)
+  const needsMfa = r?.mfa_enrollment_required ?? s?.mfa_enrollment_required
   if (needsMfa) {
-    const start = await client.call('POST', '/me/mfa/totp')
-    expect(start.status === 200 && /^[A-Z2-7]{16,}$/.test(start.body.secret ?? ''), `TOTP enrolment start answered ${start.status}`)
-    const { code } = await freshCode(start.body.secret)
-    const done = await client.call('POST', '/me/mfa/totp/confirm', { code })
-    expect(done.status < 300, `TOTP confirmation answered ${done.status}: ${JSON.stringify(done.body)}`)
+    const start = await checked(client, 'POST', '/api/v1/me/mfa/totp', '/me/mfa/totp', undefined, 200)
+    expect(/^[A-Z2-7]{16,}$/.test(start.secret ?? ''), `TOTP enrolment start answered ${JSON.stringify(start)}`)
+    const { code, step } = await freshCode(start.secret)
+    await checked(client, 'POST', '/api/v1/me/mfa/totp/confirm', '/me/mfa/totp/confirm', { code }, 200)
+    Object.assign(credentials[login], { secret: start.secret, step })
   }
   // A route of a complete session only: a session still owing a step is refused it.
-  const me = await client.call('GET', '/me/sessions')
-  expect(me.status === 200, `${login}'s session is not complete: ${me.status} ${JSON.stringify(me.body)}`)
+  await checked(client, 'GET', '/api/v1/me/sessions', '/me/sessions', undefined, 200)
 }
 
 // ---------------------------------------------------------------- the document
@@ -349,6 +352,22 @@ async function main() {
     await checked(client, 'GET', '/readyz', '/readyz', undefined, 200)
     // A session route without a session: 401 with a problem document.
     await checked(new Client(), 'GET', '/api/v1/session', '/session', undefined, 401)
+    // A wrong password: 401; a second sign-in of someone enrolled owes the code (POST /session/mfa).
+    await checked(new Client(), 'POST', '/api/v1/session', '/session', { login_id: ADMIN, password: 'not-the-password' }, 401)
+    await checked(new Client(), 'POST', '/api/v1/session', '/session', { login_id: ADMIN }, 422)
+    const admin = credentials[ADMIN]
+    if (admin.secret) {
+      const again = new Client()
+      const owed = await checked(again, 'POST', '/api/v1/session', '/session', { login_id: ADMIN, password: admin.password }, 200)
+      expect(owed.mfa_required === true, `a second sign-in owes no code: ${JSON.stringify(owed)}`)
+      await checked(again, 'GET', '/api/v1/users', '/users', undefined, 403)
+      await checked(again, 'POST', '/api/v1/session/mfa', '/session/mfa', { code: 'abc', extra: 1 }, 422)
+      const { code, step } = await freshCode(admin.secret, admin.step)
+      admin.step = step
+      const done = await checked(again, 'POST', '/api/v1/session/mfa', '/session/mfa', { code }, 200)
+      expect(done.mfa_required === false, `after the code: ${JSON.stringify(done)}`)
+      await checked(again, 'DELETE', '/api/v1/session', '/session', undefined, 204)
+    }
   })
 
   await step('users, role assignments and org units: list, get, change, history, the account actions, and their problems', async () => {
@@ -430,7 +449,7 @@ async function main() {
     await checked(client, 'GET', '/api/v1/audit-log/export', '/audit-log/export?action=request.approve', undefined, 200)
   })
 
-  await step('the validation can fail: a record with a key added, or one removed, does not match LendingRecord', async () => {
+  await step('the validation can fail: a record, an asset, a request, a user or a problem with a key added or removed does not match', async () => {
     const validate = validatorFor(DOC_ID + pointer(['paths', `${L}/{id}`, 'get', 'responses', '200', 'content', 'application/json', 'schema']))
     expect(validate(record), 'the real record does not validate')
     const extra = { ...structuredClone(record), surprise: 'not in the document' }
