@@ -16,7 +16,7 @@
 //    the session of each person, my sessions, the policy, the registers catalogue, approver
 //    vacancies, log verification, healthz/readyz; users (list, get, patch, history, suspend,
 //    resume, reset-password, end sessions, delete), role assignments, org units; assets (create,
-//    list with filters, get, patch, history, export, template); a request drafted and submitted by
+//    list with filters, get, patch, history, export, template, CSV import); a request drafted and submitted by
 //    the 職員 and approved by the 課長; notifications (list, read, read-all); the operation log
 //    (list, export); and problems: 422 naming fields, 409 stale version or state, 403, 404, 401.
 // 6. A negative check: a copy of a real record with one key added, and one with a key removed,
@@ -411,6 +411,16 @@ async function main() {
     expect(history.total >= 2, `the asset history has ${history.total} entries`)
     await checked(kacho, 'GET', '/api/v1/assets/export', '/assets/export?format=csv&lang=en', undefined, 200)
     await checked(kacho, 'GET', '/api/v1/assets/import-template', '/assets/import-template', undefined, 200)
+    // The import takes the CSV file itself: a dry run (200), the real one (201), a bad row (422 naming row and column).
+    const I = '/api/v1/assets/import'
+    const csv = (rows) => ['name,kind,owner_code,confidentiality,integrity,availability', ...rows].join('\r\n') + '\r\n'
+    const good = csv([`取込テスト1 ${stamp},electronic_data,S${stamp},2,2,2`, `取込テスト2 ${stamp},paper_document,S${stamp},1,1,1`])
+    const preview = await checked(kacho, 'POST', I, '/assets/import?dry_run=true&encoding=utf-8', good, 200, 'text/csv')
+    expect(preview.dry_run === true && preview.rows === 2, `the dry run: ${JSON.stringify(preview)}`)
+    const imported = await checked(kacho, 'POST', I, '/assets/import?file_name=openapi.csv', good, 201, 'text/csv')
+    expect(imported.imported === 2 && imported.ids.length === 2, `the import: ${JSON.stringify(imported)}`)
+    const rejected = await checked(kacho, 'POST', I, '/assets/import', csv([`取込テスト3 ${stamp},spaceship,S${stamp},2,2,2`]), 422, 'text/csv')
+    expect(rejected.errors.some((e) => e.row === 2 && e.field === 'kind'), `the bad row is not named: ${JSON.stringify(rejected)}`)
     const bad = await checked(kacho, 'POST', '/api/v1/assets', '/assets', { name: 'x', kind: 'spaceship', owner_org_unit_id: sectionId, confidentiality: 9, integrity: 2, availability: 2 }, 422)
     for (const f of ['kind', 'confidentiality']) expect(bad.errors.some((e) => e.field === f), `the 422 does not name ${f}: ${JSON.stringify(bad)}`)
     await checked(kacho, 'PATCH', '/api/v1/assets/{id}', `/assets/${asset.id}`, { version: 1, name: '古い版' }, 409)
