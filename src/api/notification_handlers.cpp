@@ -1,5 +1,6 @@
 // GET /api/v1/notifications, POST /api/v1/notifications/{id}/read, POST /api/v1/notifications/read-all
-// (docs/notifications.md): the caller's own notifications only.
+// (docs/notifications.md): the caller's own notifications only. Their JSON Schemas are
+// `Notification`, `NotificationList` and `NotificationsMarked` in api/openapi_schemas.cpp.
 #include "api/handlers.hpp"
 #include "api/views.hpp"
 

@@ -1,5 +1,7 @@
 // JSON views of records for API v1 (snake_case keys, RFC 3339 UTC times). Secrets such as
-// password hashes and TOTP seeds never leave through here.
+// password hashes and TOTP seeds never leave through here. Each view's JSON Schema is in
+// api/openapi_schemas.cpp (User, OrgUnit, RoleAssignment, LogEntry, Policy, Session); a key added
+// here goes there too, or openapi_schemas_test.cpp fails.
 #pragma once
 
 #include <map>
