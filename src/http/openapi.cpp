@@ -216,7 +216,7 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
   }
 }
 
-
+// A problem answer: the Problem schema, the request id and, on 429/503, Retry-After.
 json Problem() {
   return {{"description", "problem document"},
           {"headers", {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}},
