@@ -258,6 +258,20 @@ TEST(OpenApiSchemas, ASessionAnswerMatchesItsSchemaBeforeAndAfterThePreviousSign
   EXPECT_EQ(c.Check(SessionJson(s, Kobe(), kNow, "2026-05-28", {}), "Session"), "");
 }
 
+TEST(OpenApiSchemas, ANotificationReadOrUnreadWithOrWithoutALinkAnswersItsSchema) {
+  const Checker c(ResourceSchemas(Kobe()));
+  storage::NotificationRecord n{.id = "n1", .user_id = "u1", .created_at = kNow, .subject = "申請が届きました",
+                                .body = "承認してください", .kind = "request_submitted"};
+  EXPECT_EQ(c.Check(NotificationJson(n), "Notification"), "");
+  n.link = "/requests/r1";
+  n.target = "request:r1";
+  n.read_at = kNow + 1;
+  const json read = NotificationJson(n);
+  EXPECT_EQ(c.Check(read, "Notification"), "");
+  EXPECT_EQ(c.Check({{"items", {read}}, {"total", 1}, {"unread", 0}}, "NotificationList"), "");
+  EXPECT_NE(c.Check({{"items", {read}}, {"total", 1}}, "NotificationList"), "") << "unread is always written";
+}
+
 TEST(OpenApiSchemas, EverySchemaAnOperationNamesExistsAndEveryRefResolves) {
   const json schemas = ResourceSchemas(Kobe());
   std::set<std::string> names;
