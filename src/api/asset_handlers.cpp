@@ -4,6 +4,7 @@
 
 #include "api/asset_views.hpp"
 #include "api/handlers.hpp"
+#include "api/input_rules.hpp"
 #include "api/views.hpp"
 #include "common/crypto.hpp"
 #include "common/json_input.hpp"
@@ -54,7 +55,6 @@ std::optional<int64_t> Level(JsonInput& in, const domain::AssetService& assets, 
   return v;
 }
 
-const StringRule kIdRule{1, 64};
 const StringRule kAssetName{1, domain::kAssetNameMax};
 const StringRule kLocation{0, domain::kAssetLocationMax};
 const StringRule kHandlingItem{1, domain::kHandlingItemMax};
@@ -106,7 +106,7 @@ Result<domain::AssetQuery> AssetQueryOf(const Request& req) {
     return Error::Validation("state", "not_allowed");
   if (!q.kind.empty() && !OneOf(domain::kAssetKinds, q.kind))
     return Error::Validation("kind", "not_allowed");
-  if (std::string code = CheckString(q.q, {0, 100}); !code.empty())
+  if (std::string code = CheckString(q.q, {0, kSearchMax}); !code.empty())
     return Error::Validation("q", code);
   if (const std::string m = QueryParam(req, "min_confidentiality"); !m.empty()) {
     if (m.size() > 4 || m.find_first_not_of("0123456789") != std::string::npos)

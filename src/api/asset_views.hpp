@@ -1,5 +1,6 @@
 // JSON views of the asset register and the system ledger for API v1: every asset carries its
-// label (機密性3・完全性2・可用性2, and in English) and whether the standard covers it.
+// label (機密性3・完全性2・可用性2, and in English) and whether the standard covers it. The asset's
+// JSON Schema is `Asset` in api/openapi_schemas.cpp (tests/e2e/openapi.mjs holds answers to it).
 #pragma once
 
 #include <map>

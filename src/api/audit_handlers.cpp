@@ -1,4 +1,7 @@
+#include <algorithm>
+
 #include "api/handlers.hpp"
+#include "api/input_rules.hpp"
 #include "api/views.hpp"
 #include "common/json_input.hpp"
 #include "common/table_file.hpp"
@@ -26,7 +29,7 @@ Result<storage::LogFilter> FilterOf(const Request& req) {
   }
   for (const auto* v : {&f.actor, &f.action})
     if (!CheckString(*v, {0, 64}).empty()) return Error::Validation(v == &f.actor ? "actor" : "action", "invalid");
-  if (!f.result.empty() && f.result != "success" && f.result != "failure" && f.result != "denied")
+  if (!f.result.empty() && std::find(std::begin(kLogResults), std::end(kLogResults), f.result) == std::end(kLogResults))
     return Error::Validation("result", "not_allowed");
   for (const char* k : {"from", "to"}) {
     const std::string v = get(k);

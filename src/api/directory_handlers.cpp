@@ -1,7 +1,9 @@
 #include "api/handlers.hpp"
 #include "api/views.hpp"
+#include "api/input_rules.hpp"
 #include "common/json_input.hpp"
 
+#include <algorithm>
 #include <climits>
 
 namespace mamori::api {
@@ -44,8 +46,8 @@ Result<storage::Page> PageOf(const Request& req) {
     if (out < 1 || out > max) return Error::Validation(name, "out_of_range");
     return Ok();
   };
-  MAMORI_TRY(num("page", 1, 1000000, p.page));
-  MAMORI_TRY(num("per_page", 50, 200, p.per_page));
+  MAMORI_TRY(num("page", 1, kPageMax, p.page));
+  MAMORI_TRY(num("per_page", kPerPageDefault, kPerPageMax, p.per_page));
   return p;
 }
 
@@ -61,10 +63,10 @@ Response CreateOrgUnit(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
   domain::NewOrgUnit u;
-  auto code = in->String("code", true, {1, 32});
-  auto name = in->String("name", true, {1, 100});
-  auto kind = in->Enum("kind", true, {"bureau", "department", "section"});
-  auto parent = in->String("parent_id", true, {1, 64});
+  auto code = in->String("code", true, kOrgUnitCode);
+  auto name = in->String("name", true, kOrgUnitName);
+  auto kind = in->Enum("kind", true, kOrgUnitKinds);
+  auto parent = in->String("parent_id", true, kIdRule);
   in->RejectUnknown({"code", "name", "kind", "parent_id"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   u = {*code, *name, *kind, *parent};
@@ -85,15 +87,14 @@ Response ListUsers(App& app, Call& call) {
   q.status = get("status");
   q.role = get("role");
   q.q = get("q");
-  if (!q.status.empty() && q.status != "active" && q.status != "locked" && q.status != "suspended" &&
-      q.status != "expired" && q.status != "deleted")
+  if (!q.status.empty() && std::find(std::begin(kUserStatuses), std::end(kUserStatuses), q.status) == std::end(kUserStatuses))
     return Response::Problem(Error::Validation("status", "not_allowed"));
-  if (!CheckString(q.q, {0, 100}).empty()) return Response::Problem(Error::Validation("q", "invalid"));
+  if (!CheckString(q.q, {0, kSearchMax}).empty()) return Response::Problem(Error::Validation("q", "invalid"));
   if (const std::string d = get("inactive_days"); !d.empty()) {
     if (d.size() > 5 || d.find_first_not_of("0123456789") != std::string::npos)
       return Response::Problem(Error::Validation("inactive_days", "wrong_type"));
     q.inactive_days = std::stoll(d);
-    if (q.inactive_days < 1 || q.inactive_days > 36500)
+    if (q.inactive_days < 1 || q.inactive_days > kInactiveDaysMax)
       return Response::Problem(Error::Validation("inactive_days", "out_of_range"));
   }
   const int64_t now = app.env.clock.NowMicros();
@@ -108,13 +109,12 @@ Response ListUsers(App& app, Call& call) {
 Response CreateUser(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
-  auto login_id = in->String("login_id", true, {3, 64});
-  auto name = in->String("name", true, {1, 100});
-  auto org = in->String("org_unit_id", true, {1, 64});
-  auto type = in->Enum("employment_type", true,
-                       {"regular", "reappointed", "fixed_term", "fiscal_year", "dispatched", "contractor"});
+  auto login_id = in->String("login_id", true, kNewLoginId);
+  auto name = in->String("name", true, kUserName);
+  auto org = in->String("org_unit_id", true, kIdRule);
+  auto type = in->Enum("employment_type", true, policy::kEmploymentTypes);
   auto expires = in->Date("expires_on", false);
-  auto email = in->String("email", false, {0, 254});
+  auto email = in->String("email", false, kEmail);
   in->RejectUnknown({"login_id", "name", "org_unit_id", "employment_type", "expires_on", "email"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   domain::NewUser u{*login_id, *name, *org, *type, expires.value_or(""), email.value_or("")};
@@ -177,13 +177,13 @@ Response ListRoleAssignments(App& app, Call& call) {
 Response CreateRoleAssignment(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
-  auto user_id = in->String("user_id", true, {1, 64});
-  auto role = in->String("role", true, {1, 64});
-  auto scope_type = in->Enum("scope_type", true, {"city", "org_unit", "system"});
-  auto scope_id = in->String("scope_id", false, {0, 64});
+  auto user_id = in->String("user_id", true, kIdRule);
+  auto role = in->String("role", true, kIdRule);
+  auto scope_type = in->Enum("scope_type", true, policy::kScopeTypes);
+  auto scope_id = in->String("scope_id", false, {0, kIdRule.max_length});
   auto from = in->Date("valid_from", false);
   auto to = in->Date("valid_to", false);
-  auto delegate = in->String("delegate_of", false, {0, 64});
+  auto delegate = in->String("delegate_of", false, {0, kIdRule.max_length});
   in->RejectUnknown({"user_id", "role", "scope_type", "scope_id", "valid_from", "valid_to", "delegate_of"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   domain::NewRoleAssignment a{*user_id,          *role,           *scope_type,          scope_id.value_or(""),
@@ -209,10 +209,9 @@ Response UpdateUser(App& app, Call& call) {
   if (!in.ok()) return Response::Problem(in.error());
   domain::UserChange ch;
   auto version = in->Int("version", true, 0, INT64_MAX);
-  auto name = in->String("name", false, {1, 100});
-  auto org = in->String("org_unit_id", false, {1, 64});
-  auto type = in->Enum("employment_type", false,
-                       {"regular", "reappointed", "fixed_term", "fiscal_year", "dispatched", "contractor"});
+  auto name = in->String("name", false, kUserName);
+  auto org = in->String("org_unit_id", false, kIdRule);
+  auto type = in->Enum("employment_type", false, policy::kEmploymentTypes);
   // expires_on: a date, or null to clear it.
   std::optional<std::string> expires;
   if (in->Raw().contains("expires_on") && in->Raw()["expires_on"].is_null()) expires = "";
@@ -220,7 +219,7 @@ Response UpdateUser(App& app, Call& call) {
   // email: an address, or null (or "") to remove it.
   std::optional<std::string> email;
   if (in->Raw().contains("email") && in->Raw()["email"].is_null()) email = "";
-  else email = in->String("email", false, {0, 254});
+  else email = in->String("email", false, kEmail);
   in->RejectUnknown({"version", "name", "org_unit_id", "employment_type", "expires_on", "email"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   ch.version = *version;
@@ -258,7 +257,7 @@ Response ResetUserMfa(App& app, Call& call) {
   if (!call.req.body.empty()) {
     auto in = JsonInput::Parse(call.req.body);
     if (!in.ok()) return Response::Problem(in.error());
-    auto r = in->String("reason", false, {0, 400});
+    auto r = in->String("reason", false, kResetReason);
     in->RejectUnknown({"reason"});
     if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
     reason = r.value_or("");

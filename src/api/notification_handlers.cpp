@@ -1,24 +1,9 @@
 // GET /api/v1/notifications, POST /api/v1/notifications/{id}/read, POST /api/v1/notifications/read-all
-// (docs/notifications.md): the caller's own notifications only.
+// (docs/notifications.md): the caller's own notifications only (NotificationJson in views.cpp).
 #include "api/handlers.hpp"
 #include "api/views.hpp"
 
 namespace mamori::api {
-namespace {
-
-nlohmann::json NotificationJson(const storage::NotificationRecord& n) {
-  auto null_if_empty = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
-  return {{"id", n.id},
-          {"kind", n.kind},
-          {"subject", n.subject},
-          {"body", n.body},
-          {"link", null_if_empty(n.link)},
-          {"target", null_if_empty(n.target)},
-          {"created_at", TimeOrNull(n.created_at)},
-          {"read_at", TimeOrNull(n.read_at)}};
-}
-
-}  // namespace
 
 Response ListNotifications(App& app, Call& call) {
   auto page = PageOf(call.req);

@@ -1,4 +1,5 @@
 #include "api/handlers.hpp"
+#include "api/input_rules.hpp"
 #include "api/views.hpp"
 #include "common/json_input.hpp"
 
@@ -62,7 +63,7 @@ nlohmann::json RequestJson(const domain::RequestView& v, const policy::PolicyPac
 Result<std::string> NoteOf(const Request& req, bool required) {
   if (req.body.empty() && !required) return std::string();
   MAMORI_ASSIGN(auto in, JsonInput::Parse(req.body));
-  auto note = in.String("note", required, {required ? 1u : 0u, 2000, true});
+  auto note = in.String("note", required, {required ? 1u : 0u, kNoteMax, true});
   in.RejectUnknown({"note"});
   MAMORI_TRY(in.Finish());
   return note.value_or("");
@@ -108,7 +109,7 @@ Response CreateRequest(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
   auto type = in->String("type", true, {1, 64});
-  auto assets = in->StringArray("asset_ids", false, 1000, {1, 64});
+  auto assets = in->StringArray("asset_ids", false, kRequestAssetsMax, kIdRule);
   auto draft = in->Bool("draft", false);
   if (in->Has("fields") && !in->Raw()["fields"].is_object()) in->AddError("fields", "wrong_type");
   in->RejectUnknown({"type", "asset_ids", "fields", "draft"});

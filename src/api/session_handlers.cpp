@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "api/handlers.hpp"
+#include "api/input_rules.hpp"
 #include "api/views.hpp"
 #include "common/json_input.hpp"
 
@@ -57,7 +58,7 @@ std::string BrowserLabel(const std::string& ua) {
 // A six-digit code, or a validation error naming the field.
 Result<std::string> CodeOf(const Request& req) {
   MAMORI_ASSIGN(auto in, JsonInput::Parse(req.body));
-  auto code = in.String("code", true, {1, 16});
+  auto code = in.String("code", true, kMfaCodeInput);
   in.RejectUnknown({"code"});
   MAMORI_TRY(in.Finish());
   return *code;
@@ -69,8 +70,8 @@ Response Login(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
   // Passwords are not limited to "clean" text here: the rules decide, after the check.
-  auto login_id = in->String("login_id", true, {1, 64});
-  auto password = in->String("password", true, {.min_length = 1, .max_length = 4096, .verbatim = true});
+  auto login_id = in->String("login_id", true, kLoginIdInput);
+  auto password = in->String("password", true, kPasswordInput);
   in->RejectUnknown({"login_id", "password"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   auto r = app.auth.Login(*login_id, *password, call.req.remote_address, call.req.Header("user-agent"),
@@ -107,9 +108,9 @@ Response ChangePassword(App& app, Call& call) {
   auto in = JsonInput::Parse(call.req.body);
   if (!in.ok()) return Response::Problem(in.error());
   // New passwords never hold control characters, so a current one with them is bad input.
-  auto current = in->String("current_password", true, {1, 1024});
+  auto current = in->String("current_password", true, kCurrentPasswordInput);
   // Control characters and bad encodings are reported as password rules, by the rule check.
-  auto next = in->String("new_password", true, {.min_length = 1, .max_length = 4096, .verbatim = true});
+  auto next = in->String("new_password", true, kPasswordInput);
   in->RejectUnknown({"current_password", "new_password"});
   if (auto st = in->Finish(); !st.ok()) return Response::Problem(st.error());
   return Answer(app.auth.ChangePassword(*call.session, *current, *next),

@@ -181,6 +181,17 @@ json PolicyJson(const policy::PolicyPack& pack) {
               {"expiry_required_for", a.ids.expiry_required_for}, {"city_choice", a.ids.city_choice}}}}}};
 }
 
+json NotificationJson(const storage::NotificationRecord& n) {
+  return {{"id", n.id},
+          {"kind", n.kind},
+          {"subject", n.subject},
+          {"body", n.body},
+          {"link", StrOrNull(n.link)},
+          {"target", StrOrNull(n.target)},
+          {"created_at", TimeOrNull(n.created_at)},
+          {"read_at", TimeOrNull(n.read_at)}};
+}
+
 json SessionJson(const domain::SessionState& s, const policy::PolicyPack& pack, int64_t now, const std::string& today,
                  const UnitNames& names) {
   json roles = json::array();

@@ -124,6 +124,10 @@ std::optional<std::string> JsonInput::String(const char* name, bool required, St
 
 std::optional<std::string> JsonInput::Enum(const char* name, bool required,
                                            std::initializer_list<const char*> allowed) {
+  return Enum(name, required, std::span<const char* const>(allowed.begin(), allowed.size()));
+}
+
+std::optional<std::string> JsonInput::Enum(const char* name, bool required, std::span<const char* const> allowed) {
   const std::string* sp = StringField(name, required);
   if (!sp) return std::nullopt;
   const std::string& s = *sp;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,8 @@ class JsonInput {
   // One of a fixed set of values.
   std::optional<std::string> Enum(const char* name, bool required,
                                   std::initializer_list<const char*> allowed);
+  // The same from a named list (a constant the OpenAPI document also reads).
+  std::optional<std::string> Enum(const char* name, bool required, std::span<const char* const> allowed);
   std::optional<int64_t> Int(const char* name, bool required, int64_t min, int64_t max);
   std::optional<bool> Bool(const char* name, bool required);
   // "YYYY-MM-DD"; null is accepted as absent.

@@ -17,6 +17,20 @@ TEST(JsonInputTest, MalformedAndNonObjectBodies) {
   EXPECT_EQ(r.error().fields[0].code, "not_object");
 }
 
+TEST(JsonInputTest, AnEnumFromANamedListTakesItsMembersAndNamesTheFieldOtherwise) {
+  static constexpr const char* kKinds[] = {"bureau", "section"};
+  auto in = JsonInput::Parse(R"({"ok": "section", "bad": "galaxy", "number": 3})");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->Enum("ok", true, kKinds), "section");
+  EXPECT_EQ(in->Enum("bad", true, kKinds), std::nullopt);
+  EXPECT_EQ(in->Enum("number", true, kKinds), std::nullopt);
+  EXPECT_EQ(in->Enum("absent", false, kKinds), std::nullopt);
+  auto st = in->Finish();
+  ASSERT_FALSE(st.ok());
+  const std::vector<FieldError> want = {{"bad", "not_allowed"}, {"number", "wrong_type"}};
+  EXPECT_EQ(st.error().fields, want);
+}
+
 TEST(JsonInputTest, ReportsEveryBadField) {
   auto in = JsonInput::Parse(R"({"name": 5, "count": 999, "kind": "x", "extra": true, "date": "2025-02-30"})");
   ASSERT_TRUE(in.ok());

@@ -1,11 +1,14 @@
 // /api/v1/openapi.json: the OpenAPI 3.1 document of API v1, built from the route table so the
 // document and the server cannot disagree on what exists, what it needs and what it answers.
-// Request and answer bodies are described in DESIGN.md's API v1 table and docs/.
+// Bodies, answers per status and query parameters come from api/openapi_schemas.cpp for the fixed
+// resources and from the pack's register specs for each register (docs/api.md).
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "api/openapi_schemas.hpp"
 #include "api/register_views.hpp"
 #include "http/router.hpp"
 
@@ -43,65 +46,7 @@ std::string OperationId(const Route& r) {
   return id;
 }
 
-json ProblemSchema() {
-  return {{"type", "object"},
-          {"required", {"type", "title", "status", "detail"}},
-          {"properties",
-           {{"type", {{"type", "string"}, {"description", "/problems/<code>"}}},
-            {"title", {{"type", "string"}, {"description", "the problem code"}}},
-            {"status", {{"type", "integer"}}},
-            {"detail", {{"type", "string"}, {"description", "what went wrong, in Japanese"}}},
-            {"clause", {{"type", "string"}, {"description", "the policy clause that decided, e.g. kobe:8.2.5"}}},
-            {"errors",
-             {{"type", "array"},
-              {"items",
-               {{"type", "object"},
-                {"required", {"field", "code"}},
-                {"properties",
-                 {{"field", {{"type", "string"}}},
-                  {"code", {{"type", "string"}}},
-                  {"row", {{"type", "integer"}}},
-                  {"column", {{"type", "string"}}}}}}}}}}}};
-}
-
 json NullableString() { return {{"type", json::array({"string", "null"})}}; }
-
-// One operation-log entry as the API answers it (api/views.cpp LogEntryJson; the view's form adds
-// names and withholding), and a page of them: a record's history.
-json LogEntrySchema() {
-  const json text = {{"type", "string"}};
-  json props = {{"seq", {{"type", "integer"}, {"minimum", 1}}},
-                {"at", {{"type", "string"}, {"format", "date-time"}}},
-                {"at_us", {{"type", "integer"}}},
-                {"actor", text},
-                {"actor_login_id", text},
-                {"actor_name", NullableString()},
-                {"session", text},
-                {"action", text},
-                {"target", text},
-                {"target_type", NullableString()},
-                {"target_id", NullableString()},
-                {"target_label", NullableString()},
-                {"target_hidden", {{"type", "boolean"}}},
-                {"result", text},
-                {"address", text},
-                {"clause", text},
-                {"detail", {{"description", "the entry's detail as JSON; null when withheld from the reader"}}},
-                {"detail_text", text},
-                {"detail_withheld", {{"type", "boolean"}}},
-                {"prev_hash", text},
-                {"hash", text},
-                {"refs",
-                 {{"type", "object"},
-                  {"description", "names of the ids the detail mentions (null: not visible to the reader)"},
-                  {"additionalProperties", NullableString()}}}};
-  // The keys of the view's form (the operation log's pages) are absent from a record's history.
-  json required = json::array();
-  for (const auto& [key, _] : props.items())
-    if (key != "actor_name" && !key.starts_with("target_") && key != "detail_withheld" && key != "refs")
-      required.push_back(key);
-  return {{"type", "object"}, {"required", required}, {"properties", props}, {"additionalProperties", false}};
-}
 
 // "lending" → "Lending", "it_assets" → "ItAssets": a register's schema names.
 std::string SchemaName(const std::string& id) {
@@ -271,16 +216,88 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
   }
 }
 
+// A problem answer: the Problem schema, the request id and, on 429/503, Retry-After.
+json Problem() {
+  return {{"description", "problem document"},
+          {"headers", {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}},
+                       {"Retry-After", {{"$ref", "#/components/headers/RetryAfter"}}}}},
+          {"content", {{"application/problem+json", {{"schema", Ref("Problem")}}}}}};
+}
+
+// What a 4xx status means on a route, for the reader of the document.
+std::string ProblemMeaning(int status) {
+  switch (status) {
+    case 401: return "unauthenticated (no live session) or invalid_credentials";
+    case 403: return "forbidden, policy_denied, separation_of_duties, csrf_failed, or a step the session still owes (mfa_required, password_change_required)";
+    case 404: return "not_found: no such object, or not visible to the caller";
+    case 409: return "conflict: stale version, or the object's state does not allow it";
+    case 413: return "payload_too_large";
+    case 415: return "unsupported_media_type: the body is not application/json";
+    case 422: return "validation_failed: errors[] names each bad field";
+    case 429: return "rate_limited: see Retry-After";
+    default: return "problem document";
+  }
+}
+
+// The statuses of a route's problems: those its handler answers, and those the pipeline adds
+// (a session route: 401 and 403; a JSON body: 415).
+std::set<int> ProblemStatuses(const Route& r, const std::vector<int>& own, bool json_body) {
+  std::set<int> out(own.begin(), own.end());
+  if (r.access != Access::kPublic) out.insert({401, 403});
+  if (json_body) out.insert(415);
+  return out;
+}
+
+void AddProblems(json& op, const std::set<int>& statuses) {
+  for (int s : statuses) {
+    json p = Problem();
+    p["description"] = ProblemMeaning(s);
+    op["responses"][std::to_string(s)] = p;
+  }
+  json other = Problem();
+  other["description"] = "other errors of the HTTP edge (400, 404 unknown path, 405, 408, 413, 431)";
+  op["responses"]["4XX"] = other;
+  op["responses"]["5XX"] = Problem();
+}
+
+// A fixed resource's route, from api/openapi_schemas.cpp.
+void DescribeOperation(const Route& r, const api::OperationSchema& d, json& op) {
+  if (!d.body.empty())
+    op["requestBody"] = {{"required", d.body_required}, {"content", {{"application/json", {{"schema", Ref(d.body)}}}}}};
+  else if (r.upload)
+    op["requestBody"] = {{"required", true},
+                         {"description", "the CSV file itself (UTF-8 or CP932), at most the server's upload limit"},
+                         {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}}}}};
+  if (!d.query.empty()) {
+    json params = op.value("parameters", json::array());
+    for (const auto& q : d.query) params.push_back(q);
+    op["parameters"] = params;
+  }
+  const json request_id = {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}}};
+  op["responses"] = json::object();
+  for (const auto& a : d.answers) {
+    const std::string status = std::to_string(a.status);
+    json& resp = op["responses"][status];
+    if (resp.is_null()) {
+      resp = {{"description", a.description.empty() ? (a.status == 204 ? "done; no body" : "success") : a.description},
+              {"headers", request_id}};
+    } else if (!a.description.empty()) {
+      resp["description"] = resp["description"].get<std::string>() + "; " + a.description;
+    }
+    if (a.status == 204) continue;
+    json schema = !a.schema.empty()                       ? Ref(a.schema)
+                  : a.media_type == "application/json" ? json{{"type", "object"}}
+                                                        : json{{"type", "string"}};
+    resp["content"][a.media_type] = {{"schema", schema}};
+  }
+  AddProblems(op, ProblemStatuses(r, d.problems, !d.body.empty()));
+}
+
 }  // namespace
 
 std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack) {
-  json schemas = {{"Problem", ProblemSchema()}, {"LogEntry", LogEntrySchema()}};
-  schemas["LogEntryList"] = {{"type", "object"},
-                             {"required", {"items", "total"}},
-                             {"properties",
-                              {{"items", {{"type", "array"}, {"items", Ref("LogEntry")}}},
-                               {"total", {{"type", "integer"}, {"minimum", 0}}}}},
-                             {"additionalProperties", false}};
+  static const policy::PolicyPack kNoPack{};
+  json schemas = api::ResourceSchemas(pack ? *pack : kNoPack);
   if (pack)
     for (const auto& r : pack->registers) AddRegisterSchemas(r, schemas);
   json paths = json::object();
@@ -294,13 +311,6 @@ std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack
     for (const auto& p : PathParameters(r.pattern))
       params.push_back({{"name", p}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
     if (!params.empty()) op["parameters"] = params;
-    if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
-      const bool upload = r.upload;
-      const json schema = upload ? json{{"type", "string"}} : json{{"type", "object"}};
-      json content = json::object();
-      content[upload ? "text/csv" : "application/json"] = {{"schema", schema}};
-      op["requestBody"] = {{"required", r.method != "POST"}, {"content", content}};
-    }
     if (r.access == Access::kPublic) {
       op["security"] = json::array();
     } else if (Changes(r)) {
@@ -309,17 +319,28 @@ std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack
       op["security"] = json::array({{{"session", json::array()}}});
     }
     const json request_id = {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}}};
-    const json problem = {{"description", "problem document"},
-                          {"headers", {{"X-Request-Id", {{"$ref", "#/components/headers/RequestId"}}},
-                                       {"Retry-After", {{"$ref", "#/components/headers/RetryAfter"}}}}},
-                          {"content", {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
-    op["responses"] = {
-        {"2XX", {{"description", "success"}, {"headers", request_id}}}, {"4XX", problem}, {"5XX", problem}};
-    if (auto it = r.fixed.find("register"); pack && it != r.fixed.end())
-      if (const auto* spec = pack->FindRegister(it->second)) {
-        op["tags"] = {spec->path};
-        DescribeRegisterRoute(r, *spec, op);
+    op["responses"] = {{"2XX", {{"description", "success"}, {"headers", request_id}}}};
+    const auto reg = r.fixed.find("register");
+    const policy::RegisterSpec* spec = pack && reg != r.fixed.end() ? pack->FindRegister(reg->second) : nullptr;
+    if (spec) {
+      op["tags"] = {spec->path};
+      if (r.method == "POST" || r.method == "PATCH") {
+        const json schema = r.upload ? json{{"type", "string"}} : json{{"type", "object"}};
+        op["requestBody"] = {{"required", true}, {"content", {{r.upload ? "text/csv" : "application/json", {{"schema", schema}}}}}};
       }
+      DescribeRegisterRoute(r, *spec, op);
+      std::vector<int> own = {404};
+      if (r.method != "GET") own.push_back(422);
+      if (r.method == "PATCH" || r.fixed.count("action")) own.push_back(409);
+      AddProblems(op, ProblemStatuses(r, own, r.method != "GET" && !r.upload));
+    } else if (const auto* d = api::FindOperationSchema(r.method, r.pattern)) {
+      DescribeOperation(r, *d, op);
+    } else {
+      // Not described here (the system ledger, moving onto the register kit): any JSON object.
+      if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH")
+        op["requestBody"] = {{"required", r.method != "POST"}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+      AddProblems(op, ProblemStatuses(r, {}, false));
+    }
     std::string method;
     for (char c : r.method) method += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     paths[r.pattern][method] = std::move(op);
@@ -332,8 +353,9 @@ std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack
         {"description",
          "JSON over HTTPS, snake_case keys, times RFC 3339 UTC. Sign in with POST /api/v1/session; the "
          "session is the cookie __Host-mamori_session and every non-GET request carries X-CSRF-Token "
-         "equal to the csrf_token of the sign-in answer. Errors are application/problem+json. Bodies "
-         "are described in DESIGN.md's API v1 table and in docs/."}}},
+         "equal to the csrf_token of the sign-in answer. Errors are application/problem+json, "
+         "with the statuses each operation lists. Every body and answer has its schema here; the product "
+         "and its rules are in DESIGN.md and docs/ (docs/api.md tells how this document is made)."}}},
       {"paths", paths},
       {"components",
        {{"securitySchemes",

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/openapi_schemas.hpp"
 #include "http/router.hpp"
 
 namespace mamori::http {
@@ -62,6 +63,48 @@ TEST(OpenApi, TheDocumentListsEveryRouteWithItsSecurityAndPathParameters) {
   EXPECT_TRUE(doc["paths"]["/api/v1/users"]["post"]["security"][0].contains("csrf"));
   EXPECT_FALSE(doc["paths"]["/api/v1/users"]["get"]["security"][0].contains("csrf"));
   EXPECT_TRUE(doc["paths"]["/api/v1/assets/import"]["post"]["requestBody"]["content"].contains("text/csv"));
+}
+
+// A register's routes (the system ledger's among them) are described from its spec
+// (register_routes_test, api_openapi), not from api/openapi_schemas.cpp.
+bool DescribedElsewhere(const Route& r) { return r.fixed.count("register") > 0; }
+
+TEST(OpenApi, EveryFixedRouteHasItsBodiesDescribedAndEveryDescriptionNamesARoute) {
+  std::set<std::string> routes;
+  for (const Route& r : kRoutes.routes()) {
+    routes.insert(r.method + " " + r.pattern);
+    if (DescribedElsewhere(r)) continue;
+    EXPECT_NE(api::FindOperationSchema(r.method, r.pattern), nullptr)
+        << r.method << " " << r.pattern << " has no schemas in api/openapi_schemas.cpp";
+  }
+  for (const auto& [key, _] : api::OperationSchemas()) EXPECT_TRUE(routes.count(key)) << key << " is no route";
+}
+
+TEST(OpenApi, ADescribedRouteAnswersItsStatusesWithSchemasAndListsItsProblems) {
+  auto doc = nlohmann::json::parse(OpenApiDocument(kRoutes));
+  for (const Route& r : kRoutes.routes()) {
+    if (DescribedElsewhere(r)) continue;
+    std::string method;
+    for (char c : r.method) method += static_cast<char>(std::tolower(c));
+    const auto& responses = doc["paths"][r.pattern][method]["responses"];
+    EXPECT_FALSE(responses.contains("2XX")) << r.method << " " << r.pattern << " answers a generic 2XX";
+    if (r.access != Access::kPublic) {
+      EXPECT_TRUE(responses.contains("401")) << r.pattern;
+      EXPECT_TRUE(responses.contains("403")) << r.pattern;
+    }
+    if (r.pattern.find("{id}") != std::string::npos) EXPECT_TRUE(responses.contains("404")) << r.method << " " << r.pattern;
+  }
+  const auto& create = doc["paths"]["/api/v1/users"]["post"];
+  EXPECT_EQ(create["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/UserInput");
+  EXPECT_EQ(create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/UserCreated");
+  EXPECT_EQ(create["responses"]["422"]["content"]["application/problem+json"]["schema"]["$ref"],
+            "#/components/schemas/Problem");
+  const auto& input = doc["components"]["schemas"]["UserInput"];
+  EXPECT_EQ(input["additionalProperties"], false);
+  EXPECT_EQ(input["properties"]["employment_type"]["enum"].size(), std::size(policy::kEmploymentTypes));
+  EXPECT_EQ(input["properties"]["name"]["maxLength"], 100);
+  EXPECT_FALSE(doc["paths"]["/api/v1/session"]["delete"]["responses"]["204"].contains("content"));
 }
 
 TEST(ApiRoutes, NoTwoRoutesShareMethodAndPattern) {

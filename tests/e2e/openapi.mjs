@@ -11,8 +11,15 @@
 // 3. The kacho works the lending book: list (with filters), create, get, patch, lend (borrower +
 //    due_on), return, retire (with a note), history. Each answer's body is validated against
 //    the schema the document gives for that operation and status (`200`/`201`, else `2XX`).
-// 4. Bad input (422) answers match the Problem schema of the operation's `4XX`.
-// 5. A negative check: a copy of a real record with one key added, and one with a key removed,
+// 4. Bad input (422) answers match the Problem schema the operation lists for 422.
+// 5. The fixed resources, each answer validated the same way and every status listed by number:
+//    the session of each person, my sessions, the policy, the registers catalogue, approver
+//    vacancies, log verification, healthz/readyz; users (list, get, patch, history, suspend,
+//    resume, reset-password, end sessions, delete), role assignments, org units; assets (create,
+//    list with filters, get, patch, history, export, template, CSV import); a request drafted and submitted by
+//    the 職員 and approved by the 課長; notifications (list, read, read-all); the operation log
+//    (list, export); and problems: 422 naming fields, 409 stale version or state, 403, 404, 401.
+// 6. A negative check: a copy of a real record with one key added, and one with a key removed,
 //    must both fail the record schema (records are additionalProperties: false, every key required).
 //
 // Environment: MAMORI_URL, MAMORI_ADMIN_LOGIN, MAMORI_ADMIN_PASSWORD (from with-server.mjs). Run:
@@ -39,18 +46,23 @@ class Client {
     this.csrf = ''
   }
 
-  /** One request; answers {status, type, body} (body parsed when JSON). */
-  call(method, path, body) {
+  /**
+   * One request; answers {status, type, body} (body parsed when JSON). A path starting with
+   * "/api/v1" or "/" + a root route (healthz, readyz) is taken as is; others are under /api/v1.
+   * `contentType` sends the body as is (a CSV upload).
+   */
+  call(method, path, body, contentType) {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
     const headers = { Accept: 'application/json' }
     if (data) {
-      headers['Content-Type'] = 'application/json'
+      headers['Content-Type'] = contentType ?? 'application/json'
       headers['Content-Length'] = data.length
     }
     if (this.cookie) headers.Cookie = this.cookie
     if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf
     return new Promise((resolve, reject) => {
-      const req = https.request(`${BASE}/api/v1${path}`, { method, headers, rejectUnauthorized: false, timeout: 20000 }, (res) => {
+      const url = /^\/(healthz|readyz)\b/.test(path) ? `${BASE}${path}` : `${BASE}/api/v1${path}`
+      const req = https.request(url, { method, headers, rejectUnauthorized: false, timeout: 20000 }, (res) => {
         const chunks = []
         res.on('data', (c) => chunks.push(c))
         res.on('end', () => {
@@ -74,29 +86,32 @@ class Client {
   }
 }
 
+/** Each person's password and TOTP secret (with the last step used), for a later sign-in. */
+const credentials = {}
+
 /**
  * Signs in through the API: the temporary password, the forced change, and the TOTP enrolment
- * when the pack asks this person for it (codes from lib.mjs's freshCode).
+ * when the pack asks this person for it (codes from lib.mjs's freshCode). Every answer is
+ * validated against the document.
  */
 async function signIn(client, login, temp, password) {
-  let r = await client.call('POST', '/session', { login_id: login, password: temp })
-  expect(r.status === 200, `sign-in of ${login} answered ${r.status}: ${JSON.stringify(r.body)}`)
-  if (r.body.must_change_password) {
-    r = await client.call('PUT', '/me/password', { current_password: temp, new_password: password })
-    expect(r.status < 300, `the password change of ${login} answered ${r.status}: ${JSON.stringify(r.body)}`)
+  let r = await checked(client, 'POST', '/api/v1/session', '/session', { login_id: login, password: temp }, 200)
+  credentials[login] = { password: temp }
+  if (r.must_change_password) {
+    r = await checked(client, 'PUT', '/api/v1/me/password', '/me/password', { current_password: temp, new_password: password }, 200)
+    credentials[login].password = password
   }
-  const s = await client.call('GET', '/session')
-  const needsMfa = r.body?.mfa_enrollment_required ?? s.body?.mfa_enrollment_required
+  const s = await checked(client, 'GET', '/api/v1/session', '/session', undefined, 200)
+  const needsMfa = r?.mfa_enrollment_required ?? s?.mfa_enrollment_required
   if (needsMfa) {
-    const start = await client.call('POST', '/me/mfa/totp')
-    expect(start.status === 200 && /^[A-Z2-7]{16,}$/.test(start.body.secret ?? ''), `TOTP enrolment start answered ${start.status}`)
-    const { code } = await freshCode(start.body.secret)
-    const done = await client.call('POST', '/me/mfa/totp/confirm', { code })
-    expect(done.status < 300, `TOTP confirmation answered ${done.status}: ${JSON.stringify(done.body)}`)
+    const start = await checked(client, 'POST', '/api/v1/me/mfa/totp', '/me/mfa/totp', undefined, 200)
+    expect(/^[A-Z2-7]{16,}$/.test(start.secret ?? ''), `TOTP enrolment start answered ${JSON.stringify(start)}`)
+    const { code, step } = await freshCode(start.secret)
+    await checked(client, 'POST', '/api/v1/me/mfa/totp/confirm', '/me/mfa/totp/confirm', { code }, 200)
+    Object.assign(credentials[login], { secret: start.secret, step })
   }
   // A route of a complete session only: a session still owing a step is refused it.
-  const me = await client.call('GET', '/me/sessions')
-  expect(me.status === 200, `${login}'s session is not complete: ${me.status} ${JSON.stringify(me.body)}`)
+  await checked(client, 'GET', '/api/v1/me/sessions', '/me/sessions', undefined, 200)
 }
 
 // ---------------------------------------------------------------- the document
@@ -182,10 +197,12 @@ function validatorFor(ref) {
  * Makes the call and validates the answer against the document: the operation (template path),
  * the status the test expects, and the body against that status's schema.
  */
-async function checked(who, method, template, path, body, expectedStatus) {
-  const r = await who.call(method, path, body)
+async function checked(who, method, template, path, body, expectedStatus, contentType) {
+  const r = await who.call(method, path, body, contentType)
   expect(r.status === expectedStatus, `${method} ${path} answered ${r.status}, expected ${expectedStatus}: ${JSON.stringify(r.body)}`)
   const { key, ref } = responseSchemaRef(doc, method, template, r.status, r.type)
+  // Every status a test meets is one the operation lists by number, not only a class (2XX, 4XX).
+  expect(key === String(r.status), `${method} ${template} answered ${r.status}, which the document lists only as ${key}`)
   if (ref) {
     const validate = validatorFor(ref)
     if (!validate(r.body))
@@ -240,6 +257,7 @@ async function main() {
   const kacho = new Client()
   let sectionId = ''
   let shokuinId = ''
+  let shokuinTemp = ''
 
   await step('the admin signs in through the API (password change, TOTP) and sets up a section, a 課長 and a 職員', async () => {
     await signIn(client, ADMIN, ADMIN_TEMP, strongPassword())
@@ -252,6 +270,7 @@ async function main() {
     const k = await checked(client, 'POST', '/api/v1/users', '/users', { login_id: `oa-kacho-${stamp}`, name: '佐藤 一郎', org_unit_id: sectionId, employment_type: 'regular' }, 201)
     const s = await checked(client, 'POST', '/api/v1/users', '/users', { login_id: `oa-shokuin-${stamp}`, name: '山田 花子', org_unit_id: sectionId, employment_type: 'regular' }, 201)
     shokuinId = s.id
+    shokuinTemp = s.temporary_password
     await checked(client, 'POST', '/api/v1/role-assignments', '/role-assignments', { user_id: k.id, role: 'kacho', scope_type: 'org_unit', scope_id: sectionId }, 201)
     await checked(client, 'POST', '/api/v1/role-assignments', '/role-assignments', { user_id: s.id, role: 'shokuin', scope_type: 'org_unit', scope_id: sectionId }, 201)
     await signIn(kacho, `oa-kacho-${stamp}`, k.temporary_password, strongPassword())
@@ -309,7 +328,161 @@ async function main() {
     expect(list.total === 2, `bad input created records: ${list.total}`)
   })
 
-  await step('the validation can fail: a record with a key added, or one removed, does not match LendingRecord', async () => {
+  // The information system ledger is a built-in register: its schemas come from its spec too.
+  await step('the system ledger (a built-in register): create, list, get, patch and its problems answer as the document says', async () => {
+    const S = '/api/v1/systems'
+    const sys = await checked(client, 'POST', S, '/systems', { name: `基幹系-${stamp}`, owner_org_unit_id: sectionId, network_zone: 'mynumber', hosting: 'on_premises', sla_availability: '99.9', rto_minutes: 240 }, 201)
+    expect(sys.network_zone_label === 'マイナンバー利用事務系' && sys.sla_availability === '99.9', `system: ${JSON.stringify(sys)}`)
+    await checked(client, 'GET', S, `/systems?network_zone=mynumber&q=${encodeURIComponent('基幹系')}`, undefined, 200)
+    const got = await checked(client, 'GET', `${S}/{id}`, `/systems/${sys.id}`, undefined, 200)
+    await checked(client, 'PATCH', `${S}/{id}`, `/systems/${sys.id}`, { version: got.version, rto_minutes: null, hosting: 'cloud' }, 200)
+    await checked(client, 'GET', `${S}/{id}/history`, `/systems/${sys.id}/history`, undefined, 200)
+    for (const body of [{ name: 'x', owner_org_unit_id: sectionId, network_zone: 'dmz', hosting: 'cloud' }, { name: 'x', owner_org_unit_id: sectionId, network_zone: 'lgwan', hosting: 'cloud', sla_availability: '101' }, { name: 'x', owner_org_unit_id: sectionId, network_zone: 'lgwan', hosting: 'cloud', id: 'mine' }]) {
+      const p = await checked(client, 'POST', S, '/systems', body, 422)
+      expect(p.errors?.length > 0, `no field named: ${JSON.stringify(p)}`)
+    }
+  })
+
+  const shokuin = new Client()
+  const people = { admin: client, kacho, shokuin }
+  let asset = null
+  let request = null
+  const NO_SUCH = '0123456789abcdef0123456789abcdef'
+
+  await step('the session, my sessions, the policy, the catalogue, vacancies, verification and health answer as the document says', async () => {
+    await signIn(shokuin, `oa-shokuin-${stamp}`, shokuinTemp, strongPassword())
+    for (const who of Object.values(people)) {
+      const me = await checked(who, 'GET', '/api/v1/session', '/session', undefined, 200)
+      expect(me.user && Array.isArray(me.roles) && typeof me.csrf_token === 'string', `GET /session: ${JSON.stringify(me)}`)
+      await checked(who, 'GET', '/api/v1/me/sessions', '/me/sessions', undefined, 200)
+    }
+    const policy = await checked(kacho, 'GET', '/api/v1/policy', '/policy', undefined, 200)
+    expect(policy.request_types.some((t) => t.id === 'baitai'), 'the policy lists no baitai request type')
+    const catalogue = await checked(kacho, 'GET', '/api/v1/registers', '/registers', undefined, 200)
+    expect(catalogue.items.some((r) => r.id === 'lending' && r.kind === 'register'), 'the catalogue has no lending register')
+    await checked(client, 'GET', '/api/v1/approver-vacancies', '/approver-vacancies', undefined, 200)
+    const verified = await checked(client, 'GET', '/api/v1/audit-log/verify', '/audit-log/verify', undefined, 200)
+    expect(verified.ok === true, `the log does not verify: ${JSON.stringify(verified)}`)
+    await checked(client, 'GET', '/healthz', '/healthz', undefined, 200)
+    await checked(client, 'GET', '/readyz', '/readyz', undefined, 200)
+    // A session route without a session: 401 with a problem document.
+    await checked(new Client(), 'GET', '/api/v1/session', '/session', undefined, 401)
+    // A wrong password: 401; a second sign-in of someone enrolled owes the code (POST /session/mfa).
+    await checked(new Client(), 'POST', '/api/v1/session', '/session', { login_id: ADMIN, password: 'not-the-password' }, 401)
+    await checked(new Client(), 'POST', '/api/v1/session', '/session', { login_id: ADMIN }, 422)
+    const admin = credentials[ADMIN]
+    if (admin.secret) {
+      const again = new Client()
+      const owed = await checked(again, 'POST', '/api/v1/session', '/session', { login_id: ADMIN, password: admin.password }, 200)
+      expect(owed.mfa_required === true, `a second sign-in owes no code: ${JSON.stringify(owed)}`)
+      await checked(again, 'GET', '/api/v1/users', '/users', undefined, 403)
+      await checked(again, 'POST', '/api/v1/session/mfa', '/session/mfa', { code: 'abc', extra: 1 }, 422)
+      const { code, step } = await freshCode(admin.secret, admin.step)
+      admin.step = step
+      const done = await checked(again, 'POST', '/api/v1/session/mfa', '/session/mfa', { code }, 200)
+      expect(done.mfa_required === false, `after the code: ${JSON.stringify(done)}`)
+      await checked(again, 'DELETE', '/api/v1/session', '/session', undefined, 204)
+    }
+  })
+
+  await step('users, role assignments and org units: list, get, change, history, the account actions, and their problems', async () => {
+    const list = await checked(client, 'GET', '/api/v1/users', `/users?q=oa-&status=active&per_page=10`, undefined, 200)
+    expect(list.items.some((u) => u.id === shokuinId), 'the user list does not show the 職員')
+    const got = await checked(client, 'GET', '/api/v1/users/{id}', `/users/${shokuinId}`, undefined, 200)
+    const changed = await checked(client, 'PATCH', '/api/v1/users/{id}', `/users/${shokuinId}`, { version: got.version, email: `yamada-${stamp}@example.jp` }, 200)
+    expect(changed.email === `yamada-${stamp}@example.jp` && Array.isArray(changed.roles_ended), `the patch gave ${JSON.stringify(changed)}`)
+    await checked(client, 'GET', '/api/v1/users/{id}/history', `/users/${shokuinId}/history`, undefined, 200)
+    const roles = await checked(client, 'GET', '/api/v1/role-assignments', `/role-assignments?user_id=${shokuinId}`, undefined, 200)
+    expect(roles.total === 1 && roles.items[0].role === 'shokuin', `the 職員's roles: ${JSON.stringify(roles)}`)
+    await checked(kacho, 'GET', '/api/v1/org-units', '/org-units', undefined, 200)
+    // A throwaway ID: suspend, resume, a new temporary password, end its sessions, delete it.
+    const temp = await checked(client, 'POST', '/api/v1/users', '/users', { login_id: `oa-temp-${stamp}`, name: '一時 利用者', org_unit_id: sectionId, employment_type: 'fixed_term', expires_on: jstDate(90) }, 201)
+    await checked(client, 'POST', '/api/v1/users/{id}/suspend', `/users/${temp.id}/suspend`, undefined, 204)
+    await checked(client, 'POST', '/api/v1/users/{id}/resume', `/users/${temp.id}/resume`, undefined, 204)
+    const reissued = await checked(client, 'POST', '/api/v1/users/{id}/reset-password', `/users/${temp.id}/reset-password`, undefined, 200)
+    expect(typeof reissued.temporary_password === 'string' && reissued.temporary_password.length > 0, 'no temporary password')
+    await checked(client, 'DELETE', '/api/v1/users/{id}/sessions', `/users/${temp.id}/sessions`, undefined, 200)
+    await checked(client, 'POST', '/api/v1/users/{id}/reset-mfa', `/users/${temp.id}/reset-mfa`, { reason: '端末の紛失' }, 204)
+    await checked(client, 'POST', '/api/v1/users/{id}/reset-mfa', `/users/${temp.id}/reset-mfa`, { reason: 'x'.repeat(401) }, 422)
+    await checked(client, 'DELETE', '/api/v1/users/{id}', `/users/${temp.id}`, undefined, 204)
+    // Problems: a bad field (422), a stale version (409), an unknown id (404), a role without the permission (403).
+    const bad = await checked(client, 'POST', '/api/v1/users', '/users', { login_id: 'x', name: '', org_unit_id: sectionId, employment_type: 'astronaut' }, 422)
+    for (const f of ['login_id', 'name', 'employment_type']) expect(bad.errors.some((e) => e.field === f), `the 422 does not name ${f}: ${JSON.stringify(bad)}`)
+    await checked(client, 'PATCH', '/api/v1/users/{id}', `/users/${shokuinId}`, { version: got.version, name: '古い版' }, 409)
+    await checked(client, 'GET', '/api/v1/users/{id}', `/users/${NO_SUCH}`, undefined, 404)
+    await checked(kacho, 'POST', '/api/v1/org-units', '/org-units', { code: `X${stamp}`, name: '無断の課', kind: 'section', parent_id: sectionId }, 403)
+    await checked(client, 'POST', '/api/v1/role-assignments', '/role-assignments', { user_id: shokuinId, role: 'shokuin', scope_type: 'galaxy' }, 422)
+    const after = await checked(client, 'GET', '/api/v1/users/{id}', `/users/${shokuinId}`, undefined, 200)
+    expect(after.version === changed.version && after.name === '山田 花子', `a refused change changed the user: ${JSON.stringify(after)}`)
+  })
+
+  await step('assets: create, list with filters, get, patch, history, export, template, and their problems', async () => {
+    asset = await checked(kacho, 'POST', '/api/v1/assets', '/assets', { name: `研修用USBメモリ ${stamp}`, kind: 'removable_medium', owner_org_unit_id: sectionId, confidentiality: 2, integrity: 2, availability: 2, handling: ['施錠保管'], location: '情報推進課 書庫' }, 201)
+    expect(asset.state === 'in_use' && asset.version === 1 && typeof asset.label === 'string', `created ${JSON.stringify(asset)}`)
+    const list = await checked(kacho, 'GET', '/api/v1/assets', `/assets?kind=removable_medium&state=in_use&owner_org_unit_id=${sectionId}&per_page=20`, undefined, 200)
+    expect(list.items.some((a) => a.id === asset.id), 'the filtered asset list misses the new asset')
+    const got = await checked(shokuin, 'GET', '/api/v1/assets/{id}', `/assets/${asset.id}`, undefined, 200)
+    asset = await checked(kacho, 'PATCH', '/api/v1/assets/{id}', `/assets/${asset.id}`, { version: got.version, location: null, handling: ['施錠保管', '持出し禁止'] }, 200)
+    expect(asset.location === null && asset.version === 2, `the asset patch gave ${JSON.stringify(asset)}`)
+    const history = await checked(kacho, 'GET', '/api/v1/assets/{id}/history', `/assets/${asset.id}/history`, undefined, 200)
+    expect(history.total >= 2, `the asset history has ${history.total} entries`)
+    await checked(kacho, 'GET', '/api/v1/assets/export', '/assets/export?format=csv&lang=en', undefined, 200)
+    await checked(kacho, 'GET', '/api/v1/assets/import-template', '/assets/import-template', undefined, 200)
+    // The import takes the CSV file itself: a dry run (200), the real one (201), a bad row (422 naming row and column).
+    const I = '/api/v1/assets/import'
+    const csv = (rows) => ['name,kind,owner_code,confidentiality,integrity,availability', ...rows].join('\r\n') + '\r\n'
+    const good = csv([`取込テスト1 ${stamp},electronic_data,S${stamp},2,2,2`, `取込テスト2 ${stamp},paper_document,S${stamp},1,1,1`])
+    const preview = await checked(kacho, 'POST', I, '/assets/import?dry_run=true&encoding=utf-8', good, 200, 'text/csv')
+    expect(preview.dry_run === true && preview.rows === 2, `the dry run: ${JSON.stringify(preview)}`)
+    const imported = await checked(kacho, 'POST', I, '/assets/import?file_name=openapi.csv', good, 201, 'text/csv')
+    expect(imported.imported === 2 && imported.ids.length === 2, `the import: ${JSON.stringify(imported)}`)
+    const rejected = await checked(kacho, 'POST', I, '/assets/import', csv([`取込テスト3 ${stamp},spaceship,S${stamp},2,2,2`]), 422, 'text/csv')
+    expect(rejected.errors.some((e) => e.row === 2 && e.field === 'kind'), `the bad row is not named: ${JSON.stringify(rejected)}`)
+    const bad = await checked(kacho, 'POST', '/api/v1/assets', '/assets', { name: 'x', kind: 'spaceship', owner_org_unit_id: sectionId, confidentiality: 9, integrity: 2, availability: 2 }, 422)
+    for (const f of ['kind', 'confidentiality']) expect(bad.errors.some((e) => e.field === f), `the 422 does not name ${f}: ${JSON.stringify(bad)}`)
+    await checked(kacho, 'PATCH', '/api/v1/assets/{id}', `/assets/${asset.id}`, { version: 1, name: '古い版' }, 409)
+    await checked(kacho, 'PATCH', '/api/v1/assets/{id}', `/assets/${asset.id}`, { version: asset.version, state: 'disposed' }, 422)
+    await checked(kacho, 'GET', '/api/v1/assets/{id}', `/assets/${NO_SUCH}`, undefined, 404)
+    await checked(kacho, 'GET', '/api/v1/assets', '/assets?per_page=500', undefined, 422)
+    const same = await checked(kacho, 'GET', '/api/v1/assets/{id}', `/assets/${asset.id}`, undefined, 200)
+    expect(same.version === asset.version && same.state === 'in_use', `a refused change changed the asset: ${JSON.stringify(same)}`)
+  })
+
+  await step('a request: the 職員 drafts and submits it, the 課長 approves it; lists, notifications, the log and their problems', async () => {
+    request = await checked(shokuin, 'POST', '/api/v1/requests', '/requests', { type: 'baitai', asset_ids: [asset.id], fields: { purpose: '研修資料の持参', private_medium: false }, draft: true }, 201)
+    expect(request.state === 'draft' && request.actions.submit === true, `the draft: ${JSON.stringify(request)}`)
+    request = await checked(shokuin, 'POST', '/api/v1/requests/{id}/submit', `/requests/${request.id}/submit`, undefined, 200)
+    const inbox = await checked(kacho, 'GET', '/api/v1/requests', '/requests?inbox=true', undefined, 200)
+    expect(inbox.items.some((r) => r.id === request.id), 'the 課長 inbox misses the request')
+    await checked(shokuin, 'POST', '/api/v1/requests/{id}/approve', `/requests/${request.id}/approve`, { note: '自分で承認' }, 403)
+    request = await checked(kacho, 'POST', '/api/v1/requests/{id}/approve', `/requests/${request.id}/approve`, { note: '承認します' }, 200)
+    expect(request.state === 'approved' && request.decided_by !== null, `after approval: ${JSON.stringify(request)}`)
+    await checked(kacho, 'POST', '/api/v1/requests/{id}/approve', `/requests/${request.id}/approve`, {}, 409)
+    await checked(shokuin, 'GET', '/api/v1/requests/{id}', `/requests/${request.id}`, undefined, 200)
+    await checked(shokuin, 'GET', '/api/v1/requests', '/requests?mine=true', undefined, 200)
+    const completed = await checked(shokuin, 'POST', '/api/v1/requests/{id}/complete', `/requests/${request.id}/complete`, { completion: {} }, 200)
+    expect(completed.state !== 'approved', `complete left the request ${completed.state}`)
+    const second = await checked(shokuin, 'POST', '/api/v1/requests', '/requests', { type: 'baitai', asset_ids: [asset.id], fields: { purpose: '予備', private_medium: false }, draft: true }, 201)
+    const withdrawn = await checked(shokuin, 'POST', '/api/v1/requests/{id}/withdraw', `/requests/${second.id}/withdraw`, undefined, 200)
+    expect(withdrawn.state === 'withdrawn', `after withdraw: ${withdrawn.state}`)
+    await checked(shokuin, 'POST', '/api/v1/requests/{id}/withdraw', `/requests/${second.id}/withdraw`, undefined, 409)
+    await checked(shokuin, 'POST', '/api/v1/requests', '/requests', { type: 'baitai', asset_ids: [asset.id], fields: { purpose: '私物', private_medium: true } }, 403)
+    await checked(shokuin, 'POST', '/api/v1/requests', '/requests', { type: 'nosuch', asset_ids: [asset.id] }, 422)
+    await checked(kacho, 'POST', '/api/v1/requests/{id}/reject', `/requests/${request.id}/reject`, {}, 422)
+    await checked(kacho, 'GET', '/api/v1/requests/{id}', `/requests/${NO_SUCH}`, undefined, 404)
+    for (const who of [kacho, shokuin]) {
+      const notes = await checked(who, 'GET', '/api/v1/notifications', '/notifications', undefined, 200)
+      if (notes.items.length) await checked(who, 'POST', '/api/v1/notifications/{id}/read', `/notifications/${notes.items[0].id}/read`, undefined, 200)
+      await checked(who, 'POST', '/api/v1/notifications/read-all', '/notifications/read-all', undefined, 200)
+    }
+    await checked(kacho, 'POST', '/api/v1/notifications/{id}/read', `/notifications/${NO_SUCH}/read`, undefined, 404)
+    const log = await checked(client, 'GET', '/api/v1/audit-log', `/audit-log?target_type=request&per_page=20`, undefined, 200)
+    expect(log.items.some((e) => e.action === 'request.approve'), 'the log does not show the approval')
+    await checked(client, 'GET', '/api/v1/audit-log', '/audit-log?result=maybe', undefined, 422)
+    await checked(client, 'GET', '/api/v1/audit-log/export', '/audit-log/export?action=request.approve', undefined, 200)
+  })
+
+  await step('the validation can fail: a record, an asset, a request, a user or a problem with a key added or removed does not match', async () => {
     const validate = validatorFor(DOC_ID + pointer(['paths', `${L}/{id}`, 'get', 'responses', '200', 'content', 'application/json', 'schema']))
     expect(validate(record), 'the real record does not validate')
     const extra = { ...structuredClone(record), surprise: 'not in the document' }
@@ -323,6 +496,22 @@ async function main() {
     expect(!validate(wrongType), 'a record with a text version passed the schema')
     const list = validatorFor(DOC_ID + pointer(['paths', L, 'get', 'responses', '200', 'content', 'application/json', 'schema']))
     expect(!list({ items: [extra], total: 1 }), 'a list holding a record with an extra key passed the schema')
+    // The same for the fixed resources: an asset, a request, a user, a problem document.
+    const schemaOf = (path, method, status, type = 'application/json') =>
+      validatorFor(DOC_ID + pointer(['paths', path, method, 'responses', status, 'content', type, 'schema']))
+    for (const [what, path, method, status, value, key] of [
+      ['asset', '/api/v1/assets/{id}', 'get', '200', asset, 'label'],
+      ['request', '/api/v1/requests/{id}', 'get', '200', request, 'available_actions'],
+      ['user', '/api/v1/users/{id}', 'get', '200', (await client.call('GET', `/users/${shokuinId}`)).body, 'status'],
+      ['problem', '/api/v1/users/{id}', 'get', '404', (await client.call('GET', `/users/${NO_SUCH}`)).body, 'detail'],
+    ]) {
+      const v = schemaOf(path, method, status, what === 'problem' ? 'application/problem+json' : 'application/json')
+      expect(v(value), `the real ${what} does not validate: ${ajv.errorsText(v.errors)}`)
+      expect(!v({ ...structuredClone(value), surprise: 1 }), `a ${what} with an extra key passed the schema`)
+      const cut = structuredClone(value)
+      delete cut[key]
+      expect(!v(cut), `a ${what} without ${key} passed the schema`)
+    }
   })
 }
 
