@@ -187,7 +187,23 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
     op["responses"].erase("2XX");
     op["responses"][status] = ok;
   };
-  if (r.method == "GET" && p.ends_with("/export")) return;
+  if (r.method == "GET" && p.ends_with("/export")) {
+    // The list's filters and the spreadsheet's format; the answer is the file itself.
+    op["parameters"] = {{{"name", "format"}, {"in", "query"}, {"schema", {{"enum", {"xlsx", "csv"}}}}},
+                        {{"name", "lang"}, {"in", "query"}, {"schema", {{"enum", {"ja", "en"}}}}},
+                        {{"name", "state"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
+                        {{"name", "q"}, {"in", "query"}, {"schema", {{"type", "string"}, {"maxLength", 100}}}}};
+    for (const auto& f : spec.fields)
+      if (f.filter) op["parameters"].push_back({{"name", f.id}, {"in", "query"}, {"schema", ValueSchema(f, false)}});
+    json ok = op["responses"]["2XX"];
+    op["responses"].erase("2XX");
+    ok["description"] = "the records the reader may see as a spreadsheet (format=xlsx, the default) or CSV";
+    ok["content"] = {{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      {{"schema", {{"type", "string"}, {"contentMediaType", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}}}},
+                     {"text/csv", {{"schema", {{"type", "string"}}}}}};
+    op["responses"]["200"] = ok;
+    return;
+  }
   if (r.method == "GET" && p.ends_with("/history")) return answer("200", "LogEntryList");
   if (r.method == "GET" && p.ends_with("{id}")) return answer("200", name + "Record");
   if (r.method == "GET") {
@@ -201,7 +217,21 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
     op["parameters"] = params;
     return answer("200", name + "List");
   }
-  if (r.method == "POST" && p.ends_with("/import")) return;
+  if (r.method == "POST" && p.ends_with("/import")) {
+    // A CSV file (UTF-8 or CP932) with the export's headings: every row stored, or none.
+    op["parameters"] = {{{"name", "encoding"}, {"in", "query"}, {"schema", {{"enum", {"utf-8", "cp932"}}}}}};
+    op["requestBody"] = {{"required", true}, {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}}}}};
+    json ok = op["responses"]["2XX"];
+    op["responses"].erase("2XX");
+    ok["description"] = "every row stored";
+    ok["content"] = {{"application/json",
+                      {{"schema", {{"type", "object"},
+                                   {"additionalProperties", false},
+                                   {"required", {"imported"}},
+                                   {"properties", {{"imported", {{"type", "integer"}, {"minimum", 1}}}}}}}}}};
+    op["responses"]["201"] = ok;
+    return;
+  }
   if (r.method == "POST" && r.fixed.count("action")) {
     body(name + SchemaName(r.fixed.at("action")) + "Body");
     return answer("200", name + "Record");
@@ -330,13 +360,14 @@ std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack
       }
       DescribeRegisterRoute(r, *spec, op);
       std::vector<int> own = {404};
-      if (r.method != "GET") own.push_back(422);
+      // A list or export refuses a bad filter; a write, a bad field.
+      if (r.method != "GET" || !r.pattern.ends_with("{id}")) own.push_back(422);
       if (r.method == "PATCH" || r.fixed.count("action")) own.push_back(409);
       AddProblems(op, ProblemStatuses(r, own, r.method != "GET" && !r.upload));
     } else if (const auto* d = api::FindOperationSchema(r.method, r.pattern)) {
       DescribeOperation(r, *d, op);
     } else {
-      // Not described here (the system ledger, moving onto the register kit): any JSON object.
+      // A route no schema describes (routes_test allows none): any JSON object.
       if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH")
         op["requestBody"] = {{"required", r.method != "POST"}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
       AddProblems(op, ProblemStatuses(r, {}, false));
