@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/conformance_fixture.hpp"
+#include "storage/register_repo.hpp"
 #include "storage/repos.hpp"
 #include "storage/sample_records.hpp"
 
@@ -27,10 +28,6 @@ class AssetStorageTest : public ConformanceTest {
       u.created_at = 1;
       return UserRepo(c).Insert(u);
     }).ok());
-  }
-
-  static SystemRecord System(const std::string& id, const std::string& name, const std::string& owner = "s1") {
-    return sample::System(id, name, owner);
   }
 
   static AssetRecord Asset(const std::string& id, const std::string& name, const std::string& owner = "s1",
@@ -64,7 +61,7 @@ class AssetStorageTest : public ConformanceTest {
 };
 
 TEST_P(AssetStorageTest, AssetRoundTripKeepsEveryField) {
-  ASSERT_TRUE(Write([&](Connection& c) { return SystemRepo(c).Insert(System("sys1", "基幹")); }).ok());
+  ASSERT_TRUE(Write([&](Connection& c) { return sample::InsertSystem(c, "sys1", "基幹"); }).ok());
   AssetRecord a = Asset("a1", "住民票データ", "s1", 3);
   a.kind = "removable_medium";
   a.integrity = 2;
@@ -176,7 +173,7 @@ TEST_P(AssetStorageTest, AssetFiltersScopeAndRestriction) {
 
 TEST_P(AssetStorageTest, AssetScopeReachesSystemsToo) {
   ASSERT_TRUE(Write([&](Connection& c) -> Status {
-    MAMORI_TRY(SystemRepo(c).Insert(System("sys1", "基幹")));
+    MAMORI_TRY(sample::InsertSystem(c, "sys1", "基幹"));
     AssetRepo r(c);
     AssetRecord a1 = Asset("a1", "of sys1, s2", "s2", 2);
     a1.system_id = "sys1";
@@ -322,13 +319,13 @@ TEST_P(AssetStorageTest, AuditEntriesOfOneTargetNewestFirst) {
 
 TEST_P(AssetStorageTest, FailedTransactionLeavesNoAsset) {
   auto st = Write([&](Connection& c) -> Status {
-    MAMORI_TRY(SystemRepo(c).Insert(System("sys1", "x")));
+    MAMORI_TRY(sample::InsertSystem(c, "sys1", "x"));
     MAMORI_TRY(AssetRepo(c).Insert(Asset("a1", "x")));
     return Error::Conflict("later step failed");
   });
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(CountAssets({}), 0);
-  EXPECT_EQ(*db_->Read([&](Connection& c) { return SystemRepo(c).Count({}); }), 0);
+  EXPECT_EQ(*db_->Read([&](Connection& c) { return RegisterRepo(c, SystemsTable()).Count({}); }), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AssetStorageTest, ::testing::Values("sqlite", "postgres"));

@@ -166,35 +166,16 @@ class AuditRepo {
   Connection& c_;
 };
 
-struct SystemFilter {
-  // Scope: systems whose owner unit is in org_unit_ids, or whose id is in system_ids (roles
-  // scoped to one system). Ignored unless `restrict`; then empty sets match nothing.
-  bool restrict = false;
-  std::vector<std::string> org_unit_ids;
-  std::vector<std::string> system_ids;
-  std::string owner_org_unit_id;
-  std::string network_zone;
-  std::string hosting;
-  std::string q;  // substring of the name, LIKE wildcards literal
-};
-
 // The typed view of the information system ledger (a register of the kit: SystemsTable() in
 // register_repo.hpp) for those who read systems; the register engine writes the ledger.
 class SystemRepo {
  public:
   explicit SystemRepo(Connection& c) : c_(c) {}
-  Status Insert(const SystemRecord& r);
-  // Writes every mutable column of `r` and sets version = r.version + 1, but only while the
-  // stored version is still r.version: a stale version is a conflict.
-  Status Update(const SystemRecord& r);
   Result<std::optional<SystemRecord>> Get(const std::string& id);
   // The systems named exactly `name`: none, one, or two when the name is ambiguous.
   Result<std::vector<SystemRecord>> FindByName(const std::string& name);
   // The systems with these ids, in no particular order (unknown ids are left out).
   Result<std::vector<SystemRecord>> GetMany(const std::vector<std::string>& ids);
-  // Ordered by name, then id.
-  Result<std::vector<SystemRecord>> List(const SystemFilter& f, const Page& page);
-  Result<int64_t> Count(const SystemFilter& f);
 
  private:
   Connection& c_;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "storage/records.hpp"
+#include "storage/register_repo.hpp"
 
 namespace mamori::storage::sample {
 
@@ -41,18 +42,20 @@ inline SessionRecord Session(const std::string& id, int64_t at, int64_t expires_
   return r;
 }
 
-// A system of the ledger owned by `owner`, created by u1 at 10.
-inline SystemRecord System(const std::string& id, const std::string& name, const std::string& owner = "s1") {
-  SystemRecord s;
-  s.id = id;
-  s.name = name;
-  s.owner_org_unit_id = owner;
-  s.network_zone = "lgwan";
-  s.hosting = "on_premises";
-  s.created_by = "u1";
-  s.created_at = 10;
-  s.updated_at = 10;
-  return s;
+// An entry of the information system ledger (the built-in register's table, SystemsTable())
+// owned by `owner`, created by u1 at 10; `values` change or add field values.
+inline RegisterRecord SystemRow(const std::string& id, const std::string& name, const std::string& owner = "s1",
+                                const std::map<std::string, Value>& values = {}) {
+  RegisterRecord r{.id = id, .creator_org_unit_id = owner, .created_by = "u1", .created_at = 10, .updated_at = 10};
+  r.values = {{"name", name}, {"owner_org_unit_id", owner}, {"network_zone", "lgwan"}, {"hosting", "on_premises"}};
+  for (const auto& [k, v] : values) r.values[k] = v;
+  return r;
+}
+
+// Stores SystemRow(...) in the ledger.
+inline Status InsertSystem(Connection& c, const std::string& id, const std::string& name,
+                           const std::string& owner = "s1", const std::map<std::string, Value>& values = {}) {
+  return RegisterRepo(c, SystemsTable()).Insert(SystemRow(id, name, owner, values));
 }
 
 }  // namespace mamori::storage::sample

@@ -2,8 +2,7 @@
 // predates it: information_systems with plain column names. The register engine writes it;
 // SystemRepo is the typed view the rest of mamori reads it through (asset validation, the
 // rules' asset.system.*, role scopes), over the same one RegisterRepo, so its SQL is the kit's.
-#include <algorithm>
-
+// (The engine writes entries with the creator's section as creator_org_unit_id and state "".)
 #include "storage/register_repo.hpp"
 #include "storage/repos.hpp"
 
@@ -55,47 +54,6 @@ SystemRecord FromRecord(const RegisterRecord& r) {
                       .version = r.version};
 }
 
-Value Text(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s); }
-Value OptInt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(nullptr); }
-
-// A ledger entry as the register stores it: no workflow (state ""), scoped by its owner unit,
-// which also stands as the creator's unit.
-RegisterRecord ToRecord(const SystemRecord& s) {
-  RegisterRecord r;
-  r.id = s.id;
-  r.creator_org_unit_id = s.owner_org_unit_id;
-  r.created_by = s.created_by;
-  r.created_at = s.created_at;
-  r.updated_at = s.updated_at;
-  r.version = s.version;
-  r.values = {{"name", s.name},
-              {"owner_org_unit_id", s.owner_org_unit_id},
-              {"network_zone", s.network_zone},
-              {"hosting", s.hosting},
-              {"sla_availability", Text(s.sla_availability)},
-              {"rto_minutes", OptInt(s.rto_minutes)},
-              {"rpo_minutes", OptInt(s.rpo_minutes)},
-              {"system_owner_user_id", Text(s.system_owner_user_id)},
-              {"system_admin_user_id", Text(s.system_admin_user_id)},
-              {"notes", Text(s.notes)}};
-  return r;
-}
-
-RegisterFilter ToFilter(const SystemFilter& f) {
-  RegisterFilter out;
-  out.restrict = f.restrict;
-  out.org_unit_col = "owner_org_unit_id";
-  out.org_unit_ids = f.org_unit_ids;
-  out.ids = f.system_ids;
-  for (const auto& [col, v] : {std::pair<const char*, const std::string&>{"owner_org_unit_id", f.owner_org_unit_id},
-                               {"network_zone", f.network_zone},
-                               {"hosting", f.hosting}})
-    if (!v.empty()) out.eq[col] = v;
-  out.q_cols = {"name"};
-  out.q = f.q;
-  return out;
-}
-
 std::vector<SystemRecord> FromRecords(const std::vector<RegisterRecord>& recs) {
   std::vector<SystemRecord> out;
   out.reserve(recs.size());
@@ -104,18 +62,6 @@ std::vector<SystemRecord> FromRecords(const std::vector<RegisterRecord>& recs) {
 }
 
 }  // namespace
-
-Status SystemRepo::Insert(const SystemRecord& r) { return RegisterRepo(c_, SystemsTable()).Insert(ToRecord(r)); }
-
-Status SystemRepo::Update(const SystemRecord& r) {
-  RegisterRepo repo(c_, SystemsTable());
-  MAMORI_ASSIGN(auto cur, repo.Get(r.id));
-  if (!cur) return Error::NotFound("情報システム");
-  RegisterRecord next = ToRecord(r);
-  next.creator_org_unit_id = cur->creator_org_unit_id;
-  next.state = cur->state;
-  return repo.Update(next);
-}
 
 Result<std::optional<SystemRecord>> SystemRepo::Get(const std::string& id) {
   MAMORI_ASSIGN(auto found, RegisterRepo(c_, SystemsTable()).Get(id));
@@ -134,12 +80,5 @@ Result<std::vector<SystemRecord>> SystemRepo::GetMany(const std::vector<std::str
   MAMORI_ASSIGN(auto found, RegisterRepo(c_, SystemsTable()).GetMany(ids));
   return FromRecords(found);
 }
-
-Result<std::vector<SystemRecord>> SystemRepo::List(const SystemFilter& f, const Page& page) {
-  MAMORI_ASSIGN(auto found, RegisterRepo(c_, SystemsTable()).List(ToFilter(f), page));
-  return FromRecords(found);
-}
-
-Result<int64_t> SystemRepo::Count(const SystemFilter& f) { return RegisterRepo(c_, SystemsTable()).Count(ToFilter(f)); }
 
 }  // namespace mamori::storage
