@@ -51,6 +51,9 @@ json ProblemSchema() {
             {"title", {{"type", "string"}, {"description", "the problem code"}}},
             {"status", {{"type", "integer"}}},
             {"detail", {{"type", "string"}, {"description", "what went wrong, in Japanese"}}},
+            {"detail_en",
+             {{"type", "string"},
+              {"description", "the detail in English, present when the text is the pack's and has an English version"}}},
             {"clause", {{"type", "string"}, {"description", "the policy clause that decided, e.g. kobe:8.2.5"}}},
             {"errors",
              {{"type", "array"},
@@ -95,10 +98,11 @@ json LogEntrySchema() {
                  {{"type", "object"},
                   {"description", "names of the ids the detail mentions (null: not visible to the reader)"},
                   {"additionalProperties", NullableString()}}}};
-  // The keys of the view's form (the operation log's pages) are absent from a record's history.
+  // The keys of the view's form (the operation log's pages) are absent from a record's history,
+  // except the actor's name, which both answer.
   json required = json::array();
   for (const auto& [key, _] : props.items())
-    if (key != "actor_name" && !key.starts_with("target_") && key != "detail_withheld" && key != "refs")
+    if (!key.starts_with("target_") && key != "detail_withheld" && key != "refs")
       required.push_back(key);
   return {{"type", "object"}, {"required", required}, {"properties", props}, {"additionalProperties", false}};
 }
