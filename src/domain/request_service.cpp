@@ -235,6 +235,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
     return Error{.code = ErrorCode::kPolicyDenied,
                  .detail = t.filed_by.message,
                  .clause = env_.pack.Cite(t.filed_by.clause),
+                 .fields = {},
                  .detail_en = t.filed_by.message_en};
   MAMORI_TRY(ValidateForm(t.fields, fields, "fields", &ctx));
   r.requester_org_unit_id = requester.org_unit_id;
