@@ -42,8 +42,11 @@ TEST_F(EdgesTest, PolicyAnswersTheEngineVocabulariesWithJapaneseAndEnglishLabels
   const std::vector<std::string> statuses = IdsOf(terms["user_statuses"]);
   for (const char* s : {"active", "locked", "suspended", "expired", "deleted"})
     EXPECT_NE(std::find(statuses.begin(), statuses.end(), s), statuses.end()) << s;
-  for (const auto& t : terms["asset_states"])
-    if (t["id"] == "taken_out") EXPECT_EQ(t["label"], "持出中");
+  for (const auto& t : terms["asset_states"]) {
+    if (t["id"] == "taken_out") {
+      EXPECT_EQ(t["label"], "持出中");
+    }
+  }
   // A person of any role reads them (staff fill in the asset kind too).
   Person staff = NewSignedIn("edterm", {{{"role", "staff"}, {"scope_type", "org_unit"}, {"scope_id", city_id_}}});
   Reply mine = staff.client->Get("/api/v1/policy");
@@ -52,7 +55,9 @@ TEST_F(EdgesTest, PolicyAnswersTheEngineVocabulariesWithJapaneseAndEnglishLabels
 }
 
 TEST_F(EdgesTest, EveryListedValueIsOneTheServerAcceptsAndAnUnlistedOneIsRefused) {
-  json terms = admin_->client->Get("/api/v1/policy").doc["terms"];
+  const Reply policy = admin_->client->Get("/api/v1/policy");
+  ASSERT_EQ(policy.status, 200) << policy.Describe();
+  const json terms = policy.doc["terms"];
   // Each asset kind is accepted as a list filter; one not listed is named as the bad field.
   for (const auto& k : terms["asset_kinds"]) {
     Reply r = admin_->client->Get("/api/v1/assets?per_page=1&kind=" + k["id"].get<std::string>());
@@ -136,13 +141,21 @@ class EdgesTownTest : public ApiTest {
       Reply r = admin_->client->Login(kAdminLogin, kAdminTempPassword);
       Require(r.status == 200, "admin login: " + r.Describe());
       admin_->id = r.doc["user"]["id"].get<std::string>();
+      admin_->login_doc = r.doc;
       CompleteSignIn(*admin_);
-      for (const auto& u : admin_->client->Get("/api/v1/org-units").doc["items"])
+      Reply units = admin_->client->Get("/api/v1/org-units");
+      for (const auto& u : units.doc["items"])
         if (u.value("kind", "") == "city") city_id_ = Id(u);
+      Require(!city_id_.empty(), "no root org unit: " + units.Describe());
+      Reply bureau = admin_->client->Post("/api/v1/org-units", {{"code", UniqueLogin("edbu")},
+                                                                 {"name", "さくら町 端の局"},
+                                                                 {"kind", "bureau"},
+                                                                 {"parent_id", city_id_}});
+      Require(bureau.status == 201, "POST /org-units: " + bureau.Describe());
       Reply unit = admin_->client->Post("/api/v1/org-units", {{"code", UniqueLogin("edsec")},
                                                                {"name", "さくら町 端の課"},
                                                                {"kind", "section"},
-                                                               {"parent_id", city_id_}});
+                                                               {"parent_id", Id(bureau.doc)}});
       Require(unit.status == 201, "POST /org-units: " + unit.Describe());
       section_ = Id(unit.doc);
       kacho_ = MakePersonOn(*admin_->client, town_->base_url(), "edkacho", section_,
