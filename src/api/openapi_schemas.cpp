@@ -10,6 +10,7 @@
 #include "api/input_rules.hpp"
 #include "domain/asset_service.hpp"
 #include "domain/log_view.hpp"
+#include "domain/terms.hpp"
 
 namespace mamori::api {
 namespace {
@@ -120,9 +121,11 @@ json ProblemSchema() {
                  {"title", Described(Str(), "the problem code")},
                  {"status", Int(400, 599)},
                  {"detail", Described(Str(), "what went wrong, in Japanese")},
+                 {"detail_en", Described(Str(), "the detail in English, present when the text is the pack's and "
+                                                "has an English version (docs/api.md)")},
                  {"clause", Described(Str(), "the policy clause that decided, e.g. kobe:8.2.5")},
                  {"errors", Described(Arr(error), "each bad field (and, for an import, row and column)")}},
-                {"clause", "errors"});
+                {"detail_en", "clause", "errors"});
 }
 
 // LogEntryJson (views.cpp); the log page's form adds the keys of LogEntryJson(LogEntryView),
@@ -508,7 +511,17 @@ json PolicySchema() {
                        {"expiry_required_for", Arr(Enum(policy::kEmploymentTypes))},
                        {"city_choice", choice}})}});
   json dimension = Answer({{"id", Str()}, {"label", Str()}, {"label_en", Str()}, {"levels", Arr(Int())}});
+  // The engine's vocabularies (domain/terms.hpp), each term with its labels; ids from the same list.
+  json terms = json::object();
+  for (const auto& v : domain::Vocabularies()) {
+    std::vector<std::string> ids;
+    for (const auto& t : v.terms) ids.push_back(t.id);
+    terms[v.id] = Arr(Answer({{"id", Enum(ids)}, {"label", Str()}, {"label_en", Str()}}));
+  }
+  json term_lists = {{"type", "object"}, {"additionalProperties", false}, {"properties", terms}};
+  for (const auto& [k, _] : terms.items()) term_lists["required"].push_back(k);
   return Answer({{"pack", Str()},
+                 {"terms", term_lists},
                  {"sources", Arr(Answer({{"prefix", Str()}, {"title", Str()}, {"title_en", Str()}}))},
                  {"classification", Answer({{"clause", Str()},
                                             {"dimensions", Arr(dimension)},

@@ -40,6 +40,18 @@ TEST(HttpStatusTest, AProblemDocumentCarriesTheStatusInItsBodyAndLine) {
   EXPECT_EQ(r.GetHeader("Retry-After"), "5");
 }
 
+TEST(HttpStatusTest, AProblemAnswersTheEnglishDetailBesideTheJapaneseOneOnlyWhenThereIsOne) {
+  Error e{ErrorCode::kPolicyDenied, "持ち出せません", "kobe:4.2イ", {}};
+  auto doc = nlohmann::json::parse(Response::Problem(e).body);
+  EXPECT_EQ(doc["detail"], "持ち出せません");
+  EXPECT_FALSE(doc.contains("detail_en")) << doc.dump();
+  e.detail_en = "This asset may not be taken out";
+  doc = nlohmann::json::parse(Response::Problem(e).body);
+  EXPECT_EQ(doc["detail"], "持ち出せません");
+  EXPECT_EQ(doc["detail_en"], "This asset may not be taken out");
+  EXPECT_EQ(doc["clause"], "kobe:4.2イ");
+}
+
 TEST(InternalErrorResponseTest, AnExceptionBecomesA500WithoutItsText) {
   const Response r = InternalErrorResponse(
       std::make_exception_ptr(std::runtime_error("SELECT secret FROM users WHERE x=/var/lib/mamori")), "GET", "/api/v1/x");

@@ -101,7 +101,12 @@ Response GetRecordHistory(App& app, Call& call) {
   if (!page.ok()) return Response::Problem(page.error());
   return Answer(app.registers.History(call.actor(), *r, id, *page), [](const domain::RecordHistory& h) {
     json items = json::array();
-    for (const auto& e : h.items) items.push_back(LogEntryJson(e));
+    for (const auto& e : h.items) {
+      json entry = LogEntryJson(e);
+      auto name = h.actor_names.find(e.actor);
+      entry["actor_name"] = name == h.actor_names.end() ? json(nullptr) : json(name->second);
+      items.push_back(std::move(entry));
+    }
     return Response::Json(200, ListJson(std::move(items), h.total));
   });
 }

@@ -72,6 +72,7 @@ Response Response::Problem(const Error& error) {
       {"status", HttpStatus(error.code)},
       {"detail", error.detail},
   };
+  if (!error.detail_en.empty()) doc["detail_en"] = error.detail_en;
   if (!error.clause.empty()) doc["clause"] = error.clause;
   if (!error.fields.empty()) {
     auto arr = nlohmann::json::array();

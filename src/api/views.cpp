@@ -1,6 +1,7 @@
 #include "api/views.hpp"
 
 #include "domain/access.hpp"
+#include "domain/terms.hpp"
 
 namespace mamori::api {
 
@@ -146,7 +147,15 @@ json PolicyJson(const policy::PolicyPack& pack) {
   json sources = json::array();
   for (const auto& s : pack.sources)
     sources.push_back({{"prefix", s.prefix}, {"title", s.title}, {"title_en", s.title_en}});
+  // The engine's own vocabularies with their labels (domain/terms.hpp), so no client keeps a copy.
+  json terms = json::object();
+  for (const auto& v : domain::Vocabularies()) {
+    json list = json::array();
+    for (const auto& t : v.terms) list.push_back({{"id", t.id}, {"label", t.label}, {"label_en", t.label_en}});
+    terms[v.id] = std::move(list);
+  }
   return {{"pack", pack.pack},
+          {"terms", terms},
           {"sources", sources},
           {"classification",
            {{"clause", pack.Cite(pack.classification.clause)},

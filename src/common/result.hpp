@@ -58,6 +58,9 @@ struct Error {
   std::string clause;             // policy clause ("kobe:8.2.5") when a rule decided
   std::vector<FieldError> fields;  // per-field problems
   int64_t retry_after_seconds = 0;  // rate_limited, unavailable: when to try again (0 = unsaid)
+  // The detail in English when the text comes from the pack with an English version (a deny
+  // rule's message_en); "" otherwise. Problem documents answer it as `detail_en`.
+  std::string detail_en{};
 
   static Error Validation(std::string field, std::string code, std::string detail = {});
   // validation_failed listing every field problem, named in the detail.

@@ -5,38 +5,10 @@
 
 #include "common/json_input.hpp"
 #include "common/time.hpp"
+#include "domain/terms.hpp"
 
 namespace mamori::domain {
 namespace {
-
-struct Names {
-  const char* code;
-  const char* ja;
-  const char* en;
-};
-
-constexpr Names kKindNames[] = {
-    {"electronic_data", "電子データ", "Electronic data"},
-    {"paper_document", "紙文書", "Paper document"},
-    {"removable_medium", "電磁的記録媒体", "Removable medium"},
-    {"terminal", "端末", "Terminal"},
-    {"mobile_terminal", "モバイル端末", "Mobile terminal"},
-    {"server", "サーバ", "Server"},
-    {"network_device", "ネットワーク機器", "Network device"},
-    {"system", "情報システム", "Information system"},
-};
-constexpr Names kStateNames[] = {
-    {"in_use", "利用中", "In use"},
-    {"taken_out", "持出中", "Taken out"},
-    {"provided", "外部提供済み", "Provided"},
-    {"disposed", "廃棄済み", "Disposed"},
-};
-
-std::string NameOf(const auto& table, const std::string& code, bool english) {
-  for (const auto& n : table)
-    if (code == n.code) return english ? n.en : n.ja;
-  return "";
-}
 
 // Spaces around a cell, ASCII and the full-width U+3000 that Japanese input leaves behind.
 std::string Trim(std::string_view s) {
@@ -147,8 +119,12 @@ std::vector<AssetColumn> AssetColumns(const policy::Classification& cls) {
   };
 }
 
-std::string AssetKindLabel(const std::string& kind, bool english) { return NameOf(kKindNames, kind, english); }
-std::string AssetStateLabel(const std::string& state, bool english) { return NameOf(kStateNames, state, english); }
+std::string AssetKindLabel(const std::string& kind, bool english) {
+  return std::string(TermLabel(kAssetKindTerms, kind, english));
+}
+std::string AssetStateLabel(const std::string& state, bool english) {
+  return std::string(TermLabel(kAssetStateTerms, state, english));
+}
 
 Result<AssetSheetReader> AssetSheetReader::Open(const CsvTable& table, const policy::Classification& cls) {
   AssetSheetReader reader(table, cls);
@@ -233,9 +209,9 @@ std::vector<AssetSheetRow> AssetSheetReader::Rows() const {
     a.name = Cell(record, "name");
     const std::string kind = Cell(record, "kind");
     a.kind = kind;
-    for (const auto& n : kKindNames) {
-      if (kind == n.code || kind == n.ja || AsciiLower(kind) == AsciiLower(n.en)) {
-        a.kind = n.code;
+    for (const Term& n : kAssetKindTerms) {
+      if (kind == n.id || kind == n.label || AsciiLower(kind) == AsciiLower(n.label_en)) {
+        a.kind = n.id;
         break;
       }
     }

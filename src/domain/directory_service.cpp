@@ -336,8 +336,13 @@ Status DirectoryService::GrantRules(const storage::UserRecord& grantee, const po
   for (const auto& rule : env_.pack.grant_deny) {
     auto hit = rule.when.Evaluate(ctx);
     if (hit.ok() && *hit)
-      return Error{ErrorCode::kPolicyDenied, rule.message + "（" + def.title + "）", env_.pack.Cite(rule.clause),
-                   {{"role", "denied"}}};
+      return Error{.code = ErrorCode::kPolicyDenied,
+                   .detail = rule.message + "（" + def.title + "）",
+                   .clause = env_.pack.Cite(rule.clause),
+                   .fields = {{"role", "denied"}},
+                   .detail_en = rule.message_en.empty()
+                                    ? ""
+                                    : rule.message_en + " (" + (def.title_en.empty() ? def.title : def.title_en) + ")"};
   }
   return Ok();
 }

@@ -381,6 +381,10 @@ TEST_F(DirectoryTest, ContractorsAndDispatchedStaffNeverHoldPrivilegedRoles) {
     ASSERT_FALSE(r.ok()) << type;
     EXPECT_EQ(r.error().code, ErrorCode::kPolicyDenied);
     EXPECT_EQ(r.error().clause, "kobe:8.2.1ウ(2)");
+    // Named in both languages: the rule's message with the role's title.
+    EXPECT_NE(r.error().detail.find("業務システム管理者"), std::string::npos) << r.error().detail;
+    EXPECT_EQ(r.error().detail_en,
+              "Contractor and dispatched staff may not hold privileged roles (Business System Administrator)");
     EXPECT_EQ(t_.LogHead(), head);
     EXPECT_EQ(RequestCount(), 0);
     // Unprivileged roles are theirs to hold.

@@ -52,6 +52,34 @@ std::string ShortId(const std::string& id) { return "#" + id.substr(0, 8); }
 
 }  // namespace
 
+Result<std::map<std::string, PersonSeen>> PeopleSeen(storage::Connection& c, const Access& access, const Actor& a,
+                                                     const OrgTree& tree, const std::vector<std::string>& user_ids) {
+  std::map<std::string, PersonSeen> people;
+  if (user_ids.empty()) return people;
+  MAMORI_ASSIGN(auto users, storage::UserRepo(c).GetMany(user_ids));
+  const UnitScope user_sight = access.Units(a, perm::kUsersRead, tree);
+  for (const auto& u : users)
+    people[u.id] = {u.name, u.login_id, u.id == a.user_id || user_sight.Covers(u.org_unit_id)};
+  return people;
+}
+
+namespace {
+bool IsPerson(const std::string& actor) { return !actor.empty() && actor != "-" && actor != "system"; }
+}  // namespace
+
+Result<std::map<std::string, std::string>> ActorNames(storage::Connection& c, const Access& access, const Actor& a,
+                                                      const OrgTree& tree,
+                                                      const std::vector<storage::LogEntryRecord>& entries) {
+  std::set<std::string> ids;
+  for (const auto& e : entries)
+    if (IsPerson(e.actor)) ids.insert(e.actor);
+  MAMORI_ASSIGN(auto people, PeopleSeen(c, access, a, tree, {ids.begin(), ids.end()}));
+  std::map<std::string, std::string> names;
+  for (const auto& [id, p] : people)
+    if (p.visible) names[id] = p.name;
+  return names;
+}
+
 bool IsLogTargetType(const std::string& type) {
   return std::any_of(std::begin(kLogTargetTypes), std::end(kLogTargetTypes),
                      [&](const char* t) { return type == t; });
@@ -68,7 +96,7 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
   for (size_t i = 0; i < entries.size(); ++i) {
     LogEntryView v;
     v.entry = std::move(entries[i]);
-    if (v.entry.actor != "-" && v.entry.actor != "system" && !v.entry.actor.empty()) ids["user"].insert(v.entry.actor);
+    if (IsPerson(v.entry.actor)) ids["user"].insert(v.entry.actor);
     if (auto colon = v.entry.target.find(':'); colon != std::string::npos) {
       v.target_type = v.entry.target.substr(0, colon);
       v.target_id = v.entry.target.substr(colon + 1);
@@ -93,15 +121,7 @@ Result<std::vector<LogEntryView>> LogNames::Describe(storage::Connection& c, con
     MAMORI_ASSIGN(record_names[r.object], registers_.VisibleTitles(c, a, r, list(r.object.c_str()), tree));
   }
   MAMORI_ASSIGN(auto request_types, storage::RequestRepo(c).TypesOf(list("request")));
-  MAMORI_ASSIGN(auto users, storage::UserRepo(c).GetMany(list("user")));
-  const UnitScope user_sight = access_.Units(a, perm::kUsersRead, tree);
-  struct Person {
-    std::string name, login;
-    bool visible = false;
-  };
-  std::map<std::string, Person> people;
-  for (const auto& u : users)
-    people[u.id] = {u.name, u.login_id, u.id == a.user_id || user_sight.Covers(u.org_unit_id)};
+  MAMORI_ASSIGN(auto people, PeopleSeen(c, access_, a, tree, list("user")));
   const bool sees_units = access_.Has(a, perm::kOrgRead);
 
   // The label of an object, nullopt when the reader may not see it.

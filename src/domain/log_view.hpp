@@ -58,6 +58,25 @@ inline constexpr std::pair<const char*, const char*> kLogDetailRefs[] = {
     {"system_admin_user_id", "user"}, {"type", "request_type"},
     {"import_id", "asset-import"}};
 
+// A person as a reader of the log sees them: name and login ID, and whether the reader may see
+// the person at all (users.read over the person's unit, or the person themself); one the reader
+// may not see is known by the login ID the log holds anyway, never by name.
+struct PersonSeen {
+  std::string name;
+  std::string login;
+  bool visible = false;
+};
+
+// The people `user_ids` as reader `a` sees them, one query for all (unknown ids are left out).
+Result<std::map<std::string, PersonSeen>> PeopleSeen(storage::Connection& c, const Access& access, const Actor& a,
+                                                     const OrgTree& tree, const std::vector<std::string>& user_ids);
+
+// The acting people of `entries` that reader `a` may see, user id → name: what the log's
+// `actor_name` answers (anonymous and system entries, and people out of sight, are absent).
+Result<std::map<std::string, std::string>> ActorNames(storage::Connection& c, const Access& access, const Actor& a,
+                                                      const OrgTree& tree,
+                                                      const std::vector<storage::LogEntryRecord>& entries);
+
 // Resolves the names of `entries` for reader `a`, inside the caller's read.
 class LogNames {
  public:

@@ -7,6 +7,7 @@
 #include "common/json_input.hpp"
 #include "common/time.hpp"
 #include "domain/holders.hpp"
+#include "domain/log_view.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -783,14 +784,20 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     ctx.Set("today", policy::Value(env_.Today()));
     if (!t->when.ToString().empty()) {
       MAMORI_ASSIGN(bool ok, t->when.Evaluate(ctx));
-      if (!ok) return Error::Conflict("この記録は「" + t->label + "」の条件を満たしていません");
+      if (!ok) {
+        Error e = Error::Conflict("この記録は「" + t->label + "」の条件を満たしていません");
+        e.detail_en = "This record does not meet the conditions of \"" + (t->label_en.empty() ? t->label : t->label_en) + "\"";
+        return e;
+      }
     }
     for (const auto& d : t->deny) {
       MAMORI_ASSIGN(bool hit, d.when.Evaluate(ctx));
       if (!hit) continue;
-      if (d.field.empty()) return Error{ErrorCode::kPolicyDenied, d.message, env_.pack.Cite(d.clause), {}};
-      Error e = Error::Validation(d.field == "note" ? "note" : "fields." + d.field, "policy_rule", d.message);
+      Error e = d.field.empty() ? Error{ErrorCode::kPolicyDenied, d.message, {}, {}}
+                                : Error::Validation(d.field == "note" ? "note" : "fields." + d.field, "policy_rule",
+                                                    d.message);
       e.clause = env_.pack.Cite(d.clause);
+      e.detail_en = d.message_en;
       return e;
     }
     json after = before;
@@ -883,13 +890,14 @@ Status RegisterService::Notify(storage::Connection& c, const Actor& a, const Reg
 Result<RecordHistory> RegisterService::History(const Actor& a, const RegisterSpec& r, const std::string& id,
                                                const storage::Page& page) {
   return env_.db.Read([&](storage::Connection& c) -> Result<RecordHistory> {
-    MAMORI_TRY(Load(c, a, r, id));
+    MAMORI_ASSIGN(auto loaded, Load(c, a, r, id));
     storage::LogFilter f;
     f.target = TargetOf(r, id);
     storage::AuditRepo repo(c);
     RecordHistory out;
     MAMORI_ASSIGN(out.items, repo.List(f, page));
     MAMORI_ASSIGN(out.total, repo.Count(f));
+    MAMORI_ASSIGN(out.actor_names, ActorNames(c, access_, a, loaded.tree, out.items));
     return out;
   });
 }

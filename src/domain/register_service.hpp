@@ -45,6 +45,9 @@ struct RecordQuery {
 struct RecordHistory {
   std::vector<storage::LogEntryRecord> items;  // newest first
   int64_t total = 0;
+  // The acting people of `items` the reader may see, user id → name, as the operation log's
+  // pages name them (domain/log_view.hpp ActorNames); absent: the system, or out of sight.
+  std::map<std::string, std::string> actor_names;
 };
 
 // A notification the engine asks to be sent inside the change's transaction (domain/notifier).

@@ -61,6 +61,17 @@ registers:
           chain: [{role: information_manager, scope: owner_unit}, {role: security_manager, scope: city}]
           notify: [{to: [creator], template: granted}]
         review: {label: 見直し, from: [granted], to: reviewed, by: [manage]}
+        drop:
+          label: 取下げ
+          label_en: Drop
+          from: [asked]
+          to: lapsed
+          by: [{role: ciso, scope: city}]
+          deny:
+            - when: form.note == "無効"
+              clause: "9.5.1"
+              message: この理由では取り下げられません
+              message_en: This reason does not drop an exception
 )";
   std::vector<policy::PackError> errors;
   auto pack = policy::ParsePack(text, errors);
@@ -226,6 +237,41 @@ TEST_F(RegisterServiceTest, KeysTheRecordAnswersAreReadOnlyNotUnknown) {
                                                        {"unit_name", "read_only"},
                                                        {"version", "read_only"}}));
   EXPECT_EQ(t.LogHead(), head);
+}
+
+TEST_F(RegisterServiceTest, ADenyRuleRefusesInJapaneseWithItsEnglishMessageBesideAndChangesNothing) {
+  RecordView v = Create({{"title", "取下げの件"}, {"unit", t.section_a}});
+  auto denied = svc.Transition(ciso, spec, v.record.id, "drop", "無効", json::object());
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code, ErrorCode::kPolicyDenied);
+  EXPECT_EQ(denied.error().detail, "この理由では取り下げられません");
+  EXPECT_EQ(denied.error().detail_en, "This reason does not drop an exception");
+  EXPECT_EQ(denied.error().clause, "kobe:9.5.1");
+  EXPECT_EQ(Fetch(v.record.id).record.state, "asked");
+  EXPECT_EQ(Fetch(v.record.id).record.version, v.record.version);
+}
+
+TEST_F(RegisterServiceTest, AHistoryNamesItsActorsAsFarAsTheReaderSeesThem) {
+  RecordView v = Create({{"title", "履歴の件"}, {"unit", t.section_a}});
+  ASSERT_TRUE(svc.Transition(chief, spec, v.record.id, "grant", "", json::object()).ok());
+  auto h = svc.History(chief, spec, v.record.id, {1, 50});
+  ASSERT_TRUE(h.ok()) << h.error().detail;
+  ASSERT_EQ(h->items.size(), 2u);
+  for (const auto& e : h->items) EXPECT_EQ(e.actor, chief.user_id);
+  // The reader is the actor: named.
+  ASSERT_TRUE(h->actor_names.contains(chief.user_id));
+  EXPECT_FALSE(h->actor_names.at(chief.user_id).empty());
+  // A city-wide reader of people (security_manager holds users.read over the city) sees the name.
+  auto by_sec = svc.History(sec, spec, v.record.id, {1, 50});
+  ASSERT_TRUE(by_sec.ok()) << by_sec.error().detail;
+  EXPECT_EQ(by_sec->actor_names, h->actor_names);
+  // A reader of the record who may not see people (staff: assets.read, no users.read) gets no
+  // name, as the operation log gives none; the entries are the same.
+  Actor staff = Person("histstaff", t.section_a, "staff", "org_unit", t.section_a);
+  auto by_staff = svc.History(staff, spec, v.record.id, {1, 50});
+  ASSERT_TRUE(by_staff.ok()) << by_staff.error().detail;
+  EXPECT_EQ(by_staff->items.size(), 2u);
+  EXPECT_TRUE(by_staff->actor_names.empty());
 }
 
 TEST_F(RegisterServiceTest, AReaderOutsideTheScopeSeesNothing) {

@@ -28,9 +28,10 @@ bool Evaluates(const policy::Expr& e, const policy::Context& ctx) {
 
 // A deny rule's refusal: bad input named by its field (422), or the standard's plain no (403).
 Error Refusal(const policy::DenyRule& rule, const policy::PolicyPack& pack) {
-  if (rule.field.empty()) return Error{ErrorCode::kPolicyDenied, rule.message, pack.Cite(rule.clause), {}};
-  Error e = Error::Validation(rule.field, "policy_rule", rule.message);
+  Error e = rule.field.empty() ? Error{ErrorCode::kPolicyDenied, rule.message, {}, {}}
+                               : Error::Validation(rule.field, "policy_rule", rule.message);
   e.clause = pack.Cite(rule.clause);
+  e.detail_en = rule.message_en;
   return e;
 }
 
@@ -231,7 +232,11 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
   MAMORI_ASSIGN(auto requester, PutRequester(c, a, ctx));
   // Who may ask at all comes before the form (kobe:9.5.1 names who files an exception).
   if (!t.filed_by.when.empty() && !Evaluates(t.filed_by.when, ctx))
-    return Error{ErrorCode::kPolicyDenied, t.filed_by.message, env_.pack.Cite(t.filed_by.clause), {}};
+    return Error{.code = ErrorCode::kPolicyDenied,
+                 .detail = t.filed_by.message,
+                 .clause = env_.pack.Cite(t.filed_by.clause),
+                 .fields = {},
+                 .detail_en = t.filed_by.message_en};
   MAMORI_TRY(ValidateForm(t.fields, fields, "fields", &ctx));
   r.requester_org_unit_id = requester.org_unit_id;
 

@@ -170,6 +170,9 @@ TEST_F(RequestTest, DenyRulesNameTheirClause) {
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().code, ErrorCode::kPolicyDenied);
   EXPECT_EQ(denied.error().clause, "kobe:7.1.1カ(2)");
+  // The rule's message in Japanese, and its English version beside it (a problem's detail_en).
+  EXPECT_NE(denied.error().detail.find("機密性3"), std::string::npos) << denied.error().detail;
+  EXPECT_EQ(denied.error().detail_en, "Confidentiality-3 assets may not be handled on non-issued devices");
   device["max_confidentiality"] = 3;
   EXPECT_EQ(requests_.Create(staff_, {"personal_device", {}, device}).error().clause, "kobe:7.1.1カ(2)");
   device["max_confidentiality"] = 2;
@@ -258,6 +261,8 @@ TEST_F(RequestTest, EmergencyExceptionsAreExecutedThenReported) {
   ASSERT_FALSE(by_staff.ok());
   EXPECT_EQ(by_staff.error().code, ErrorCode::kPolicyDenied);
   EXPECT_EQ(by_staff.error().clause, "kobe:9.5.2");
+  // Who may file (filed_by) answers its English message too.
+  EXPECT_EQ(by_staff.error().detail_en.rfind("Only the infrastructure manager", 0), 0u) << by_staff.error().detail_en;
   auto r = requests_.Create(chief_, {"exception_emergency", {}, f});
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->request.state, "executed");

@@ -31,6 +31,30 @@ export function msg(locale, key, params = {}) {
   return v.replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? `{${k}}`))
 }
 
+/**
+ * Puts the server's vocabularies into `ja` and `en` under the message groups the app merges them
+ * into (web/src/api/terms.ts): GET /policy `terms` and the request states of GET /registers, so
+ * msg(ja, 'status.locked') is the label the page shows. Needs a signed-in page.
+ */
+export async function useServerTerms(page) {
+  const policy = await apiOk(page, 'GET', '/policy')
+  const catalog = await apiOk(page, 'GET', '/registers')
+  const groups = { asset_kinds: ['asset_kind'], asset_states: ['asset_state'], employment_types: ['employment'], user_statuses: ['status'], org_kinds: ['org', 'kind'] }
+  const lists = { ...policy.terms, request_states: [] }
+  groups.request_states = ['request_state']
+  for (const t of catalog.items ?? []) {
+    if (t.kind !== 'request_type') continue
+    for (const s of t.workflow?.states ?? []) if (!lists.request_states.some((x) => x.id === s.id)) lists.request_states.push(s)
+  }
+  for (const [list, path] of Object.entries(groups)) {
+    for (const [locale, key] of [[ja, 'label'], [en, 'label_en']]) {
+      let node = locale
+      for (const k of path.slice(0, -1)) node = node[k] ??= {}
+      node[path[path.length - 1]] = Object.fromEntries((lists[list] ?? []).map((x) => [x.id, x[key] || x.label]))
+    }
+  }
+}
+
 /** A password the pack's rules accept: long, four classes, random (no dictionary word). */
 export function strongPassword() {
   return `Mm-${crypto.randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}-7q`

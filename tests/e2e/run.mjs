@@ -68,6 +68,7 @@ import {
   strongPassword,
   textOf,
   totp,
+  useServerTerms,
   watch,
 } from './lib.mjs'
 
@@ -297,6 +298,7 @@ async function main() {
       await page.waitForSelector('[data-testid="users-table"], [data-testid="users-empty"]')
       await shotBoth(page, 'users')
       await shotDialogBoth(page, 'user-create-dialog', () => page.click('[data-testid="user-create"]'))
+      await useServerTerms(page)
       lockTemp = await createUser(page, lockUser, 'ロック 試験', { shotName: 'user-create' })
       opTemp = await createUser(page, opUser, '操作 試験')
       plainTemp = await createUser(page, plainUser, '一般 職員')

@@ -15,6 +15,8 @@ import type {
   User,
 } from './api/types'
 import { registersApi, type RegisterCatalog } from './api/registers'
+import { emptyTerms, readTerms, termMessages, type Terms } from './api/terms'
+import { i18n } from './i18n'
 
 /** A step the server demands before anything else, in the order it is taken. */
 export type Step = 'mfa' | 'password' | 'mfa-enroll'
@@ -216,6 +218,31 @@ export async function loadRegisters(): Promise<RegisterCatalog> {
   if (!c) return { registers: [], request_types: [] }
   if (session.status === 'authenticated') session.registers = c
   return c
+}
+
+/**
+ * The server's vocabularies (asset kinds and states, employment types, user statuses, org unit
+ * kinds, request states), read with the policy and the catalogue (docs/api.md, "Terms"). Empty
+ * lists until read; a select offers what they hold.
+ */
+export const terms = reactive<Terms>(emptyTerms())
+let termsRead = false
+
+/**
+ * Reads the vocabularies once and makes their labels the message groups pages show values with
+ * (asset_kind.<id>, status.<id>, …): the server's labels, not a copy in the
+ * message files. Asked again while the catalogue could not be read.
+ */
+export async function loadTerms(): Promise<Terms> {
+  if (termsRead) return terms
+  const [policy, catalog] = await Promise.all([loadPolicy(), loadRegisters()])
+  if (!policy) return terms
+  Object.assign(terms, readTerms(policy, catalog))
+  const m = termMessages(terms)
+  i18n.global.mergeLocaleMessage('ja', m.ja as never)
+  i18n.global.mergeLocaleMessage('en', m.en as never)
+  termsRead = session.registers !== null
+  return terms
 }
 
 function stopIdleTimer(): void {

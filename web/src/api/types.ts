@@ -17,20 +17,14 @@ export type Permission =
   | 'requests.create'
   | 'requests.read'
 
-export type UserStatus = 'active' | 'locked' | 'suspended' | 'expired' | 'deleted' | 'disabled'
+// The ids below are the server's: the lists and their labels are GET /policy's `terms` and the
+// request types' workflows of GET /registers (api/terms.ts); the UI keeps no copy of them.
 
-export type EmploymentType = 'regular' | 'reappointed' | 'fixed_term' | 'fiscal_year' | 'dispatched' | 'contractor'
+/** One of `terms.user_statuses`. */
+export type UserStatus = string
 
-export const EMPLOYMENT_TYPES: EmploymentType[] = [
-  'regular',
-  'reappointed',
-  'fixed_term',
-  'fiscal_year',
-  'dispatched',
-  'contractor',
-]
-
-export const USER_STATUSES: UserStatus[] = ['active', 'locked', 'suspended', 'expired', 'deleted']
+/** One of `terms.employment_types`. */
+export type EmploymentType = string
 
 export interface User {
   id: string
@@ -193,6 +187,8 @@ export interface RequestType {
 
 export interface Policy {
   pack: string
+  /** The engine's own vocabularies with their labels (read with api/terms.ts readTerms). */
+  terms?: Record<string, { id: string; label: string; label_en?: string }[]>
   // Other documents the pack cites ("proc:2(1)③"), each with its prefix.
   sources?: { prefix: string; title: string; title_en?: string }[]
   classification?: Classification
@@ -220,8 +216,8 @@ export interface Policy {
   }
 }
 
-export type OrgKind = 'city' | 'bureau' | 'department' | 'section'
-export const ORG_KINDS: OrgKind[] = ['city', 'bureau', 'department', 'section']
+/** One of `terms.org_kinds`. */
+export type OrgKind = string
 
 export interface OrgUnit {
   id: string
@@ -300,31 +296,24 @@ export interface Problem {
   title?: string
   status?: number
   detail?: string
+  /** The detail in English, when the text is the pack's and has one (a deny rule's message_en). */
+  detail_en?: string
   clause?: string
   errors?: ProblemError[]
 }
 
 export type UserAction = 'suspend' | 'resume' | 'reset' | 'delete'
 
-export const ASSET_KINDS = [
-  'electronic_data',
-  'paper_document',
-  'removable_medium',
-  'terminal',
-  'mobile_terminal',
-  'server',
-  'network_device',
-  'system',
-] as const
-export type AssetKind = (typeof ASSET_KINDS)[number]
+/** One of `terms.asset_kinds`. */
+export type AssetKind = string
 
-export const ASSET_STATES = ['in_use', 'taken_out', 'provided', 'disposed'] as const
-export type AssetState = (typeof ASSET_STATES)[number]
+/** One of `terms.asset_states`. */
+export type AssetState = string
 
 export interface Asset {
   id: string
   name: string
-  kind: AssetKind | string
+  kind: AssetKind
   owner_org_unit_id: string
   owner_org_unit_name?: string | null
   confidentiality: number
@@ -337,7 +326,7 @@ export interface Asset {
   handling: string[]
   location?: string | null
   system_id?: string | null
-  state: AssetState | string
+  state: AssetState
   created_by?: string
   created_at?: string
   updated_at?: string
@@ -367,18 +356,8 @@ export interface InfoSystem {
   version: number
 }
 
-export const REQUEST_STATES = [
-  'draft',
-  'submitted',
-  'approved',
-  'rejected',
-  'withdrawn',
-  'completed',
-  'expired',
-  'executed',
-  'reported',
-] as const
-export type RequestState = (typeof REQUEST_STATES)[number]
+/** A state of the request type's workflow (GET /registers). */
+export type RequestState = string
 
 export type FieldValue = string | number | boolean | null
 
@@ -397,7 +376,7 @@ export interface RequestItem {
   type: string
   type_title: string
   type_title_en?: string
-  state: RequestState | string
+  state: RequestState
   clause?: string
   requester_id: string
   requester_org_unit_id?: string

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import en from '../locales/en.json'
 import ja from '../locales/ja.json'
+import fixture from '../api/fixtures/terms.json'
+import { readTerms, termMessages } from '../api/terms'
 import { actionLabel, detailParts, detailText, type DetailContext } from './auditDetail'
 
 type Tree = { [k: string]: string | Tree }
@@ -14,8 +16,15 @@ function messages(tree: Tree) {
   const te = (k: string) => flat.has(k)
   return { t, te }
 }
-const JA = messages(ja as Tree)
-const EN = messages(en as Tree)
+// The value names (states, kinds, employment) are the server's, merged in as the app merges them.
+function merged(base: Tree, extra: Tree): Tree {
+  const out: Tree = { ...base }
+  for (const [k, v] of Object.entries(extra)) out[k] = typeof v === 'string' || typeof out[k] !== 'object' ? v : merged(out[k] as Tree, v)
+  return out
+}
+const serverTerms = termMessages(readTerms(fixture.policy, fixture.catalog as never))
+const JA = messages(merged(ja as Tree, serverTerms.ja as Tree))
+const EN = messages(merged(en as Tree, serverTerms.en as Tree))
 
 function text(action: string, detail: unknown, refs: DetailContext['refs'] = {}, lang = JA) {
   return detailText({ action, detail, refs, ...lang })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { FieldDef, Policy } from '../api/types'
-import { approverRoles, denyMessage, emptyForm, fieldErrors, formBody, handlingSuggestions, typeTitle } from './requests'
+import { approverRoles, emptyForm, fieldErrors, formBody, handlingSuggestions, problemDetail, typeTitle } from './requests'
 
 const fields: FieldDef[] = [
   { id: 'destination', label: '持出先', label_en: 'Destination', type: 'text', required: true, max_length: 200 },
@@ -74,10 +74,11 @@ describe('pack helpers', () => {
     expect(handlingSuggestions(policy)).toEqual(['持出禁止'])
   })
 
-  it('find the English text of a deny rule', () => {
-    expect(denyMessage(policy, '持出禁止です', 'en')).toBe('Not to be taken out')
-    expect(denyMessage(policy, '持出禁止です', 'ja')).toBe('持出禁止です')
-    expect(denyMessage(policy, 'other', 'en')).toBeNull()
+  it("show a problem's English detail in English, and the Japanese one otherwise or when there is none", () => {
+    const denied = { detail: '持出禁止です', detail_en: 'Not to be taken out' }
+    expect(problemDetail(denied, 'en')).toBe('Not to be taken out')
+    expect(problemDetail(denied, 'ja')).toBe('持出禁止です')
+    expect(problemDetail({ detail: '入力内容に誤りがあります' }, 'en')).toBe('入力内容に誤りがあります')
   })
 
   it('name titles in the current language', () => {

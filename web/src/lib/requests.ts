@@ -81,15 +81,12 @@ export function handlingSuggestions(policy: Policy | null | undefined): string[]
   return [...out]
 }
 
-/** The English text of a deny rule, found by its Japanese message (the problem's detail). */
-export function denyMessage(policy: Policy | null | undefined, detail: string | undefined, locale: string): string | null {
-  if (!detail) return null
-  for (const t of policy?.request_types ?? []) {
-    for (const d of t.deny ?? []) {
-      if (d.message === detail || d.message_en === detail) return packText(d.message, d.message_en, locale)
-    }
-  }
-  return null
+/**
+ * A problem's detail in the current language: the server answers `detail_en` beside `detail` when
+ * the text is the pack's and has an English version (a deny rule's message_en; docs/api.md).
+ */
+export function problemDetail(problem: { detail?: string; detail_en?: string }, locale: string): string | undefined {
+  return en(locale) && problem.detail_en ? problem.detail_en : problem.detail
 }
 
 /** Request types that take assets (for an asset's "make a request" list). */
