@@ -477,7 +477,9 @@ TEST(PackChain, KobesExchangeWithAnotherBodyNeedsTheDirectorAndTheSystemsOwner) 
   EXPECT_EQ(pack->Cite(t->filed_by.clause), "kobe:8.1.4");
   // No other Kobe type has two approvers: the standard asks for a second permission only here.
   for (const auto& other : pack->request_types)
-    if (other.id != "info_exchange") EXPECT_EQ(other.approvers.size(), 1u) << other.id;
+    if (other.id != "info_exchange") {
+      EXPECT_EQ(other.approvers.size(), 1u) << other.id;
+    }
 }
 
 }  // namespace mamori::policy

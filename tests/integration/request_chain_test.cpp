@@ -264,7 +264,9 @@ TEST_F(RequestChainTest, TheCatalogueShowsTheChainOfTheApproveTransition) {
   Reply pol = admin_->client->Get("/api/v1/policy");
   ASSERT_EQ(pol.status, 200);
   for (const auto& t : pol.doc["request_types"])
-    if (t.value("id", "") == "info_exchange") EXPECT_EQ(t["approvers"].size(), 2u);
+    if (t.value("id", "") == "info_exchange") {
+      EXPECT_EQ(t["approvers"].size(), 2u);
+    }
 }
 
 }  // namespace
