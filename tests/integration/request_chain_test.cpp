@@ -16,7 +16,7 @@ class RequestChainTest : public ApiTest {
     ApiTest::SetUpTestSuite();
     if (!setup_error_.empty()) return;
     try {
-      section_ = CreateOrgUnit(UniqueLogin("chs"), "section", city_id_);
+      section_ = CreateOrgUnit(UniqueLogin("chs"), "section", CreateOrgUnit(UniqueLogin("chb"), "bureau", city_id_));
       system_ = NewSystem("住民記録システム");
       other_system_ = NewSystem("税務システム");
       director_ = Make("chdir", {{{"role", "security_director"}, {"scope_type", "city"}}});
@@ -84,7 +84,8 @@ class RequestChainTest : public ApiTest {
 
   static std::set<std::string> Offered(Person& who, const json& request) {
     std::set<std::string> out;
-    for (const auto& a : Fetch(who, request)["available_actions"]) out.insert(a.value("action", ""));
+    const json doc = Fetch(who, request);
+    for (const auto& a : doc["available_actions"]) out.insert(a.value("action", ""));
     return out;
   }
 
