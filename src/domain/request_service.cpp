@@ -465,7 +465,8 @@ Result<RequestView> RequestService::CreateIn(storage::Connection& c, const Actor
 Result<RequestView> RequestService::Transition(
     const Actor& a, const std::string& id, const std::string& action,
     const std::function<Status(storage::Connection&, storage::RequestRecord&, const policy::RequestType&,
-                               const OrgTree&)>& step) {
+                               const OrgTree&)>& step,
+    const std::string& note) {
   return env_.db.Write([&](storage::Connection& c) -> Result<RequestView> {
     storage::RequestRepo repo(c);
     MAMORI_ASSIGN(auto found, repo.Get(id));
@@ -487,7 +488,10 @@ Result<RequestView> RequestService::Transition(
     audit::Event e = a.Event("request." + action, "request:" + r.id);
     e.clause = r.clause;
     e.detail = {{"type", r.type}, {"from", from}, {"to", r.state}, {"asset_ids", r.asset_ids}};
-    if (!r.decision_note.empty() && (action == "approve" || action == "reject")) e.detail["note"] = r.decision_note;
+    if (action == "approve" || action == "reject") {
+      const std::string& logged = note.empty() ? r.decision_note : note;
+      if (!logged.empty()) e.detail["note"] = logged;
+    }
     // A chain's approval or rejection names the step it was taken at (1-based) and how many there are.
     if (const size_t steps = ApprovalChain(r).size(); steps > 1 && (action == "approve" || action == "reject")) {
       e.detail["step"] = from_step + 1;
@@ -548,8 +552,7 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
       r.approver_role = next.role;
       r.approver_scope_type = next.scope_type;
       r.approver_scope_id = next.scope_id;
-      r.decision_note = note;  // logged with the step; the final decision's note replaces it
-      return NotifyStep(c, a, r, t, tree, "next");
+      return NotifyStep(c, a, r, t, tree, "next");  // the step's note is in its log entry
     }
     const int64_t now = env_.clock.NowMicros();
     r.state = "approved";
@@ -565,7 +568,7 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
       MAMORI_TRY(fn->second(c, a, r, fields));
     }
     return NotifyStep(c, a, r, t, tree, "approve");
-  });
+  }, note);
 }
 
 Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id, const std::string& note) {

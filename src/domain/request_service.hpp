@@ -128,9 +128,12 @@ class RequestService {
   // Refuses (409, field "approver", code "vacant", naming the role and scope) a request whose
   // approver role nobody (delegates included) holds in force over its scope.
   Status RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree);
+  // Loads the request, runs `step` on it, stores it and logs `request.<action>`. `note` is the
+  // decision's note for the log (a chain's intermediate step records it only there).
   Result<RequestView> Transition(const Actor& a, const std::string& id, const std::string& action,
                                  const std::function<Status(storage::Connection&, storage::RequestRecord&,
-                                                            const policy::RequestType&, const OrgTree&)>& step);
+                                                            const policy::RequestType&, const OrgTree&)>& step,
+                                 const std::string& note = "");
   // The notice of a step (docs/notifications.md): `request_submitted` to the approvers of the
   // step that is due (action "submit", or "next" once a step of a chain is approved),
   // `request_decided` to the requester ("approve", "reject").

@@ -540,6 +540,8 @@ TEST_F(RequestChainTest, TheDirectorApprovesFirstThenTheSystemsOwnerAndOnlyThenI
   EXPECT_EQ(detail["steps"], 2);
   EXPECT_EQ(detail["from"], "submitted");
   EXPECT_EQ(detail["to"], "submitted");
+  EXPECT_EQ(detail["note"], "統括責任者として許可");
+  EXPECT_TRUE(first->request.decision_note.empty()) << "no decision yet: the step's note is in its log entry";
 
   // Step 2 is the owner's of this system, and nobody else's.
   EXPECT_FALSE(Read(director_, id).can_approve);

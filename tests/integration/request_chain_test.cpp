@@ -136,6 +136,7 @@ TEST_F(RequestChainTest, TheDirectorThenTheSystemsOwnerApproveAndEachStepIsLogge
   EXPECT_EQ(first.doc["approval"]["chain"][1].value("status", ""), "due");
   EXPECT_EQ(first.doc["approver"].value("role", ""), "system_owner") << "the approver is the step that is due";
   EXPECT_TRUE(first.doc["decided_by"].is_null());
+  EXPECT_EQ(first.doc.value("decision_note", "?"), "") << "no decision yet: the step's note is in its log entry";
 
   // Step 2 is offered to this system's owner only.
   EXPECT_TRUE(Offered(*director_, r).empty());
@@ -160,6 +161,7 @@ TEST_F(RequestChainTest, TheDirectorThenTheSystemsOwnerApproveAndEachStepIsLogge
   EXPECT_EQ(logged[0]["detail"].value("step", -1), 1);
   EXPECT_EQ(logged[0]["detail"].value("steps", -1), 2);
   EXPECT_EQ(logged[0]["detail"].value("to", ""), "submitted");
+  EXPECT_EQ(logged[0]["detail"].value("note", ""), "統括責任者として許可");
   EXPECT_EQ(logged[0].value("clause", ""), "kobe:8.1.4");
   EXPECT_EQ(logged[1]["detail"].value("step", -1), 2);
   EXPECT_EQ(logged[1]["detail"].value("to", ""), "approved");
