@@ -352,7 +352,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
   }
 
   // The approvers: each step a role over a scope the pack names.
-  MAMORI_TRY(ResolveChain(c, t, r, fields, requester.org_unit_id, assets));
+  MAMORI_TRY(ResolveChain(t, r, fields, requester.org_unit_id, assets));
   r.fields = Dump(fields);
   MAMORI_TRY(SealFieldsText(*env_.sealer, env_.pack, "request", r.id, r.fields));
   if (!t.expires_field.empty() && fields.contains(t.expires_field) && fields[t.expires_field].is_string())
@@ -360,7 +360,7 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
   return Ok();
 }
 
-Status RequestService::ResolveChain(storage::Connection&, const policy::RequestType& t, storage::RequestRecord& r,
+Status RequestService::ResolveChain(const policy::RequestType& t, storage::RequestRecord& r,
                                     const nlohmann::json& fields, const std::string& requester_unit,
                                     const std::vector<storage::AssetRecord>& assets) const {
   // The request's system: its form's system field, or else the one system its assets share.

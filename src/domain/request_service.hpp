@@ -112,9 +112,8 @@ class RequestService {
   Result<RequestView> ViewOf(storage::Connection& c, const Actor& a, storage::RequestRecord r, const OrgTree& tree) const;
   // Resolves each approver step of `t` for the request (the system from the form's system
   // field or the assets'); fills the chain and the step that is due.
-  Status ResolveChain(storage::Connection& c, const policy::RequestType& t, storage::RequestRecord& r,
-                      const nlohmann::json& fields, const std::string& requester_unit,
-                      const std::vector<storage::AssetRecord>& assets) const;
+  Status ResolveChain(const policy::RequestType& t, storage::RequestRecord& r, const nlohmann::json& fields,
+                      const std::string& requester_unit, const std::vector<storage::AssetRecord>& assets) const;
   // A stored form (or completion record) as JSON with its sealed fields opened.
   Result<nlohmann::json> OpenedForm(const std::string& id, std::string text) const;
   // Validates against the type's form, evaluates deny rules and resolves the approver.
