@@ -77,9 +77,8 @@ json WorkflowJson(const policy::Workflow& wf) {
 
 // A request form field in the register field shape.
 json RequestFieldJson(const policy::FieldDef& f) {
-  static const char* kTypes[] = {"text", "long_text", "date", "int", "bool", "choice"};
   json j = {{"id", f.id},       {"label", f.label},     {"label_en", f.label_en},
-            {"type", kTypes[static_cast<int>(f.type)]}, {"required", f.required}};
+            {"type", policy::FieldTypeName(f.type)}, {"required", f.required}};
   if (f.type == policy::FieldType::kText || f.type == policy::FieldType::kLongText) j["max_length"] = f.max_length;
   if (f.type == policy::FieldType::kInt) {
     if (f.min != INT64_MIN) j["min"] = f.min;

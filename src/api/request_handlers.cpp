@@ -23,6 +23,27 @@ nlohmann::json AvailableActions(const domain::RequestView& v, const policy::Poli
   return out;
 }
 
+// The approval chain (docs/policy_pack.md `approvers`): each step's role over its scope, whether
+// it is approved, due, rejected or pending, and who took it; `step` approvals of `steps` given.
+nlohmann::json ApprovalJson(const domain::RequestView& v, const policy::PolicyPack& pack) {
+  auto or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+  nlohmann::json steps = nlohmann::json::array();
+  for (size_t i = 0; i < v.chain.size(); ++i) {
+    const auto& s = v.chain[i];
+    const policy::RoleDef* role = pack.FindRole(s.role);
+    steps.push_back({{"step", i + 1},
+                     {"role", s.role},
+                     {"role_title", role ? role->title : s.role},
+                     {"role_title_en", role ? role->title_en : s.role},
+                     {"scope_type", s.scope_type},
+                     {"scope_id", or_null(s.scope_id)},
+                     {"scope_name", or_null(s.scope_name)},
+                     {"status", s.status},
+                     {"by", or_null(s.by)}});
+  }
+  return {{"step", v.request.step}, {"steps", v.chain.size()}, {"chain", steps}};
+}
+
 nlohmann::json RequestJson(const domain::RequestView& v, const policy::PolicyPack& pack) {
   const auto& r = v.request;
   const policy::RequestType* t = pack.FindRequestType(r.type);
@@ -45,6 +66,7 @@ nlohmann::json RequestJson(const domain::RequestView& v, const policy::PolicyPac
            {{"role", r.approver_role},
             {"scope_type", r.approver_scope_type},
             {"scope_id", r.approver_scope_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.approver_scope_id)}}},
+          {"approval", ApprovalJson(v, pack)},
           {"decided_by", r.decided_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.decided_by)},
           {"decided_at", TimeOrNull(r.decided_at)},
           {"decision_note", r.decision_note},

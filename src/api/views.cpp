@@ -96,9 +96,8 @@ json PolicyJson(const policy::PolicyPack& pack) {
                     : a.mfa.required_for == policy::MfaRequirement::kPrivileged ? "privileged"
                                                                                : "none";
   auto field_json = [](const policy::FieldDef& f) {
-    static const char* kTypes[] = {"text", "long_text", "date", "int", "bool", "choice"};
-    json j = {{"id", f.id}, {"label", f.label}, {"label_en", f.label_en},
-              {"type", kTypes[static_cast<int>(f.type)]}, {"required", f.required}};
+      json j = {{"id", f.id}, {"label", f.label}, {"label_en", f.label_en},
+              {"type", policy::FieldTypeName(f.type)}, {"required", f.required}};
     if (f.type == policy::FieldType::kText || f.type == policy::FieldType::kLongText) j["max_length"] = f.max_length;
     if (f.type == policy::FieldType::kInt) {
       j["min"] = f.min;
@@ -125,6 +124,11 @@ json PolicyJson(const policy::PolicyPack& pack) {
                      {"max_assets", t.max_assets},
                      {"applies_when", t.applies_when.empty() ? json(nullptr) : json(t.applies_when.ToString())},
                      {"approver", {{"role", t.approver.role}, {"scope", t.approver.scope}}},
+                     {"approvers", [&] {
+                        json steps = json::array();
+                        for (const auto& a : t.approvers) steps.push_back({{"role", a.role}, {"scope", a.scope}});
+                        return steps;
+                      }()},
                      {"filed_by", t.filed_by.when.empty()
                                       ? json(nullptr)
                                       : json{{"when", t.filed_by.when.ToString()},

@@ -298,9 +298,8 @@ std::vector<const policy::Transition*> RegisterService::Offered(const Actor& a, 
     if (std::find(t.from.begin(), t.from.end(), rec.state) == t.from.end()) continue;
     bool may = false;
     if (!t.chain.empty()) {
-      const size_t step = static_cast<size_t>(std::max<int64_t>(0, rec.step));
-      may = step < t.chain.size() && IsParty(a, t.chain[step], r, rec, tree) &&
-            std::find(rec.step_actors.begin(), rec.step_actors.end(), a.user_id) == rec.step_actors.end();
+      may = policy::MayTakeStep(t.chain.size(), rec.step, rec.step_actors, a.user_id) &&
+            IsParty(a, t.chain[static_cast<size_t>(rec.step)], r, rec, tree);
     } else {
       for (const auto& p : t.by) may = may || IsParty(a, p, r, rec, tree);
     }
@@ -808,9 +807,7 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     next.updated_at = now;
     const std::string from = cur.state;
     bool moved = true;
-    if (!t->chain.empty() && static_cast<size_t>(cur.step) + 1 < t->chain.size()) {
-      next.step = cur.step + 1;
-      next.step_actors.push_back(a.user_id);
+    if (!t->chain.empty() && !policy::TakeStep(t->chain.size(), next.step, next.step_actors, a.user_id)) {
       moved = false;
     } else {
       next.state = t->to;

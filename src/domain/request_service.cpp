@@ -35,20 +35,61 @@ Error Refusal(const policy::DenyRule& rule, const policy::PolicyPack& pack) {
   return e;
 }
 
+bool Decided(const std::string& state) {
+  return state == "approved" || state == "completed" || state == "expired";
+}
+
 }  // namespace
+
+std::vector<ApprovalStep> ApprovalChain(const storage::RequestRecord& r) {
+  std::vector<ApprovalStep> out;
+  const nlohmann::json chain = nlohmann::json::parse(r.approver_chain, nullptr, false);
+  if (chain.is_array())
+    for (const auto& s : chain)
+      if (s.is_object())
+        out.push_back({.role = s.value("role", ""), .scope_type = s.value("scope_type", ""),
+                       .scope_id = s.value("scope_id", ""), .scope_name = "", .status = "pending", .by = ""});
+  // A request filed before chains were stored (migration 10) has its one approver.
+  if (out.empty())
+    out.push_back({.role = r.approver_role, .scope_type = r.approver_scope_type, .scope_id = r.approver_scope_id,
+                   .scope_name = "", .status = "pending", .by = ""});
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (i < r.step_actors.size()) {
+      out[i].status = "approved";
+      out[i].by = r.step_actors[i];
+    } else if (i + 1 == out.size() && r.step_actors.empty() && Decided(r.state) && !r.decided_by.empty()) {
+      out[i].status = "approved";  // decided before migration 10 recorded the steps
+      out[i].by = r.decided_by;
+    } else if (i == r.step_actors.size() && (r.state == "submitted" || r.state == "reported")) {
+      out[i].status = "due";
+    } else if (i == r.step_actors.size() && r.state == "rejected") {
+      out[i].status = "rejected";
+      out[i].by = r.decided_by;
+    }
+  }
+  return out;
+}
 
 Status RequestService::RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree) {
   MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
-  if (holders.Held(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, {})) return Ok();
-  const policy::RoleDef* role = env_.pack.FindRole(r.approver_role);
+  // Every step of the chain needs someone (a chain of one: its approver).
+  const ApprovalStep* vacant = nullptr;
+  const auto steps = ApprovalChain(r);
+  for (const auto& step : steps)
+    if (!vacant && !holders.Held(step.role, step.scope_type, step.scope_id, tree, {})) vacant = &step;
+  if (!vacant) return Ok();
+  const policy::RoleDef* role = env_.pack.FindRole(vacant->role);
   std::string scope = "市全体";
-  if (r.approver_scope_type == "org_unit") {
-    const auto* unit = tree.Find(r.approver_scope_id);
-    scope = unit ? unit->name : r.approver_scope_id;
+  if (vacant->scope_type == "org_unit") {
+    const auto* unit = tree.Find(vacant->scope_id);
+    scope = unit ? unit->name : vacant->scope_id;
+  } else if (vacant->scope_type == "system") {
+    MAMORI_ASSIGN(auto sys, storage::SystemRepo(c).Get(vacant->scope_id));
+    scope = sys ? sys->name : vacant->scope_id;
   }
-  Error e = Error::Conflict("承認者がいません: 役割「" + (role ? role->title : r.approver_role) + "」（" +
-                            r.approver_role + "）を範囲「" + scope + "」（" + r.approver_scope_type +
-                            (r.approver_scope_id.empty() ? "" : ":" + r.approver_scope_id) +
+  Error e = Error::Conflict("承認者がいません: 役割「" + (role ? role->title : vacant->role) + "」（" +
+                            vacant->role + "）を範囲「" + scope + "」（" + vacant->scope_type +
+                            (vacant->scope_id.empty() ? "" : ":" + vacant->scope_id) +
                             "）で持つ者（代行を含む）がいません");
   e.clause = env_.pack.CiteFor("approver_vacant");
   e.fields.push_back({"approver", "vacant"});
@@ -69,9 +110,13 @@ Status RequestService::NotifyStep(storage::Connection& c, const Actor& a, const 
                     {"actor.name", actor ? actor->name : a.login_id}},
            .link = "/requests/" + r.id,
            .target = "request:" + r.id};
-  if (action == "submit") {
+  if (action == "submit" || action == "next") {
+    // The holders of the step that is due, but never the requester nor who took a step before.
+    n.template_id = "request_submitted";
+    std::set<std::string> excluded(r.step_actors.begin(), r.step_actors.end());
+    excluded.insert(r.requester_id);
     MAMORI_ASSIGN(auto holders, HolderIndex::Load(c, env_));
-    n.user_ids = holders.Users(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, {r.requester_id});
+    n.user_ids = holders.Users(r.approver_role, r.approver_scope_type, r.approver_scope_id, tree, excluded);
   } else {
     const bool approved = r.state == "approved";
     n.vars["state.label"] = approved ? "承認" : "却下";
@@ -90,20 +135,26 @@ Result<std::vector<ApproverVacancy>> RequestService::Vacancies(const Actor& a) {
     std::sort(units.begin(), units.end());
     units.erase(std::unique(units.begin(), units.end()), units.end());
     std::map<std::tuple<std::string, std::string, std::string>, ApproverVacancy> found;
-    auto check = [&](const policy::RequestType& t, const std::string& scope_type, const std::string& scope_id) {
-      if (holders.Held(t.approver.role, scope_type, scope_id, tree, {})) return;
-      auto& v = found[{t.approver.role, scope_type, scope_id}];
-      v.role = t.approver.role;
+    auto check = [&](const policy::RequestType& t, const std::string& role, const std::string& scope_type,
+                     const std::string& scope_id) {
+      if (holders.Held(role, scope_type, scope_id, tree, {})) return;
+      auto& v = found[{role, scope_type, scope_id}];
+      v.role = role;
       v.scope_type = scope_type;
       v.scope_id = scope_id;
-      v.request_types.push_back(t.id);
+      if (std::find(v.request_types.begin(), v.request_types.end(), t.id) == v.request_types.end())
+        v.request_types.push_back(t.id);
     };
+    // Every step of every chain. A step over a system is checked when a request names the
+    // system (RequireApprover), not here.
     for (const auto& t : env_.pack.request_types) {
-      if (t.approver.scope == "city") {
-        check(t, "city", "");
-      } else {
-        for (const auto& unit : units)
-          if (tree.Contains(unit)) check(t, "org_unit", unit);
+      for (const auto& step : t.approvers) {
+        if (step.scope == "city") {
+          check(t, step.role, "city", "");
+        } else if (step.scope != "system") {
+          for (const auto& unit : units)
+            if (tree.Contains(unit)) check(t, step.role, "org_unit", unit);
+        }
       }
     }
     std::vector<ApproverVacancy> out;
@@ -142,6 +193,12 @@ Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::j
         if (b) v = *b;
         break;
       }
+      case policy::FieldType::kSystem: {
+        // An id of the ledger; RequestService::Check looks it up.
+        auto s = input.String(id, f.required, {f.required ? 1u : 0u, 64});
+        if (s && !s->empty()) v = *s;
+        break;
+      }
       case policy::FieldType::kChoice: {
         auto s = input.String(id, f.required, {0, 100});
         if (s && std::find(f.choices.begin(), f.choices.end(), *s) == f.choices.end()) {
@@ -165,10 +222,22 @@ Status ValidateForm(const std::vector<policy::FieldDef>& form, const nlohmann::j
   return input.Finish();
 }
 
-bool RequestService::CanApprove(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const {
+bool RequestService::HoldsDueStep(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const {
   return std::any_of(a.roles.begin(), a.roles.end(), [&](const storage::RoleAssignmentRecord& ra) {
     return Covers(ra, r.approver_role, r.approver_scope_type, r.approver_scope_id, tree);
   });
+}
+
+bool RequestService::CanApprove(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const {
+  return policy::MayTakeStep(ApprovalChain(r).size(), r.step, r.step_actors, a.user_id) && HoldsDueStep(a, r, tree);
+}
+
+bool RequestService::IsApprover(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const {
+  if (std::find(r.step_actors.begin(), r.step_actors.end(), a.user_id) != r.step_actors.end()) return true;
+  for (const auto& step : ApprovalChain(r))
+    for (const auto& ra : a.roles)
+      if (Covers(ra, step.role, step.scope_type, step.scope_id, tree)) return true;
+  return false;
 }
 
 Result<nlohmann::json> RequestService::OpenedForm(const std::string& id, std::string text) const {
@@ -176,7 +245,8 @@ Result<nlohmann::json> RequestService::OpenedForm(const std::string& id, std::st
   return Parse(text);
 }
 
-Result<RequestView> RequestService::ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const {
+Result<RequestView> RequestService::ViewOf(storage::Connection& c, const Actor& a, storage::RequestRecord r,
+                                           const OrgTree& tree) const {
   // The personal data fields the pack seals are opened for whoever may see the request.
   MAMORI_TRY(OpenFieldsText(*env_.sealer, "request", r.id, r.fields));
   MAMORI_TRY(OpenFieldsText(*env_.sealer, "request", r.id, r.completion));
@@ -191,6 +261,15 @@ Result<RequestView> RequestService::ViewOf(const Actor& a, storage::RequestRecor
   v.can_submit = mine && allows("submit");
   v.can_complete = mine && allows("complete");
   v.can_report = mine && allows("report");
+  v.chain = ApprovalChain(r);
+  for (auto& step : v.chain) {
+    if (step.scope_type == "org_unit") {
+      if (const auto* unit = tree.Find(step.scope_id)) step.scope_name = unit->name;
+    } else if (step.scope_type == "system" && !step.scope_id.empty()) {
+      MAMORI_ASSIGN(auto sys, storage::SystemRepo(c).Get(step.scope_id));
+      if (sys) step.scope_name = sys->name;
+    }
+  }
   v.request = std::move(r);
   return v;
 }
@@ -238,6 +317,14 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
                  .fields = {},
                  .detail_en = t.filed_by.message_en};
   MAMORI_TRY(ValidateForm(t.fields, fields, "fields", &ctx));
+  // A system field names a system of the ledger.
+  for (const auto& f : t.fields) {
+    if (f.type != policy::FieldType::kSystem || !fields.contains(f.id) || !fields[f.id].is_string() ||
+        fields[f.id].get<std::string>().empty())
+      continue;
+    MAMORI_ASSIGN(auto sys, storage::SystemRepo(c).Get(fields[f.id].get<std::string>()));
+    if (!sys) return Error::Validation("fields." + f.id, "not_found", "情報システムが見つかりません");
+  }
   r.requester_org_unit_id = requester.org_unit_id;
 
   // Each asset: visible to the requester, not disposed, free when the type takes it out.
@@ -269,26 +356,60 @@ Status RequestService::Check(storage::Connection& c, const Actor& a, const polic
     return e;
   }
 
-  // The approver: a role over a scope the pack names.
-  r.approver_role = t.approver.role;
-  if (t.approver.scope == "city") {
-    r.approver_scope_type = "city";
-    r.approver_scope_id.clear();
-  } else if (t.approver.scope == "requester_unit") {
-    r.approver_scope_type = "org_unit";
-    r.approver_scope_id = requester.org_unit_id;
-  } else {
-    if (assets.empty()) return Error::Validation("asset_ids", "required", "承認者を決めるため情報資産を指定してください");
-    r.approver_scope_type = "org_unit";
-    r.approver_scope_id = assets.front().owner_org_unit_id;
-    for (const auto& asset : assets)
-      if (asset.owner_org_unit_id != r.approver_scope_id)
-        return Error::Validation("asset_ids", "mixed_owners", "所管課の異なる情報資産は別々に申請してください");
-  }
+  // The approvers: each step a role over a scope the pack names.
+  MAMORI_TRY(ResolveChain(t, r, fields, requester.org_unit_id, assets));
   r.fields = Dump(fields);
   MAMORI_TRY(SealFieldsText(*env_.sealer, env_.pack, "request", r.id, r.fields));
   if (!t.expires_field.empty() && fields.contains(t.expires_field) && fields[t.expires_field].is_string())
     r.expires_on = fields[t.expires_field].get<std::string>();
+  return Ok();
+}
+
+Status RequestService::ResolveChain(const policy::RequestType& t, storage::RequestRecord& r,
+                                    const nlohmann::json& fields, const std::string& requester_unit,
+                                    const std::vector<storage::AssetRecord>& assets) const {
+  // The request's system: its form's system field, or else the one system its assets share.
+  std::string system_id;
+  if (!t.system_field.empty() && fields.contains(t.system_field) && fields[t.system_field].is_string())
+    system_id = fields[t.system_field].get<std::string>();
+  nlohmann::json chain = nlohmann::json::array();
+  for (const auto& step : t.approvers) {
+    std::string scope_type = "org_unit", scope_id;
+    if (step.scope == "city") {
+      scope_type = "city";
+    } else if (step.scope == "requester_unit") {
+      scope_id = requester_unit;
+    } else if (step.scope == "system") {
+      if (system_id.empty() && t.system_field.empty()) {
+        for (const auto& asset : assets) {
+          if (asset.system_id.empty() || (!system_id.empty() && asset.system_id != system_id))
+            return Error::Validation("asset_ids", "mixed_systems",
+                                     "承認者を決めるため、同じ情報システムの情報資産を指定してください");
+          system_id = asset.system_id;
+        }
+      }
+      if (system_id.empty()) {
+        const std::string field = t.system_field.empty() ? "asset_ids" : "fields." + t.system_field;
+        return Error::Validation(field, "required", "承認者を決めるため情報システムを指定してください");
+      }
+      scope_type = "system";
+      scope_id = system_id;
+    } else {
+      if (assets.empty()) return Error::Validation("asset_ids", "required", "承認者を決めるため情報資産を指定してください");
+      scope_id = assets.front().owner_org_unit_id;
+      for (const auto& asset : assets)
+        if (asset.owner_org_unit_id != scope_id)
+          return Error::Validation("asset_ids", "mixed_owners", "所管課の異なる情報資産は別々に申請してください");
+    }
+    chain.push_back({{"role", step.role}, {"scope_type", scope_type}, {"scope_id", scope_id}});
+  }
+  if (chain.empty()) return Error::Internal("request type " + t.id + " has no approver");
+  r.approver_chain = Dump(chain);
+  r.step = 0;
+  r.step_actors.clear();
+  r.approver_role = chain[0]["role"].get<std::string>();
+  r.approver_scope_type = chain[0]["scope_type"].get<std::string>();
+  r.approver_scope_id = chain[0]["scope_id"].get<std::string>();
   return Ok();
 }
 
@@ -339,16 +460,18 @@ Result<RequestView> RequestService::CreateIn(storage::Connection& c, const Actor
     e.detail = {{"type", r.type}, {"state", r.state}, {"asset_ids", r.asset_ids},
                 {"approver", {{"role", r.approver_role}, {"scope_type", r.approver_scope_type},
                               {"scope_id", r.approver_scope_id}}}};
+    if (t->approvers.size() > 1) e.detail["approvers"] = Parse(r.approver_chain);
     MAMORI_TRY(env_.log.Record(c, e));
     if (!in.draft) MAMORI_TRY(NotifyStep(c, a, r, *t, tree, "submit"));
-    return ViewOf(a, std::move(r), tree);
+    return ViewOf(c, a, std::move(r), tree);
   }
 }
 
 Result<RequestView> RequestService::Transition(
     const Actor& a, const std::string& id, const std::string& action,
     const std::function<Status(storage::Connection&, storage::RequestRecord&, const policy::RequestType&,
-                               const OrgTree&)>& step) {
+                               const OrgTree&)>& step,
+    const std::string& note) {
   return env_.db.Write([&](storage::Connection& c) -> Result<RequestView> {
     storage::RequestRepo repo(c);
     MAMORI_ASSIGN(auto found, repo.Get(id));
@@ -359,9 +482,10 @@ Result<RequestView> RequestService::Transition(
     if (!t) return Error::Conflict("この申請種別は現在のポリシーにありません");
     // Someone who may not even see the request learns nothing about it.
     const UnitScope readers = access_.Units(a, perm::kRequestsRead, tree);
-    if (r.requester_id != a.user_id && !CanApprove(a, r, tree) && !readers.Covers(r.requester_org_unit_id))
+    if (r.requester_id != a.user_id && !IsApprover(a, r, tree) && !readers.Covers(r.requester_org_unit_id))
       return Error::NotFound("申請");
     const std::string from = r.state;
+    const int64_t from_step = r.step;
     MAMORI_TRY(step(c, r, *t, tree));
     r.updated_at = env_.clock.NowMicros();
     r.version += 1;
@@ -369,9 +493,17 @@ Result<RequestView> RequestService::Transition(
     audit::Event e = a.Event("request." + action, "request:" + r.id);
     e.clause = r.clause;
     e.detail = {{"type", r.type}, {"from", from}, {"to", r.state}, {"asset_ids", r.asset_ids}};
-    if (!r.decision_note.empty() && (action == "approve" || action == "reject")) e.detail["note"] = r.decision_note;
+    if (action == "approve" || action == "reject") {
+      const std::string& logged = note.empty() ? r.decision_note : note;
+      if (!logged.empty()) e.detail["note"] = logged;
+    }
+    // A chain's approval or rejection names the step it was taken at (1-based) and how many there are.
+    if (const size_t steps = ApprovalChain(r).size(); steps > 1 && (action == "approve" || action == "reject")) {
+      e.detail["step"] = from_step + 1;
+      e.detail["steps"] = steps;
+    }
     MAMORI_TRY(env_.log.Record(c, e));
-    return ViewOf(a, std::move(r), tree);
+    return ViewOf(c, a, std::move(r), tree);
   });
 }
 
@@ -405,9 +537,28 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
     // Whoever asked may never be the one who permits (kobe:3.2.10ア), whatever roles they hold.
     if (r.requester_id == a.user_id)
       return Error{ErrorCode::kSeparationOfDuties, "自分の申請を承認することはできません", env_.pack.CiteFor("requester_approver"), {}};
-    if (!CanApprove(a, r, tree))
+    if (!HoldsDueStep(a, r, tree))
       return Error::Forbidden("この申請を承認できるのは所定の承認者です（" + r.approver_role + "）", r.clause);
     if (!policy::Allows(t, "approve", r.state)) return WrongState(r.state);
+    // One person never takes two steps of a chain: each permission is a different person's (kobe:8.1.4).
+    if (!CanApprove(a, r, tree))
+      return Error{ErrorCode::kSeparationOfDuties, "同じ人が承認の二つの段階を行うことはできません", r.clause, {}};
+    if (!t.effect.empty()) {
+      // The person a grant or a reset is for never decides it either (kobe:3.2.10ア).
+      MAMORI_ASSIGN(const nlohmann::json fields, OpenedForm(r.id, r.fields));
+      if (fields.contains("user_id") && fields["user_id"] == a.user_id)
+        return Error{ErrorCode::kSeparationOfDuties, "自分を対象とする申請は承認できません",
+                     env_.pack.CiteFor("requester_approver"), {}};
+    }
+    const auto steps = ApprovalChain(r);
+    if (!policy::TakeStep(steps.size(), r.step, r.step_actors, a.user_id)) {
+      // A step of the chain: the request waits, in its state, for the next step's approver.
+      const ApprovalStep& next = steps[static_cast<size_t>(r.step)];
+      r.approver_role = next.role;
+      r.approver_scope_type = next.scope_type;
+      r.approver_scope_id = next.scope_id;
+      return NotifyStep(c, a, r, t, tree, "next");  // the step's note is in its log entry
+    }
     const int64_t now = env_.clock.NowMicros();
     r.state = "approved";
     r.decided_by = a.user_id;
@@ -417,16 +568,12 @@ Result<RequestView> RequestService::Approve(const Actor& a, const std::string& i
       for (const auto& asset : r.asset_ids) MAMORI_TRY(assets_.SetState(c, a, asset, t.state_in_effect, r.id));
     if (!t.effect.empty()) {
       MAMORI_ASSIGN(const nlohmann::json fields, OpenedForm(r.id, r.fields));
-      // The person a grant or a reset is for never decides it either (kobe:3.2.10ア).
-      if (fields.contains("user_id") && fields["user_id"] == a.user_id)
-        return Error{ErrorCode::kSeparationOfDuties, "自分を対象とする申請は承認できません",
-                     env_.pack.CiteFor("requester_approver"), {}};
       auto fn = effects_.find(t.effect);
       if (fn == effects_.end()) return Error::Internal("no handler for request effect " + t.effect);
       MAMORI_TRY(fn->second(c, a, r, fields));
     }
     return NotifyStep(c, a, r, t, tree, "approve");
-  });
+  }, note);
 }
 
 Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id, const std::string& note) {
@@ -434,8 +581,10 @@ Result<RequestView> RequestService::Reject(const Actor& a, const std::string& id
                                          const OrgTree& tree) -> Status {
     if (r.requester_id == a.user_id)
       return Error{ErrorCode::kSeparationOfDuties, "自分の申請を決裁することはできません", env_.pack.CiteFor("requester_approver"), {}};
-    if (!CanApprove(a, r, tree)) return Error::Forbidden("この申請を却下できるのは所定の承認者です", r.clause);
+    if (!HoldsDueStep(a, r, tree)) return Error::Forbidden("この申請を却下できるのは所定の承認者です", r.clause);
     if (!policy::Allows(t, "reject", r.state)) return WrongState(r.state);
+    if (!CanApprove(a, r, tree))
+      return Error{ErrorCode::kSeparationOfDuties, "承認した段階の後で同じ人が決裁することはできません", r.clause, {}};
     if (note.empty()) return Error::Validation("note", "required", "却下の理由を入力してください");
     r.state = "rejected";
     r.decided_by = a.user_id;
@@ -502,9 +651,9 @@ Result<RequestView> RequestService::Get(const Actor& a, const std::string& id) {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     if (!found) return Error::NotFound("申請");
     const UnitScope readers = access_.Units(a, perm::kRequestsRead, tree);
-    if (found->requester_id != a.user_id && !CanApprove(a, *found, tree) && !readers.Covers(found->requester_org_unit_id))
+    if (found->requester_id != a.user_id && !IsApprover(a, *found, tree) && !readers.Covers(found->requester_org_unit_id))
       return Error::NotFound("申請");
-    return ViewOf(a, *found, tree);
+    return ViewOf(c, a, *found, tree);
   });
 }
 
@@ -520,10 +669,12 @@ Result<std::pair<std::vector<RequestView>, int64_t>> RequestService::List(const 
       // The inbox lists only what this person may decide: never their own requests.
       f.inbox = true;
       f.exclude_requester_id = a.user_id;
+      f.exclude_step_actor_id = a.user_id;  // a step they took is done; the next is someone else's
       for (const auto& ra : a.roles) {
         if (ra.scope_type == "city") f.inbox_city_roles.push_back(ra.role);
         else if (ra.scope_type == "org_unit")
           for (const auto& unit : tree.Subtree(ra.scope_id)) f.inbox_unit_roles.emplace_back(ra.role, unit);
+        else if (ra.scope_type == "system") f.inbox_system_roles.emplace_back(ra.role, ra.scope_id);
       }
     } else {
       const UnitScope readers = access_.Units(a, perm::kRequestsRead, tree);
@@ -538,7 +689,7 @@ Result<std::pair<std::vector<RequestView>, int64_t>> RequestService::List(const 
     MAMORI_ASSIGN(int64_t total, repo.Count(f));
     std::vector<RequestView> out;
     for (auto& r : rows) {
-      MAMORI_ASSIGN(RequestView v, ViewOf(a, std::move(r), tree));
+      MAMORI_ASSIGN(RequestView v, ViewOf(c, a, std::move(r), tree));
       out.push_back(std::move(v));
     }
     return std::make_pair(std::move(out), total);

@@ -33,9 +33,24 @@ struct RequestQuery {
   storage::Page page{};
 };
 
+// One step of a request's approval chain (a type with one approver has one step), as the
+// request detail shows it: whose step it is and who took it.
+struct ApprovalStep {
+  std::string role;
+  std::string scope_type;  // city | org_unit | system
+  std::string scope_id;    // "" for city
+  std::string scope_name;  // the unit's or the system's name ("" for city)
+  std::string status;      // approved | due | rejected | pending
+  std::string by;          // who approved (or rejected) it, "" while not taken
+};
+
+// The steps of `r`'s approval chain as resolved when it was filed (without their names).
+std::vector<ApprovalStep> ApprovalChain(const storage::RequestRecord& r);
+
 // What a person may do next with a request (for the UI to offer, and the server to enforce).
 struct RequestView {
   storage::RequestRecord request;
+  std::vector<ApprovalStep> chain;
   bool can_approve = false;
   bool can_withdraw = false;
   bool can_complete = false;
@@ -86,9 +101,19 @@ class RequestService {
   Result<std::vector<ApproverVacancy>> Vacancies(const Actor& a);
 
  private:
+  // True when it is `a`'s turn: the step that is due is theirs (its role over its scope,
+  // delegations included) and they took no earlier step of the chain.
   bool CanApprove(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const;
-  // With the sealed personal data fields opened (docs/sealing.md).
-  Result<RequestView> ViewOf(const Actor& a, storage::RequestRecord r, const OrgTree& tree) const;
+  // True when `a` holds the role of the step that is due over its scope (whatever they did before).
+  bool HoldsDueStep(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const;
+  // True when `a` holds any step's role over its scope or took a step: they may read the request.
+  bool IsApprover(const Actor& a, const storage::RequestRecord& r, const OrgTree& tree) const;
+  // With the sealed personal data fields opened (docs/sealing.md) and the chain's scope names.
+  Result<RequestView> ViewOf(storage::Connection& c, const Actor& a, storage::RequestRecord r, const OrgTree& tree) const;
+  // Resolves each approver step of `t` for the request (the system from the form's system
+  // field or the assets'); fills the chain and the step that is due.
+  Status ResolveChain(const policy::RequestType& t, storage::RequestRecord& r, const nlohmann::json& fields,
+                      const std::string& requester_unit, const std::vector<storage::AssetRecord>& assets) const;
   // A stored form (or completion record) as JSON with its sealed fields opened.
   Result<nlohmann::json> OpenedForm(const std::string& id, std::string text) const;
   // Validates against the type's form, evaluates deny rules and resolves the approver.
@@ -102,11 +127,15 @@ class RequestService {
   // Refuses (409, field "approver", code "vacant", naming the role and scope) a request whose
   // approver role nobody (delegates included) holds in force over its scope.
   Status RequireApprover(storage::Connection& c, const storage::RequestRecord& r, const OrgTree& tree);
+  // Loads the request, runs `step` on it, stores it and logs `request.<action>`. `note` is the
+  // decision's note for the log (a chain's intermediate step records it only there).
   Result<RequestView> Transition(const Actor& a, const std::string& id, const std::string& action,
                                  const std::function<Status(storage::Connection&, storage::RequestRecord&,
-                                                            const policy::RequestType&, const OrgTree&)>& step);
-  // The notice of a step (docs/notifications.md): `request_submitted` to the approvers resolved
-  // (action "submit"), `request_decided` to the requester ("approve", "reject").
+                                                            const policy::RequestType&, const OrgTree&)>& step,
+                                 const std::string& note = "");
+  // The notice of a step (docs/notifications.md): `request_submitted` to the approvers of the
+  // step that is due (action "submit", or "next" once a step of a chain is approved),
+  // `request_decided` to the requester ("approve", "reject").
   Status NotifyStep(storage::Connection& c, const Actor& a, const storage::RequestRecord& r,
                     const policy::RequestType& t, const OrgTree& tree, const std::string& action);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/test_env.hpp"
+#include "storage/notification_repo.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -430,4 +431,257 @@ TEST_F(RequestTest, PersonalDataInAFormIsStoredSealedAndReadPlainByThoseWhoSeeTh
 }
 
 }  // namespace
+// ---- approval chains (kobe:8.1.4) ---------------------------------------------------------
+
+class RequestChainTest : public RequestTest {
+ protected:
+  RequestChainTest() {
+    system_ = NewSystem("住民記録システム");
+    other_system_ = NewSystem("税務システム");
+    infra_ = Person("infra", t_.bureau_a, "infrastructure_manager", "city", "");
+    owner_ = Person("owner", t_.section_a, "system_owner", "system", system_);
+    other_owner_ = Person("otherowner", t_.section_b, "system_owner", "system", other_system_);
+    // One person holding both roles of the chain.
+    both_ = Person("both", t_.bureau_a, "security_director", "city", "");
+    Also(both_, "system_owner", "system", system_);
+    // A system administrator who is also a director: may file, never approve their own.
+    sysadmin_director_ = Person("sysadmindir", t_.section_a, "system_admin", "system", system_);
+    Also(sysadmin_director_, "security_director", "city", "");
+  }
+
+  std::string NewSystem(const std::string& name) {
+    storage::SystemRecord r{.id = NewId(), .name = name, .owner_org_unit_id = t_.section_a,
+                            .network_zone = "lgwan", .hosting = "on_premises", .sla_availability = "",
+                            .rto_minutes = std::nullopt, .rpo_minutes = std::nullopt,
+                            .system_owner_user_id = "", .system_admin_user_id = "", .notes = "",
+                            .created_by = "t", .created_at = 1, .updated_at = 1, .version = 1};
+    EXPECT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) { return storage::SystemRepo(c).Insert(r); }).ok());
+    return r.id;
+  }
+
+  void Also(Actor& a, const std::string& role, const std::string& scope_type, const std::string& scope_id) {
+    EXPECT_TRUE(t_.Grant(a.user_id, role, scope_type, scope_id).ok());
+    a.roles = *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::RoleRepo(c).ListForUser(a.user_id); });
+  }
+
+  json Exchange(const std::string& system) const {
+    return {{"system_id", system}, {"counterpart", "大阪市"}, {"content", "障害の情報"}, {"purpose", "再発防止"}};
+  }
+
+  std::string File(const Actor& who, const std::string& system = "") {
+    auto r = requests_.Create(who, {"info_exchange", {}, Exchange(system.empty() ? system_ : system)});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
+    return r.ok() ? r->request.id : "";
+  }
+
+  RequestView Read(const Actor& who, const std::string& id) {
+    auto v = requests_.Get(who, id);
+    EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().detail);
+    return v.ok() ? *v : RequestView{};
+  }
+
+  int64_t Notices(const Actor& who) {
+    return *t_.tdb.db()->Read([&](storage::Connection& c) { return storage::NotificationRepo(c).CountForUser(who.user_id); });
+  }
+
+  // The newest log entry's action and detail.
+  std::pair<std::string, json> LastEntry() {
+    auto rows = *t_.tdb.db()->Read([&](storage::Connection& c) {
+      return storage::AuditRepo(c).List({}, storage::Page{.page = 1, .per_page = 1});
+    });
+    if (rows.empty()) return {};
+    return {rows[0].action, json::parse(rows[0].detail)};
+  }
+
+  std::string system_, other_system_;
+  Actor infra_, owner_, other_owner_, both_, sysadmin_director_;
+};
+
+TEST_F(RequestChainTest, TheDirectorApprovesFirstThenTheSystemsOwnerAndOnlyThenItIsApproved) {
+  const std::string id = File(infra_);
+  RequestView v = Read(infra_, id);
+  EXPECT_EQ(v.request.state, "submitted");
+  // Who is asked is told: the director now, the system's owner only once it is their turn.
+  EXPECT_EQ(Notices(director_), 1);
+  EXPECT_EQ(Notices(owner_), 0);
+  ASSERT_EQ(v.chain.size(), 2u);
+  EXPECT_EQ(v.chain[0].role, "security_director");
+  EXPECT_EQ(v.chain[0].scope_type, "city");
+  EXPECT_EQ(v.chain[0].status, "due");
+  EXPECT_EQ(v.chain[1].role, "system_owner");
+  EXPECT_EQ(v.chain[1].scope_type, "system");
+  EXPECT_EQ(v.chain[1].scope_id, system_);
+  EXPECT_EQ(v.chain[1].scope_name, "住民記録システム");
+  EXPECT_EQ(v.chain[1].status, "pending");
+
+  // Step 1 is the director's: the system's owner is neither offered it nor allowed it yet.
+  EXPECT_TRUE(Read(director_, id).can_approve);
+  EXPECT_FALSE(Read(owner_, id).can_approve);
+  EXPECT_EQ(requests_.List(owner_, {.inbox = true})->second, 0);
+  EXPECT_EQ(requests_.List(director_, {.inbox = true})->second, 1);
+  const int64_t head = t_.LogHead();
+  auto early = requests_.Approve(owner_, id, "");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(t_.LogHead(), head) << "a refused step writes nothing here (the edge logs the refusal)";
+
+  auto first = requests_.Approve(director_, id, "統括責任者として許可");
+  ASSERT_TRUE(first.ok()) << first.error().detail;
+  EXPECT_EQ(first->request.state, "submitted") << "one permission of two is not the permission";
+  EXPECT_EQ(first->request.step, 1);
+  EXPECT_EQ(first->request.step_actors, std::vector<std::string>{director_.user_id});
+  EXPECT_EQ(first->request.approver_role, "system_owner");
+  EXPECT_TRUE(first->request.decided_by.empty());
+  EXPECT_EQ(first->chain[0].status, "approved");
+  EXPECT_EQ(first->chain[0].by, director_.user_id);
+  EXPECT_EQ(first->chain[1].status, "due");
+  EXPECT_EQ(Notices(owner_), 1);
+  EXPECT_EQ(Notices(other_owner_), 0);
+  EXPECT_EQ(Notices(director_), 1) << "who took a step is not asked again";
+  EXPECT_EQ(Notices(infra_), 0) << "the requester hears of the decision, not of each step";
+  auto [action, detail] = LastEntry();
+  EXPECT_EQ(action, "request.approve");
+  EXPECT_EQ(detail["step"], 1);
+  EXPECT_EQ(detail["steps"], 2);
+  EXPECT_EQ(detail["from"], "submitted");
+  EXPECT_EQ(detail["to"], "submitted");
+  EXPECT_EQ(detail["note"], "統括責任者として許可");
+  EXPECT_TRUE(first->request.decision_note.empty()) << "no decision yet: the step's note is in its log entry";
+
+  // Step 2 is the owner's of this system, and nobody else's.
+  EXPECT_FALSE(Read(director_, id).can_approve);
+  EXPECT_TRUE(Read(owner_, id).can_approve);
+  EXPECT_EQ(requests_.List(director_, {.inbox = true})->second, 0);
+  EXPECT_EQ(requests_.List(owner_, {.inbox = true})->second, 1);
+  EXPECT_EQ(requests_.List(other_owner_, {.inbox = true})->second, 0);
+  EXPECT_EQ(requests_.Approve(other_owner_, id, "").error().code, ErrorCode::kNotFound)
+      << "another system's owner learns nothing of it";
+
+  auto second = requests_.Approve(owner_, id, "業務システム責任者として許可");
+  ASSERT_TRUE(second.ok()) << second.error().detail;
+  EXPECT_EQ(second->request.state, "approved");
+  EXPECT_EQ(second->request.decided_by, owner_.user_id);
+  EXPECT_EQ(second->chain[1].status, "approved");
+  EXPECT_EQ(second->chain[1].by, owner_.user_id);
+  std::tie(action, detail) = LastEntry();
+  EXPECT_EQ(action, "request.approve");
+  EXPECT_EQ(detail["step"], 2);
+  EXPECT_EQ(detail["to"], "approved");
+  // Both approvers still see what they decided.
+  EXPECT_EQ(Read(director_, id).request.state, "approved");
+  EXPECT_TRUE(t_.VerifyLog().ok);
+}
+
+TEST_F(RequestChainTest, OnePersonHoldingBothRolesTakesOnlyOneStep) {
+  const std::string id = File(infra_);
+  ASSERT_TRUE(requests_.Approve(both_, id, "").ok());
+  EXPECT_FALSE(Read(both_, id).can_approve) << "the second step is not offered to who took the first";
+  EXPECT_EQ(requests_.List(both_, {.inbox = true})->second, 0);
+  const int64_t head = t_.LogHead();
+  auto twice = requests_.Approve(both_, id, "");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::kSeparationOfDuties);
+  EXPECT_EQ(twice.error().clause, "kobe:8.1.4");
+  auto reject = requests_.Reject(both_, id, "やはり却下");
+  ASSERT_FALSE(reject.ok());
+  EXPECT_EQ(reject.error().code, ErrorCode::kSeparationOfDuties);
+  EXPECT_EQ(t_.LogHead(), head);
+  RequestView v = Read(infra_, id);
+  EXPECT_EQ(v.request.state, "submitted");
+  EXPECT_EQ(v.request.step, 1);
+  // The system's owner, a different person, completes it.
+  auto done = requests_.Approve(owner_, id, "");
+  ASSERT_TRUE(done.ok()) << done.error().detail;
+  EXPECT_EQ(done->request.state, "approved");
+}
+
+TEST_F(RequestChainTest, TheRequesterTakesNoStepWhateverRolesTheyHold) {
+  // A system administrator files (kobe:8.1.4) and also holds the director's role.
+  const std::string id = File(sysadmin_director_);
+  EXPECT_FALSE(Read(sysadmin_director_, id).can_approve);
+  auto self = requests_.Approve(sysadmin_director_, id, "");
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error().code, ErrorCode::kSeparationOfDuties);
+  EXPECT_EQ(self.error().clause, "kobe:3.2.10ア");
+  EXPECT_EQ(Read(director_, id).request.step, 0);
+}
+
+TEST_F(RequestChainTest, AnyStepsHolderMayRejectAndARejectionEndsTheChain) {
+  const std::string id = File(infra_);
+  ASSERT_TRUE(requests_.Approve(director_, id, "").ok());
+  // The director took step 1; step 2 is not theirs to reject.
+  EXPECT_EQ(requests_.Reject(director_, id, "取消し").error().code, ErrorCode::kForbidden);
+  auto missing = requests_.Reject(owner_, id, "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().fields[0].field, "note");
+  auto rejected = requests_.Reject(owner_, id, "相手先の取扱いが未定");
+  ASSERT_TRUE(rejected.ok()) << rejected.error().detail;
+  EXPECT_EQ(rejected->request.state, "rejected");
+  EXPECT_EQ(rejected->request.decided_by, owner_.user_id);
+  EXPECT_EQ(rejected->chain[0].status, "approved");
+  EXPECT_EQ(rejected->chain[1].status, "rejected");
+  EXPECT_EQ(rejected->chain[1].by, owner_.user_id);
+  auto [action, detail] = LastEntry();
+  EXPECT_EQ(action, "request.reject");
+  EXPECT_EQ(detail["step"], 2);
+  EXPECT_EQ(detail["steps"], 2);
+  EXPECT_EQ(detail["to"], "rejected");
+  EXPECT_FALSE(Read(owner_, id).can_approve);
+  EXPECT_EQ(requests_.Approve(owner_, id, "").error().code, ErrorCode::kConflict);
+
+  // Rejected at the first step: the owner is never asked.
+  const std::string early = File(infra_);
+  auto first = requests_.Reject(director_, early, "不要");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->chain[0].status, "rejected");
+  EXPECT_EQ(first->chain[1].status, "pending");
+}
+
+TEST_F(RequestChainTest, OnlyTheInfrastructureManagerAndSystemAdministratorsFileIt) {
+  const int64_t head = t_.LogHead();
+  for (const Actor* who : {&staff_, &chief_, &owner_}) {
+    auto r = requests_.Create(*who, {"info_exchange", {}, Exchange(system_)});
+    ASSERT_FALSE(r.ok()) << who->login_id;
+    EXPECT_EQ(r.error().code, ErrorCode::kPolicyDenied) << who->login_id;
+    EXPECT_EQ(r.error().clause, "kobe:8.1.4");
+  }
+  EXPECT_EQ(t_.LogHead(), head);
+}
+
+TEST_F(RequestChainTest, TheSystemConcernedMustBeNamedAndExist) {
+  json no_system = Exchange(system_);
+  no_system.erase("system_id");
+  auto missing = requests_.Create(infra_, {"info_exchange", {}, no_system});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().fields[0].field, "fields.system_id");
+  EXPECT_EQ(missing.error().fields[0].code, "required");
+  auto unknown = requests_.Create(infra_, {"info_exchange", {}, Exchange(NewId())});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().fields[0].field, "fields.system_id");
+  EXPECT_EQ(unknown.error().fields[0].code, "not_found");
+  // A system nobody owns: step 2 has no approver, so it is refused naming the role.
+  const std::string orphan = NewSystem("孤立システム");
+  auto vacant = requests_.Create(infra_, {"info_exchange", {}, Exchange(orphan)});
+  ASSERT_FALSE(vacant.ok());
+  EXPECT_EQ(vacant.error().code, ErrorCode::kConflict);
+  EXPECT_NE(vacant.error().detail.find("system_owner"), std::string::npos) << vacant.error().detail;
+  EXPECT_NE(vacant.error().detail.find("孤立システム"), std::string::npos) << vacant.error().detail;
+  EXPECT_EQ(requests_.List(infra_, {.mine = true})->second, 0) << "nothing was filed";
+}
+
+TEST_F(RequestChainTest, ASingleApproverTypeRecordsItsOneStep) {
+  const std::string asset = Asset(2);
+  auto created = requests_.Create(staff_, {"take_out", {asset}, TakeOut()});
+  ASSERT_TRUE(created.ok());
+  ASSERT_EQ(created->chain.size(), 1u);
+  EXPECT_EQ(created->chain[0].status, "due");
+  auto approved = requests_.Approve(chief_, created->request.id, "");
+  ASSERT_TRUE(approved.ok());
+  EXPECT_EQ(approved->chain[0].status, "approved");
+  EXPECT_EQ(approved->chain[0].by, chief_.user_id);
+  auto [action, detail] = LastEntry();
+  EXPECT_EQ(action, "request.approve");
+  EXPECT_FALSE(detail.contains("step")) << "a single approval is not a chain's step";
+}
+
 }  // namespace mamori::domain

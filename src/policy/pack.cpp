@@ -22,6 +22,19 @@ const RequestType* PolicyPack::FindEffect(const std::string& effect) const {
   return nullptr;
 }
 
+const char* FieldTypeName(FieldType t) {
+  switch (t) {
+    case FieldType::kText: return "text";
+    case FieldType::kLongText: return "long_text";
+    case FieldType::kDate: return "date";
+    case FieldType::kInt: return "int";
+    case FieldType::kBool: return "bool";
+    case FieldType::kChoice: return "choice";
+    case FieldType::kSystem: return "system";
+  }
+  return "text";
+}
+
 const RequestType* PolicyPack::FindRequestType(const std::string& id) const {
   return FindById(request_types, id);
 }
@@ -331,6 +344,35 @@ void ParseSealing(Checker& c, const YAML::Node& node, PolicyPack& pack) {
   }
 }
 
+// One approver step, `{role, scope}`, checked against the type and the pack's roles.
+ApproverRule ParseApprover(Checker& c, const YAML::Node& a, const std::string& w, const RequestType& t,
+                           const PolicyPack& pack) {
+  ApproverRule rule;
+  if (!c.Map(a, w)) return rule;
+  c.Keys(a, {"role", "scope"}, w);
+  rule.role = c.Str(a, "role", true, w);
+  if (!rule.role.empty() && !pack.FindRole(rule.role)) c.Fail(a["role"], w + ": unknown role '" + rule.role + "'");
+  const std::string scope = c.Str(a, "scope", false, w);
+  if (!scope.empty()) rule.scope = scope;
+  if (rule.scope != "asset_owner" && rule.scope != "requester_unit" && rule.scope != "city" && rule.scope != "system") {
+    c.Fail(a, w + ".scope must be asset_owner, requester_unit, city or system");
+    return rule;
+  }
+  // The owner section comes from the assets: a request without one would have no approver.
+  if (rule.scope == "asset_owner" && t.assets != "required") c.Fail(a, w + ".scope asset_owner needs assets: required");
+  // The system comes from the form's system field, or from the assets.
+  if (rule.scope == "system" && t.system_field.empty() && t.assets != "required")
+    c.Fail(a, w + ".scope system needs a field of type system or assets: required");
+  // Someone must be able to hold the approver role over that kind of scope.
+  if (const RoleDef* role = pack.FindRole(rule.role)) {
+    const std::string needed = rule.scope == "city" ? "city" : rule.scope == "system" ? "system" : "org_unit";
+    const bool can = std::find(role->scopes.begin(), role->scopes.end(), needed) != role->scopes.end() ||
+                     std::find(role->scopes.begin(), role->scopes.end(), "city") != role->scopes.end();
+    if (!can) c.Fail(a, w + ": role '" + role->id + "' cannot be assigned at " + needed + " scope");
+  }
+  return rule;
+}
+
 std::vector<FieldDef> ParseFields(Checker& c, const YAML::Node& node, const std::string& where) {
   std::vector<FieldDef> out;
   if (!node) return out;
@@ -352,7 +394,8 @@ std::vector<FieldDef> ParseFields(Checker& c, const YAML::Node& node, const std:
     else if (type == "int") f.type = FieldType::kInt;
     else if (type == "bool") f.type = FieldType::kBool;
     else if (type == "choice") f.type = FieldType::kChoice;
-    else c.Fail(d["type"], w + ".type must be text, long_text, date, int, bool or choice");
+    else if (type == "system") f.type = FieldType::kSystem, f.max_length = 64;
+    else c.Fail(d["type"], w + ".type must be text, long_text, date, int, bool, choice or system");
     f.required = c.Bool(d, "required", true, w);
     f.max_length = c.Int(d, "max_length", f.max_length, 1, 100000, w);
     f.min = c.Int(d, "min", INT_MIN, INT_MIN, INT_MAX, w);
@@ -373,7 +416,7 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
     const std::string w = "request_types." + t.id;
     const YAML::Node d = kv.second;
     if (!c.Map(d, w)) continue;
-    c.Keys(d, {"title", "title_en", "clause", "assets", "max_assets", "applies_when", "approver", "fields", "deny",
+    c.Keys(d, {"title", "title_en", "clause", "assets", "max_assets", "applies_when", "approver", "approvers", "fields", "deny",
                "completion", "state_in_effect", "state_on_complete", "report_after", "report_within_hours",
                "expires_field", "retention_years", "filed_by", "effect"},
            w);
@@ -405,28 +448,27 @@ void ParseRequestTypes(Checker& c, const YAML::Node& node, PolicyPack& pack) {
     // Completion-time rules may also read what the completion records.
     std::vector<std::string> completion_roots = roots;
     for (const auto& f : t.completion) completion_roots.push_back("completion." + f.id);
-    if (const YAML::Node a = d["approver"]; a && c.Map(a, w + ".approver")) {
-      c.Keys(a, {"role", "scope"}, w + ".approver");
-      t.approver.role = c.Str(a, "role", true, w + ".approver");
-      if (!t.approver.role.empty() && !pack.FindRole(t.approver.role))
-        c.Fail(a["role"], w + ".approver: unknown role '" + t.approver.role + "'");
-      const std::string scope = c.Str(a, "scope", false, w + ".approver");
-      if (!scope.empty()) t.approver.scope = scope;
-      if (t.approver.scope != "asset_owner" && t.approver.scope != "requester_unit" && t.approver.scope != "city")
-        c.Fail(a, w + ".approver.scope must be asset_owner, requester_unit or city");
-      // The owner section comes from the assets: a request without one would have no approver.
-      if (t.approver.scope == "asset_owner" && t.assets != "required")
-        c.Fail(a, w + ".approver.scope asset_owner needs assets: required");
-      // Someone must be able to hold the approver role over that kind of scope.
-      if (const RoleDef* role = pack.FindRole(t.approver.role)) {
-        const std::string needed = t.approver.scope == "city" ? "city" : "org_unit";
-        const bool can = std::find(role->scopes.begin(), role->scopes.end(), needed) != role->scopes.end() ||
-                         std::find(role->scopes.begin(), role->scopes.end(), "city") != role->scopes.end();
-        if (!can) c.Fail(a, w + ".approver: role '" + role->id + "' cannot be assigned at " + needed + " scope");
+    for (const auto& f : t.fields)
+      if (f.type == FieldType::kSystem && t.system_field.empty()) t.system_field = f.id;
+    const YAML::Node one = d["approver"], chain = d["approvers"];
+    if (one && chain) {
+      c.Fail(chain, w + ": write either approver or approvers, not both");
+    } else if (one) {
+      t.approvers.push_back(ParseApprover(c, one, w + ".approver", t, pack));
+    } else if (chain) {
+      // An ordered chain (kobe:8.1.4): each step a role over a scope, taken by a different person.
+      if (!chain.IsSequence() || chain.size() == 0) {
+        c.Fail(chain, w + ".approvers must be a list of {role, scope}");
+      } else if (chain.size() > 10) {
+        c.Fail(chain, w + ".approvers may have at most 10 steps");
+      } else {
+        for (size_t i = 0; i < chain.size(); ++i)
+          t.approvers.push_back(ParseApprover(c, chain[i], w + ".approvers[" + std::to_string(i + 1) + "]", t, pack));
       }
-    } else if (!a) {
+    } else {
       c.Fail(d, w + ".approver is required");
     }
+    if (!t.approvers.empty()) t.approver = t.approvers.front();
     if (const YAML::Node deny = d["deny"]; deny) {
       if (!deny.IsSequence()) {
         c.Fail(deny, w + ".deny must be a list");

@@ -144,7 +144,11 @@ struct Classification {
 };
 
 // A field of a request form or of its completion record.
-enum class FieldType { kText, kLongText, kDate, kInt, kBool, kChoice };
+// kSystem holds the id of an information system of the ledger (checked to exist when filed); it
+// is also where an approver scope `system` finds the request's system.
+enum class FieldType { kText, kLongText, kDate, kInt, kBool, kChoice, kSystem };
+// "text", "long_text", … as written in a pack and answered by the API.
+const char* FieldTypeName(FieldType t);
 
 struct FieldDef {
   std::string id;
@@ -185,7 +189,8 @@ struct FiledBy {
 struct ApproverRule {
   std::string role;
   // asset_owner: the owner section of the (first) asset; requester_unit: the requester's unit;
-  // city: a city-wide holder.
+  // city: a city-wide holder; system: a holder scoped to the request's system (its form's
+  // system field, or else the system its assets share).
   std::string scope = "asset_owner";
 };
 
@@ -197,7 +202,13 @@ struct RequestType {
   std::string assets = "required";  // required | optional | none
   int max_assets = 20;
   Expr applies_when;  // when set and false for an asset, no permission is needed: 422 not_required
+  // The first (or only) approver; `approvers` is the whole ordered chain (kobe:8.1.4: the
+  // 統括責任者 and then the system's 業務システム責任者), one step per approval, each by a
+  // different person. A pack writes either `approver:` (a chain of one) or `approvers:`.
   ApproverRule approver;
+  std::vector<ApproverRule> approvers;
+  // The form field of type system naming the request's system ("" = none; the assets' system).
+  std::string system_field;
   std::vector<FieldDef> fields;
   FiledBy filed_by;
   std::vector<DenyRule> deny;

@@ -341,4 +341,145 @@ TEST(PackTest, ANotificationTemplateWithoutABodyOrWithAnUnknownKeyOrATwoLineSubj
 }
 
 }  // namespace
+// ---- approval chains (approvers:) -----------------------------------------------------------
+
+// A minimal pack with one chained type: the roles it needs, and `chain` as the type's approver
+// key (the text after "    " on the lines following `exchange:`'s header).
+std::string ChainPack(const std::string& approvers, const std::string& fields = "      system_id: {label: 系, type: system}\n",
+                      const std::string& assets = "none") {
+  std::string text = kMinimal;
+  text.replace(text.find("  security_manager: {title: b, scopes: [city]}"), 46,
+               "  security_manager: {title: b, scopes: [city]}\n"
+               "  system_owner: {title: c, scopes: [system, org_unit]}\n"
+               "  section_chief: {title: d, scopes: [org_unit]}");
+  text += "request_types:\n"
+          "  exchange:\n"
+          "    title: 交換\n"
+          "    clause: \"8.1.4\"\n"
+          "    assets: " + assets + "\n" + approvers +
+          "    fields:\n" + fields;
+  return text;
+}
+
+TEST(PackChain, AnOrderedChainIsReadStepByStepAndTheApproverIsItsFirstStep) {
+  std::vector<PackError> errors;
+  auto pack = ParsePack(ChainPack("    approvers:\n"
+                                  "      - {role: security_manager, scope: city}\n"
+                                  "      - {role: system_owner, scope: system}\n"),
+                        errors);
+  ASSERT_TRUE(pack) << errors[0].message;
+  const RequestType* t = pack->FindRequestType("exchange");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->approvers.size(), 2u);
+  EXPECT_EQ(t->approvers[0].role, "security_manager");
+  EXPECT_EQ(t->approvers[0].scope, "city");
+  EXPECT_EQ(t->approvers[1].role, "system_owner");
+  EXPECT_EQ(t->approvers[1].scope, "system");
+  EXPECT_EQ(t->approver.role, "security_manager");
+  EXPECT_EQ(t->system_field, "system_id");
+  // The transition table: approve is the chain, in order; reject is any step's holder.
+  const Transition* approve = t->workflow->FindTransition("approve");
+  ASSERT_NE(approve, nullptr);
+  EXPECT_TRUE(approve->by.empty());
+  ASSERT_EQ(approve->chain.size(), 2u);
+  EXPECT_EQ(approve->chain[0].role, "security_manager");
+  EXPECT_EQ(approve->chain[1].role, "system_owner");
+  EXPECT_EQ(approve->chain[1].scope, "system");
+  EXPECT_EQ(approve->to, "approved");
+  EXPECT_EQ(t->workflow->FindTransition("reject")->by.size(), 2u);
+}
+
+TEST(PackChain, ASingleApproverIsAChainOfOneAndItsTableIsUnchanged) {
+  std::vector<PackError> errors;
+  auto pack = ParsePack(ChainPack("    approver: {role: security_manager, scope: city}\n"), errors);
+  ASSERT_TRUE(pack) << errors[0].message;
+  const RequestType* t = pack->FindRequestType("exchange");
+  ASSERT_EQ(t->approvers.size(), 1u);
+  EXPECT_EQ(t->approvers[0].role, "security_manager");
+  const Transition* approve = t->workflow->FindTransition("approve");
+  EXPECT_TRUE(approve->chain.empty());
+  ASSERT_EQ(approve->by.size(), 1u);
+  EXPECT_EQ(approve->by[0].role, "security_manager");
+}
+
+TEST(PackChain, MistakesInAChainAreReportedWithTheirLine) {
+  struct Case {
+    const char* approvers;
+    const char* fields;
+    const char* assets;
+    const char* message;
+    int line_offset;  // lines after the `approvers:` key (0: the key's own line)
+  };
+  const Case cases[] = {
+      {"    approvers:\n      - {role: security_manager, scope: city}\n      - {role: nobody, scope: city}\n",
+       "      system_id: {label: 系, type: system}\n", "none", "approvers[2]: unknown role 'nobody'", 2},
+      {"    approvers:\n      - {role: security_manager, scope: planet}\n", "      system_id: {label: 系, type: system}\n",
+       "none", "approvers[1].scope must be asset_owner, requester_unit, city or system", 1},
+      // A system step needs the request's system: a system field or assets that have one.
+      {"    approvers:\n      - {role: security_manager, scope: city}\n      - {role: system_owner, scope: system}\n",
+       "      counterpart: {label: 相手}\n", "optional", "approvers[2].scope system needs a field of type system", 2},
+      // The role must be assignable over that kind of scope.
+      {"    approvers:\n      - {role: section_chief, scope: system}\n", "      system_id: {label: 系, type: system}\n",
+       "none", "role 'section_chief' cannot be assigned at system scope", 1},
+      {"    approvers:\n      - {role: security_manager, scope: city, when: x}\n",
+       "      system_id: {label: 系, type: system}\n", "none", "unknown key 'when'", 1},
+      {"    approvers: []\n", "      system_id: {label: 系, type: system}\n", "none",
+       "approvers must be a list of {role, scope}", 0},
+      {"    approver: {role: security_manager, scope: city}\n    approvers:\n      - {role: system_owner, scope: system}\n",
+       "      system_id: {label: 系, type: system}\n", "none", "either approver or approvers", 2},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    const std::string text = ChainPack(c.approvers, c.fields, c.assets);
+    std::vector<PackError> errors;
+    EXPECT_FALSE(ParsePack(text, errors));
+    ASSERT_FALSE(errors.empty());
+    const auto hit = std::find_if(errors.begin(), errors.end(), [&](const PackError& e) {
+      return e.message.find(c.message) != std::string::npos;
+    });
+    ASSERT_NE(hit, errors.end()) << errors[0].message;
+    // The line of the `approvers:` (or `approver:`) key in the text, 1-based.
+    int key_line = 1;
+    const size_t key = text.find(std::string(c.approvers).substr(0, 12));
+    for (size_t i = 0; i < key; ++i) key_line += text[i] == '\n';
+    EXPECT_EQ(hit->line, key_line + c.line_offset) << hit->message;
+  }
+}
+
+TEST(PackChain, KobesExchangeWithAnotherBodyNeedsTheDirectorAndTheSystemsOwner) {
+  auto pack = LoadPackFile(KobePath());
+  ASSERT_TRUE(pack.ok()) << pack.error().detail;
+  const RequestType* t = pack->FindRequestType("info_exchange");
+  ASSERT_NE(t, nullptr);
+  // kobe:8.1.4: the 情報セキュリティ統括責任者 (city-wide) and the 業務システム責任者 of the
+  // system concerned both permit it.
+  ASSERT_EQ(t->approvers.size(), 2u);
+  EXPECT_EQ(t->approvers[0].role, "security_director");
+  EXPECT_EQ(t->approvers[0].scope, "city");
+  EXPECT_EQ(t->approvers[1].role, "system_owner");
+  EXPECT_EQ(t->approvers[1].scope, "system");
+  // The system concerned is named on the form.
+  ASSERT_FALSE(t->system_field.empty());
+  // Only the 情報基盤管理者 and the 業務システム管理者 file it.
+  Context ctx;
+  auto files = [&](std::vector<std::string> roles) {
+    Value::List list;
+    for (auto& r : roles) list.emplace_back(r);
+    ctx.Set("requester.roles", Value(std::move(list)));
+    auto r = t->filed_by.when.Evaluate(ctx);
+    return r.ok() && *r;
+  };
+  EXPECT_TRUE(files({"infrastructure_manager"}));
+  EXPECT_TRUE(files({"system_admin"}));
+  EXPECT_FALSE(files({"staff"}));
+  EXPECT_FALSE(files({"information_manager"}));
+  EXPECT_FALSE(files({"system_owner"}));
+  EXPECT_EQ(pack->Cite(t->filed_by.clause), "kobe:8.1.4");
+  // No other Kobe type has two approvers: the standard asks for a second permission only here.
+  for (const auto& other : pack->request_types)
+    if (other.id != "info_exchange") {
+      EXPECT_EQ(other.approvers.size(), 1u) << other.id;
+    }
+}
+
 }  // namespace mamori::policy

@@ -41,6 +41,17 @@ const Transition* Workflow::FindTransition(const std::string& id) const {
   return FindById(transitions, id);
 }
 
+bool MayTakeStep(size_t steps, int64_t step, const std::vector<std::string>& step_actors, const std::string& user) {
+  if (step < 0 || static_cast<size_t>(step) >= steps || user.empty()) return false;
+  return std::find(step_actors.begin(), step_actors.end(), user) == step_actors.end();
+}
+
+bool TakeStep(size_t steps, int64_t& step, std::vector<std::string>& step_actors, const std::string& user) {
+  step_actors.push_back(user);
+  step = std::max<int64_t>(0, step) + 1;
+  return static_cast<size_t>(step) >= steps;
+}
+
 const RegisterField* RegisterSpec::FindField(const std::string& id) const {
   return FindById(fields, id);
 }

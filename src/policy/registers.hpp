@@ -154,6 +154,17 @@ struct Transition {
   std::vector<NotifyRule> notify;
 };
 
+// An ordered approval chain's progress (kobe:8.1.4), shared by the register and request engines:
+// `step` approvals have been given, by the people in `step_actors`, in order. One person never
+// takes two steps of one chain.
+// True when `user` may take the step that is due now of a chain of `steps` steps: the chain is
+// not through and `user` has not taken an earlier step. (Whether `user` is the step's party is
+// the engine's question.)
+bool MayTakeStep(size_t steps, int64_t step, const std::vector<std::string>& step_actors, const std::string& user);
+// Records `user`'s approval of the step that is due; true when it was the last one (the
+// transition then moves the record to its `to` state).
+bool TakeStep(size_t steps, int64_t& step, std::vector<std::string>& step_actors, const std::string& user);
+
 struct Workflow {
   std::string initial;  // the state a new record starts in
   std::vector<StateDef> states;

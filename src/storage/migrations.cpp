@@ -285,6 +285,15 @@ ALTER TABLE information_systems ADD COLUMN deadline_at BIGINT;
 ALTER TABLE information_systems ADD COLUMN deadline_done INTEGER NOT NULL DEFAULT 0;
 UPDATE information_systems SET creator_org_unit_id = owner_org_unit_id;
 )SQL"},
+    // Requests approved by an ordered chain (kobe:8.1.4, docs/policy_pack.md `approvers`): the
+    // chain resolved when filed (a JSON array of {role, scope_type, scope_id}, one per step),
+    // the approvals given so far and by whom (a JSON array of user ids). approver_role and
+    // approver_scope_* stay the step that is due, so the inbox reads one column as before.
+    {10, "request approval chains", R"SQL(
+ALTER TABLE requests ADD COLUMN approver_chain TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE requests ADD COLUMN step BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN step_actors TEXT NOT NULL DEFAULT '[]';
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

@@ -8,17 +8,20 @@ namespace {
 #define MAMORI_REQUEST_COLUMNS                                                                     \
   "r.id, r.type, r.requester_id, r.requester_org_unit_id, r.state, r.fields, r.completion, "        \
   "r.approver_role, r.approver_scope_type, r.approver_scope_id, r.decided_by, r.decided_at, "       \
-  "r.decision_note, r.clause, r.expires_on, r.report_due_at, r.created_at, r.updated_at, r.version"
+  "r.decision_note, r.clause, r.expires_on, r.report_due_at, r.created_at, r.updated_at, r.version, "      \
+  "r.approver_chain, r.step, r.step_actors"
 
 constexpr std::string_view kInsert =
     "INSERT INTO requests (id, type, requester_id, requester_org_unit_id, state, fields, completion, approver_role, "
     "approver_scope_type, approver_scope_id, decided_by, decided_at, decision_note, clause, expires_on, "
-    "report_due_at, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "report_due_at, created_at, updated_at, version, approver_chain, step, step_actors) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kInsertAsset = "INSERT INTO request_assets (request_id, asset_id, position) VALUES (?, ?, ?)";
 constexpr std::string_view kAssets = "SELECT asset_id FROM request_assets WHERE request_id = ? ORDER BY position";
 constexpr std::string_view kUpdate =
-    "UPDATE requests SET state = ?, fields = ?, completion = ?, decided_by = ?, decided_at = ?, decision_note = ?, "
-    "expires_on = ?, report_due_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?";
+    "UPDATE requests SET state = ?, fields = ?, completion = ?, approver_role = ?, approver_scope_type = ?, "
+    "approver_scope_id = ?, approver_chain = ?, step = ?, step_actors = ?, decided_by = ?, decided_at = ?, "
+    "decision_note = ?, expires_on = ?, report_due_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?";
 constexpr std::string_view kGet = "SELECT " MAMORI_REQUEST_COLUMNS " FROM requests r WHERE r.id = ?";
 constexpr std::string_view kTypesHead = "SELECT r.id, r.type FROM requests r WHERE 1 = 1";
 constexpr std::string_view kListHead = "SELECT " MAMORI_REQUEST_COLUMNS " FROM requests r WHERE 1 = 1";
@@ -49,6 +52,9 @@ RequestRecord ReadRequest(const Row& r) {
   q.created_at = r.Int(16);
   q.updated_at = r.Int(17);
   q.version = r.Int(18);
+  q.approver_chain = r.Str(19);
+  q.step = r.Int(20);
+  q.step_actors = DecodeStringList(r.Str(21));
   return q;
 }
 
@@ -80,7 +86,22 @@ void AppendFilter(const RequestFilter& f, std::string& sql, Params& p) {
       p.push_back(role);
       p.push_back(unit);
     }
+    for (const auto& [role, system] : f.inbox_system_roles) {
+      sql += " OR (r.approver_role = ? AND r.approver_scope_type = 'system' AND r.approver_scope_id = ?)";
+      p.push_back(role);
+      p.push_back(system);
+    }
     sql += ")";
+  }
+  if (!f.exclude_step_actor_id.empty()) {
+    // step_actors is a JSON array of ids ("[\"a\",\"b\"]"); an id is matched with its quotes.
+    std::string pattern = "%";
+    for (char ch : nlohmann::json(f.exclude_step_actor_id).dump()) {
+      if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+      pattern += ch;
+    }
+    sql += " AND r.step_actors NOT LIKE ? ESCAPE '\\'";
+    p.push_back(pattern + "%");
   }
   if (!f.exclude_requester_id.empty()) {
     sql += " AND r.requester_id <> ?";
@@ -111,14 +132,17 @@ Status RequestRepo::Insert(const RequestRecord& q) {
                                        NullableInt(q.decided_at, q.decided_at != 0), Nullable(q.decision_note),
                                        q.clause, Nullable(q.expires_on),
                                        NullableInt(q.report_due_at, q.report_due_at != 0), q.created_at,
-                                       q.updated_at, q.version})));
+                                       q.updated_at, q.version, q.approver_chain, q.step,
+                                       EncodeStringList(q.step_actors)})));
   for (size_t i = 0; i < q.asset_ids.size(); ++i)
     MAMORI_TRY(Done(c_.Execute(kInsertAsset, {q.id, q.asset_ids[i], static_cast<int64_t>(i)})));
   return Ok();
 }
 
 Status RequestRepo::Update(const RequestRecord& q) {
-  MAMORI_ASSIGN(int64_t n, c_.Execute(kUpdate, {q.state, q.fields, q.completion, Nullable(q.decided_by),
+  MAMORI_ASSIGN(int64_t n, c_.Execute(kUpdate, {q.state, q.fields, q.completion, q.approver_role,
+                                               q.approver_scope_type, Nullable(q.approver_scope_id), q.approver_chain,
+                                               q.step, EncodeStringList(q.step_actors), Nullable(q.decided_by),
                                                NullableInt(q.decided_at, q.decided_at != 0),
                                                Nullable(q.decision_note), Nullable(q.expires_on),
                                                NullableInt(q.report_due_at, q.report_due_at != 0), q.updated_at,

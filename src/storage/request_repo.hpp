@@ -18,9 +18,15 @@ struct RequestRecord {
   std::string state{};  // draft | submitted | approved | rejected | withdrawn | completed | expired | executed | reported
   std::string fields{};      // JSON object
   std::string completion{};  // JSON object, "{}" until completed
+  // The approver of the step that is due (the last step's once decided).
   std::string approver_role{};
-  std::string approver_scope_type{};  // city | org_unit
+  std::string approver_scope_type{};  // city | org_unit | system
   std::string approver_scope_id{};
+  // Every step of the type's approval chain as resolved when filed: a JSON array of
+  // {role, scope_type, scope_id}; one element for a type with a single approver.
+  std::string approver_chain = "[]";
+  int64_t step = 0;                      // approvals given so far
+  std::vector<std::string> step_actors{};  // who gave them, in order
   std::string decided_by{};
   int64_t decided_at = 0;
   std::string decision_note{};
@@ -42,8 +48,11 @@ struct RequestFilter {
   // whose scope is city or one of `scope_ids`.
   bool inbox = false;
   std::vector<std::string> inbox_city_roles{};
-  std::vector<std::pair<std::string, std::string>> inbox_unit_roles{};  // (role, org unit id)
+  std::vector<std::pair<std::string, std::string>> inbox_unit_roles{};    // (role, org unit id)
+  std::vector<std::pair<std::string, std::string>> inbox_system_roles{};  // (role, system id)
   std::string exclude_requester_id{};
+  // Leaves out requests where this user already took a step of the approval chain.
+  std::string exclude_step_actor_id{};
   // Visibility: requests of these requesters' units, or (all) when `all`.
   bool restrict_units = false;
   std::vector<std::string> unit_ids{};
@@ -54,7 +63,8 @@ class RequestRepo {
  public:
   explicit RequestRepo(Connection& c) : c_(c) {}
   Status Insert(const RequestRecord& r);
-  // Writes state, fields, completion, decision, expiry, report due and bumps version, when
+  // Writes state, fields, completion, approver and chain progress, decision, expiry, report due
+  // and bumps version, when
   // the stored version equals r.version - 1 (optimistic lock); otherwise a conflict.
   Status Update(const RequestRecord& r);
   Result<std::optional<RequestRecord>> Get(const std::string& id);

@@ -286,6 +286,81 @@ TEST_P(RequestStorageTest, RequestsOfAnAssetAreCountedByState) {
   EXPECT_EQ(count("a3", {"approved", "submitted"}), 0);
 }
 
+TEST_P(RequestStorageTest, AnApprovalChainAndItsStepsReadBackAsWrittenAndAnUpdateMovesThem) {
+  RequestRecord r = Request("r1", "u1", "s1", 100, "security_director", "city", "");
+  r.approver_chain =
+      R"([{"role":"security_director","scope_type":"city","scope_id":""},{"role":"system_owner","scope_type":"system","scope_id":"sys1"}])";
+  ASSERT_TRUE(Insert(r).ok());
+  auto got = Get("r1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->approver_chain, r.approver_chain);
+  EXPECT_EQ(got->step, 0);
+  EXPECT_TRUE(got->step_actors.empty());
+
+  // Step 1 taken: the approver becomes step 2's, the state stays.
+  RequestRecord next = *got;
+  next.step = 1;
+  next.step_actors = {"u2"};
+  next.approver_role = "system_owner";
+  next.approver_scope_type = "system";
+  next.approver_scope_id = "sys1";
+  next.version = 2;
+  ASSERT_TRUE(db_->Write([&](Connection& c) { return RequestRepo(c).Update(next); }).ok());
+  got = Get("r1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->state, "submitted");
+  EXPECT_EQ(got->step, 1);
+  EXPECT_EQ(got->step_actors, std::vector<std::string>{"u2"});
+  EXPECT_EQ(got->approver_role, "system_owner");
+  EXPECT_EQ(got->approver_scope_type, "system");
+  EXPECT_EQ(got->approver_scope_id, "sys1");
+  EXPECT_EQ(got->approver_chain, r.approver_chain);
+}
+
+TEST_P(RequestStorageTest, ARowWrittenBeforeChainsReadsAsNoStepTaken) {
+  // Migration 10 added the columns with their defaults: a row that does not name them.
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    auto n = c.Execute(
+        "INSERT INTO requests (id, type, requester_id, requester_org_unit_id, state, fields, completion, "
+        "approver_role, approver_scope_type, clause, created_at, updated_at, version) "
+        "VALUES ('old', 'take_out', 'u1', 's1', 'approved', '{}', '{}', 'information_manager', 'org_unit', "
+        "'kobe:7.1.1', 1, 1, 2)",
+        {});
+    if (!n.ok()) return std::move(n).error();
+    return Ok();
+  }).ok());
+  auto got = Get("old");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->approver_chain, "[]");
+  EXPECT_EQ(got->step, 0);
+  EXPECT_TRUE(got->step_actors.empty());
+}
+
+TEST_P(RequestStorageTest, TheInboxHoldsAChainsStepForItsSystemsHolderButNotForWhoTookAStep) {
+  // Waiting for the owner of sys1 (step 2), after u2 took step 1.
+  RequestRecord step2 = Request("step2", "u1", "s1", 101, "system_owner", "system", "sys1");
+  step2.step = 1;
+  step2.step_actors = {"u2"};
+  ASSERT_TRUE(Insert(step2).ok());
+  ASSERT_TRUE(Insert(Request("sys2", "u1", "s1", 102, "system_owner", "system", "sys2")).ok());
+  // Waiting for the city-wide director (step 1).
+  ASSERT_TRUE(Insert(Request("step1", "u1", "s1", 103, "security_director", "city", "")).ok());
+
+  RequestFilter owner{.inbox = true, .inbox_system_roles = {{"system_owner", "sys1"}}};
+  EXPECT_EQ(Ids(owner), (std::vector<std::string>{"step2"}));
+  EXPECT_EQ(Count(owner), 1);
+  // u2 holds both roles city-wide: step 1 of the other request is theirs, step 2 of this one is not.
+  RequestFilter u2{.inbox = true,
+                   .inbox_city_roles = {"security_director", "system_owner"},
+                   .exclude_requester_id = "u2",
+                   .exclude_step_actor_id = "u2"};
+  EXPECT_EQ(Ids(u2), (std::vector<std::string>{"step1", "sys2"}));
+  EXPECT_EQ(Count(u2), 2);
+  // An id that LIKE would read as a pattern matches only itself.
+  RequestFilter pattern{.inbox = true, .inbox_city_roles = {"system_owner"}, .exclude_step_actor_id = "u_"};
+  EXPECT_EQ(Ids(pattern), (std::vector<std::string>{"sys2", "step2"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, RequestStorageTest, ::testing::Values("sqlite", "postgres"));
 
 }  // namespace

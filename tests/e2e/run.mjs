@@ -973,6 +973,7 @@ async function main() {
       await shotBoth(page, 'user-history')
     })
 
+    let approverPage = null
     await step('a grant that needs a second person waits (承認待ち) until another person approves it', async () => {
       await page.goto(`${BASE}/users/${moverId}`)
       await page.waitForSelector('h1')
@@ -1008,11 +1009,80 @@ async function main() {
       await pa.waitForSelector('[data-action="approve"]')
       await shotBoth(pa, 'assignment-request-to-approve')
       await apiOk(pa, 'POST', `/requests/${requestId}/approve`, { note: '確認しました' })
-      await ctxA.close()
+      approverPage = pa  // approves the director's grant of the exchange step below
       await page.reload()
       await page.waitForSelector('[data-testid="assignments-table"] tbody tr')
       expect((await page.locator('[data-testid="pending-grants"]').count()) === 0, 'still shown as pending after the approval')
       await shotBoth(page, 'assignment-approved')
+    })
+
+    await step('an exchange with another body (kobe:8.1.4): the director approves, then the system\'s owner; the page shows each step', async () => {
+      if (!approverPage) return  // no second person to grant the director's role
+      const systems = await apiOk(page, 'GET', '/systems?per_page=200')
+      const system = systems.items.find((x) => x.name === '住民記録システム')
+      expect(!!system, 'the ledger has no 住民記録システム')
+      const people = {}
+      for (const [key, name, role, scopeType, scopeId] of [
+        ['director', '高橋 統括', 'security_director', 'city', undefined],
+        ['owner', '伊藤 責任者', 'system_owner', 'system', system.id],
+      ]) {
+        const login = `e2e-${key}-${stamp}`
+        const u = await apiOk(page, 'POST', '/users', { login_id: login, name, org_unit_id: sectionId, employment_type: 'regular' })
+        const grant = await apiCall(page, 'POST', '/role-assignments', { user_id: u.id, role, scope_type: scopeType, ...(scopeId ? { scope_id: scopeId } : {}) })
+        // The director's role needs a second person (kobe:8.2.1イ(2)): the init approver approves it.
+        if (grant.status === 202) await apiOk(approverPage, 'POST', `/requests/${grant.body.request_id}/approve`, {})
+        else expect(grant.status === 201, `role-assignments answered ${grant.status}`)
+        const ctxP = await browser.newContext(contextOptions)
+        const pp = await ctxP.newPage()
+        pp.setDefaultTimeout(20000)
+        watch(pp, key)
+        openPages.push(pp)
+        await firstSignIn(pp, login, u.temporary_password, strongPassword())
+        people[key] = { id: u.id, page: pp, ctx: ctxP }
+      }
+      // The 情報基盤管理者 files it, naming the system concerned.
+      const r = await apiOk(page, 'POST', '/requests', {
+        type: 'info_exchange',
+        asset_ids: [],
+        fields: { system_id: system.id, counterpart: '大阪市', content: '障害の情報', purpose: '再発防止' },
+      })
+      expect(r.approval?.steps === 2, `the exchange has ${r.approval?.steps} steps`)
+      const chainOf = async (pp) => {
+        await pp.goto(`${BASE}/requests/${r.id}`)
+        await pp.waitForSelector('[data-testid="request-chain"]')
+        return pp.locator('[data-testid="request-chain"] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))
+      }
+      const pd = people.director.page
+      const po = people.owner.page
+      expect(JSON.stringify(await chainOf(pd)) === '["due","pending"]', 'step 1 is not due')
+      await pd.waitForSelector('[data-action="approve"]')
+      expect((await chainOf(po)).length === 2 && (await po.locator('[data-action="approve"]').count()) === 0, 'the owner is offered step 1')
+      await shotBoth(pd, 'request-chain-step1')
+      await pd.click('[data-action="approve"]')
+      await pd.waitForSelector('dialog[open] [data-testid="decision-note"]')
+      await pd.fill('[data-testid="decision-note"]', '統括責任者として許可します。')
+      await pd.click('dialog[open] [data-testid="confirm-ok"]')
+      await pd.waitForSelector('[data-testid="status-message"]')
+      await eventually(async () => JSON.stringify(await chainOf(pd)) === '["approved","due"]', 'step 1 is not recorded')
+      expect((await pd.locator('[data-action="approve"]').count()) === 0, 'the director is offered the second step')
+      await po.reload()
+      await po.waitForSelector('[data-action="approve"]')
+      const text = await po.locator('[data-testid="request-chain"]').innerText()
+      expect(text.includes('高橋 統括') || text.includes('#'), `who took step 1 is not shown: ${text}`)
+      expect(text.includes('住民記録システム'), `the system of step 2 is not named: ${text}`)
+      await shotBoth(po, 'request-chain-step2')
+      await po.click('[data-action="approve"]')
+      await po.waitForSelector('dialog[open] [data-testid="decision-note"]')
+      await po.click('dialog[open] [data-testid="confirm-ok"]')
+      await po.waitForSelector('[data-testid="status-message"]')
+      await eventually(async () => JSON.stringify(await chainOf(po)) === '["approved","approved"]', 'step 2 is not recorded')
+      await expectText(po, '.head-badges [data-testid="status"]', msg(ja, 'request_state.approved'))
+      await shotBoth(po, 'request-chain-approved')
+      await po.setViewportSize({ width: 390, height: 844 })
+      await po.reload()
+      await po.waitForSelector('[data-testid="request-chain"]')
+      await shot(po, 'request-chain-phone')
+      for (const k of ['director', 'owner']) await people[k].ctx.close()
     })
 
     await step('the ID administrators\' home lists vacant approver roles', async () => {

@@ -140,7 +140,7 @@ export interface Classification {
   restricted_confidentiality?: number
 }
 
-export type FieldType = 'text' | 'long_text' | 'date' | 'int' | 'bool' | 'choice'
+export type FieldType = 'text' | 'long_text' | 'date' | 'int' | 'bool' | 'choice' | 'system'
 
 /** A form field a request type defines (its request form or its completion record). */
 export interface FieldDef {
@@ -174,6 +174,8 @@ export interface RequestType {
   max_assets: number
   applies_when?: string | null
   approver: { role: string; scope: string }
+  /** the ordered approval chain (kobe:8.1.4); one step for a type with a single approver */
+  approvers?: { role: string; scope: string }[]
   fields: FieldDef[]
   completion: FieldDef[]
   deny: DenyRule[]
@@ -370,6 +372,25 @@ export interface RequestActions {
   report: boolean
 }
 
+/** One step of a request's approval chain (docs/policy_pack.md `approvers`). */
+export interface ApprovalStep {
+  step: number
+  role: string
+  role_title: string
+  role_title_en: string
+  scope_type: ScopeType | string
+  scope_id: string | null
+  scope_name: string | null
+  status: 'approved' | 'due' | 'rejected' | 'pending' | string
+  by: string | null
+}
+
+export interface RequestApproval {
+  step: number
+  steps: number
+  chain: ApprovalStep[]
+}
+
 /** A request (申請) as the API answers it. */
 export interface RequestItem {
   id: string
@@ -384,6 +405,8 @@ export interface RequestItem {
   fields: Record<string, FieldValue>
   completion: Record<string, FieldValue>
   approver: { role: string; scope_type: ScopeType | string; scope_id: string | null }
+  /** the approval chain: `step` of `steps` approvals given, each step's holder and who took it */
+  approval?: RequestApproval
   decided_by: string | null
   decided_at: string | null
   decision_note?: string
