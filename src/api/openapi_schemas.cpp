@@ -42,6 +42,13 @@ json Enum(std::span<const char* const> values) {
   return {{"type", "string"}, {"enum", ids}};
 }
 json Enum(const std::vector<std::string>& values) { return {{"type", "string"}, {"enum", values}}; }
+// Every type name a request type's form field may have, from the pack's own naming.
+std::vector<std::string> RequestFieldTypes() {
+  std::vector<std::string> out;
+  for (int t = 0; t <= static_cast<int>(policy::FieldType::kSystem); ++t)
+    out.push_back(policy::FieldTypeName(static_cast<policy::FieldType>(t)));
+  return out;
+}
 json Const(const char* v) { return {{"type", "string"}, {"const", v}}; }
 json Described(json s, const std::string& description) {
   s["description"] = description;
@@ -401,6 +408,19 @@ void AddRequests(const policy::PolicyPack& pack, json& s) {
        {"fields", Described({{"type", "object"}}, "the form's fields (the type's fields in GET /api/v1/policy)")},
        {"completion", Described({{"type", "object"}}, "the completion form's fields")},
        {"approver", Answer({{"role", Str()}, {"scope_type", Str()}, {"scope_id", NStr()}})},
+       {"approval", Described(Answer({{"step", Int(0)},
+                                      {"steps", Int(1)},
+                                      {"chain", Arr(Answer({{"step", Int(1)},
+                                                            {"role", Str()},
+                                                            {"role_title", Str()},
+                                                            {"role_title_en", Str()},
+                                                            {"scope_type", Enum(policy::kScopeTypes)},
+                                                            {"scope_id", NStr()},
+                                                            {"scope_name", NStr()},
+                                                            {"status", Enum(std::vector<std::string>{
+                                                                           "approved", "due", "rejected", "pending"})},
+                                                            {"by", NStr()}}))}}),
+                              "the approval chain: `step` approvals of `steps` given (docs/policy_pack.md approvers)")},
        {"decided_by", NStr()},
        {"decided_at", NTime()},
        {"decision_note", Str()},
@@ -450,7 +470,7 @@ json PolicyFieldSchema() {
   return Answer({{"id", Str()},
                  {"label", Str()},
                  {"label_en", Str()},
-                 {"type", Enum(std::vector<std::string>{"text", "long_text", "date", "int", "bool", "choice"})},
+                 {"type", Enum(RequestFieldTypes())},
                  {"required", Bool()},
                  {"max_length", Int(0)},
                  {"min", Int()},
@@ -471,6 +491,7 @@ json PolicySchema() {
                       {"max_assets", Int(0)},
                       {"applies_when", NStr()},
                       {"approver", Answer({{"role", Str()}, {"scope", Str()}})},
+                      {"approvers", Arr(Answer({{"role", Str()}, {"scope", Str()}}))},
                       {"filed_by", Null(message)},
                       {"fields", Arr(Ref("PolicyField"))},
                       {"completion", Arr(Ref("PolicyField"))},
@@ -598,7 +619,7 @@ void AddCatalogue(json& s) {
       {{"id", Str()},
        {"label", Str()},
        {"label_en", Str()},
-       {"type", Enum(std::vector<std::string>{"text", "long_text", "date", "int", "bool", "choice"})},
+       {"type", Enum(RequestFieldTypes())},
        {"required", Bool()},
        {"max_length", Int(0)},
        {"min", Int()},
