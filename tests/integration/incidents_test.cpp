@@ -1,7 +1,8 @@
 // The Kobe pack's incident register through API v1 (docs/incidents.md): a member of staff reports
 // (kobe:7.3.1ア) with the items of kobe:7.3.2, the reporter's section's 情報管理者 acknowledges and
 // passes it on (kobe:7.3.1イ), the 情報セキュリティ管理者 takes it (kobe:7.3.1オ) and the CSIRT
-// triages it (kobe:7.3.3ア). Who sees what, bad input, the operation log and sealing. The roles and
+// triages it (kobe:7.3.3ア). Who sees what, bad input, the operation log and sealing; a violation
+// recorded, notified, guided and reported (kobe:9.7.2); the emergency contacts (kobe:9.4.3). The roles and
 // the items are written out as the standard gives them, never read back from the pack. Every test
 // runs on SQLite and PostgreSQL.
 #include <set>
@@ -225,6 +226,7 @@ TEST_F(IncidentsTest, AContractorReportsAndSeesOnlyWhatTheyReported) {
   json own = Reported(*vendor_a_, "委託先端末のマルウェア検知", section_a_, "保守端末でウイルス検知");
   EXPECT_EQ(own["created_by"], vendor_a_->id);
   EXPECT_EQ(vendor_a_->client->Get("/api/v1/incidents/" + Id(own)).status, 200);
+  EXPECT_EQ(vendor_a_->client->Get("/api/v1/incidents/" + Id(own) + "/history").status, 200);
   EXPECT_TRUE(IsProblem(vendor_a_->client->Get("/api/v1/incidents/" + Id(others)), 404, "not_found"));
   EXPECT_TRUE(IsProblem(vendor_a_->client->Get("/api/v1/incidents/" + Id(others) + "/history"), 404, "not_found"));
   // The receipt of their own report reaches them in the app, with its link.
@@ -348,6 +350,84 @@ TEST_F(IncidentsTest, AReportJudgedNotAnIncidentClosesAndOneNotYetJudgedDoesNot)
   int told = 0;
   for (const auto& n : bell.doc["items"]) told += n.value("subject", "") == "【インシデント終了】誤検知の疑い";
   EXPECT_EQ(told, 1) << bell.body;
+}
+
+TEST_F(IncidentsTest, ASectionChiefRecordsAViolationTellsThePersonGivesGuidanceAndReportsIt) {
+  Reply made = chief_a_->client->Post("/api/v1/violations", {{"act", "パスワードを付箋で掲示"},
+                                                            {"person", staff_a_->id},
+                                                            {"owner_org_unit_id", section_a_},
+                                                            {"occurred_on", "2026-11-20"},
+                                                            {"rule_clause", "kobe:7.4.3"},
+                                                            {"details", "端末の画面に付箋"}});
+  ASSERT_EQ(made.status, 201) << made.Describe();
+  EXPECT_EQ(made.doc["state"], "recorded");
+  EXPECT_EQ(made.doc["person_name"], "試験 " + staff_a_->login_id);
+  const std::string path = "/api/v1/violations/" + Id(made.doc);
+  // kobe:9.7.2ア: the person is told, and sees the record addressed to them.
+  Reply told = chief_a_->client->Post(path + "/transitions/notify_person", json::object());
+  ASSERT_EQ(told.status, 200) << told.Describe();
+  EXPECT_EQ(told.doc["state"], "notified");
+  Reply bell = staff_a_->client->Get("/api/v1/notifications");
+  int notices = 0;
+  for (const auto& n : bell.doc["items"])
+    notices += n.value("subject", "") == "【情報セキュリティポリシー違反の通知】パスワードを付箋で掲示";
+  EXPECT_EQ(notices, 1) << bell.body;
+  Reply seen = staff_a_->client->Get(path);
+  ASSERT_EQ(seen.status, 200) << seen.Describe();
+  EXPECT_TRUE(seen.doc["available_actions"].empty());
+  // Nobody else of the section, nor another section's chief, sees it.
+  EXPECT_TRUE(IsProblem(vendor_a_->client->Get(path), 404, "not_found"));
+  EXPECT_TRUE(IsProblem(chief_b_->client->Get(path), 404, "not_found"));
+  // The guidance is required, then the report goes to the security manager (9.7.2ウ).
+  Reply no_guidance = chief_a_->client->Post(path + "/transitions/give_guidance", {{"fields", json::object()}});
+  EXPECT_TRUE(HasFieldError(no_guidance, "fields.guidance", "required")) << no_guidance.Describe();
+  Reply guided = chief_a_->client->Post(path + "/transitions/give_guidance",
+                                        {{"fields", {{"guidance", "パスワード管理について個別に指導"}}}});
+  ASSERT_EQ(guided.status, 200) << guided.Describe();
+  Reply reported = chief_a_->client->Post(path + "/transitions/report", json::object());
+  ASSERT_EQ(reported.status, 200) << reported.Describe();
+  EXPECT_EQ(reported.doc["state"], "reported");
+  Reply mgr_bell = secmgr_->client->Get("/api/v1/notifications?per_page=200");
+  int reports = 0;
+  for (const auto& n : mgr_bell.doc["items"])
+    reports += n.value("subject", "").rfind("【違反・指導の報告】パスワードを付箋で掲示", 0) == 0;
+  EXPECT_EQ(reports, 1) << mgr_bell.body;
+  Reply history = secmgr_->client->Get(path + "/history");
+  ASSERT_EQ(history.status, 200) << history.Describe();
+  std::vector<std::string> steps;
+  for (const auto& e : history.doc["items"]) steps.push_back(e["action"].get<std::string>());
+  EXPECT_EQ(steps, (std::vector<std::string>{"violation.report", "violation.give_guidance", "violation.notify_person",
+                                             "violation.create"}));
+  EXPECT_EQ(history.doc["items"][0].value("clause", ""), "kobe:9.7.2");
+  EXPECT_EQ(history.body.find("端末の画面に付箋"), std::string::npos) << "the sealed details stay out of the log";
+  // A member of staff records no violations.
+  Reply by_staff = staff_a_->client->Post("/api/v1/violations", {{"act", "x"},
+                                                                {"person", staff_b_->id},
+                                                                {"owner_org_unit_id", section_a_},
+                                                                {"occurred_on", "2026-11-20"},
+                                                                {"rule_clause", "kobe:7.4.3"}});
+  EXPECT_TRUE(IsProblem(by_staff, 403, "forbidden")) << by_staff.Describe();
+}
+
+TEST_F(IncidentsTest, TheEmergencyContactListIsKeptByTheSecurityManagerAndReadByTheResponders) {
+  Reply bad = secmgr_->client->Post("/api/v1/emergency-contacts",
+                                    {{"contact_order", 0}, {"contact", "兵庫県警察 サイバー犯罪対策課"}, {"kind", "fire"}});
+  EXPECT_TRUE(IsProblem(bad, 422, "validation_failed")) << bad.Describe();
+  EXPECT_TRUE(HasFieldError(bad, "contact_order", "out_of_range"));
+  EXPECT_TRUE(HasFieldError(bad, "kind", "not_allowed"));
+  EXPECT_TRUE(HasFieldError(bad, "phone", "required"));
+  Reply made = secmgr_->client->Post("/api/v1/emergency-contacts", {{"contact_order", 3},
+                                                                    {"contact", "兵庫県警察 サイバー犯罪対策課"},
+                                                                    {"kind", "police"},
+                                                                    {"phone", "078-000-0000"}});
+  ASSERT_EQ(made.status, 201) << made.Describe();
+  EXPECT_EQ(made.doc["contact_order"], 3);
+  EXPECT_EQ(made.doc["kind_label"], "警察");
+  EXPECT_EQ(csirt_->client->Get("/api/v1/emergency-contacts/" + Id(made.doc)).status, 200);
+  EXPECT_TRUE(IsProblem(staff_a_->client->Get("/api/v1/emergency-contacts"), 403, "forbidden"));
+  Reply by_csirt = csirt_->client->Post("/api/v1/emergency-contacts",
+                                        {{"contact_order", 1}, {"contact", "x"}, {"kind", "internal"}, {"phone", "1"}});
+  EXPECT_TRUE(IsProblem(by_csirt, 403, "forbidden")) << by_csirt.Describe();
 }
 
 }  // namespace
