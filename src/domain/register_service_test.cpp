@@ -28,8 +28,8 @@ policy::PolicyPack PackWithRegister() {
   text.insert(at + templates.size(), R"(  reply_due: {subject: "回答期限 {{record.title}}", body: "{{record.title}} の回答期限（{{record.reply_on}}）です {{link}}"}
   granted: {subject: "承認 {{record.title}}", body: "{{state.label}}"}
 )");
-  text += R"(
-registers:
+  // The register joins the pack's own registers (the Kobe pack has some: docs/incidents.md).
+  std::string body = R"(
   exemptions:
     title: 例外台帳
     permissions: {read: assets.read, manage: assets.manage}
@@ -73,6 +73,11 @@ registers:
               message: この理由では取り下げられません
               message_en: This reason does not drop an exception
 )";
+  const std::string section = "\nregisters:\n";
+  if (const size_t reg = text.find(section); reg != std::string::npos)
+    text.insert(reg + section.size(), body.substr(1));
+  else
+    text += "\nregisters:" + body;
   std::vector<policy::PackError> errors;
   auto pack = policy::ParsePack(text, errors);
   if (!pack) {

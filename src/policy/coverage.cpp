@@ -65,6 +65,15 @@ CoverageReport Coverage(const PolicyPack& pack, const std::map<std::string, std:
     add(t.filed_by.clause, "enforced", "request_types." + t.id + ".filed_by");
     for (const auto& d : t.deny) add(d.clause, "enforced", "request_types." + t.id + ".deny");
   }
+  // A register carries out its clause as a workflow; its refusals enforce theirs.
+  for (const auto& r : pack.registers) {
+    if (r.builtin) continue;
+    add(r.clause, "workflow", "registers." + r.id);
+    add(r.create_clause, "enforced", "registers." + r.id + ".create_when");
+    if (!r.workflow) continue;
+    for (const auto& t : r.workflow->transitions)
+      for (const auto& d : t.deny) add(d.clause, "enforced", "registers." + r.id + "." + t.id + ".deny");
+  }
   // What the pack states in its index is authoritative: a role may name a clause whose duties
   // lie mostly outside the system.
   for (const auto& ic : pack.clause_index) {

@@ -1,5 +1,6 @@
 #include "policy/coverage.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -39,6 +40,26 @@ TEST(CoverageTest, CountsEveryClauseOfTheKobePackAndFindsCitingTests) {
   // Clause order is numeric: 3.2.9 before 3.2.10.
   for (size_t i = 1; i < rep.clauses.size(); ++i)
     EXPECT_NE(rep.clauses[i].clause, rep.clauses[i - 1].clause);
+}
+
+TEST(CoverageTest, ARegistersClauseAndItsRefusalsAreCountedWithTheRegisterAsTheirSource) {
+  const char* src = std::getenv("MAMORI_SOURCE_DIR");
+  auto pack = LoadPackFile(std::string(src ? src : ".") + "/policy/kobe.yaml");
+  ASSERT_TRUE(pack.ok()) << pack.error().detail;
+  CoverageReport rep = Coverage(*pack, {});
+  const CoveredClause* incidents = nullptr;
+  const CoveredClause* items = nullptr;
+  for (const auto& c : rep.clauses) {
+    if (c.clause == "7.3") incidents = &c;
+    if (c.clause == "7.3.2") items = &c;
+  }
+  // The incident register (kobe:7.3) is a workflow; the report items its submission refuses
+  // without (kobe:7.3.2) name the transition's refusal as a source.
+  ASSERT_NE(incidents, nullptr);
+  EXPECT_EQ(incidents->handling, "workflow");
+  EXPECT_EQ(incidents->sources, std::vector<std::string>{"registers.incidents"});
+  ASSERT_NE(items, nullptr);
+  EXPECT_NE(std::find(items->sources.begin(), items->sources.end(), "registers.incidents.submit.deny"), items->sources.end());
 }
 
 TEST(CoverageTest, ClausesOfOtherSourcesAreCountedUnderTheirOwnPrefix) {

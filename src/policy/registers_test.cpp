@@ -1,6 +1,9 @@
 #include "policy/registers.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -216,6 +219,209 @@ TEST(RegistersTest, ADeadlineTakesADateFieldADurationOrADayOfTheFiscalYear) {
     text.replace(text.find(from), from.size(), d);
     EXPECT_FALSE(Errors(text).empty()) << d;
   }
+}
+
+
+// ---- The Kobe pack's incident, violation and response-procedure registers (docs/incidents.md).
+// Each expectation writes the standard's roles and items out as the clauses give them; nothing is
+// read from the pack and compared with itself.
+
+class KobeRegistersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto loaded = LoadPackFile(SourcePath("policy/kobe.yaml"));
+    ASSERT_TRUE(loaded.ok()) << loaded.error().detail;
+    pack_ = new PolicyPack(std::move(*loaded));
+  }
+  static void TearDownTestSuite() {
+    delete pack_;
+    pack_ = nullptr;
+  }
+  static const RegisterSpec& Reg(const std::string& id) {
+    const RegisterSpec* r = pack_->FindRegister(id);
+    if (!r) throw std::runtime_error("no register " + id);
+    return *r;
+  }
+  static const Transition& T(const RegisterSpec& r, const std::string& id) {
+    const Transition* t = r.workflow ? r.workflow->FindTransition(id) : nullptr;
+    if (!t) throw std::runtime_error("no transition " + id);
+    return *t;
+  }
+  // "role@scope", "creator" or "user_field:F" for each party.
+  static std::set<std::string> Names(const std::vector<Party>& parties) {
+    std::set<std::string> out;
+    for (const auto& p : parties)
+      out.insert(p.kind == "role" ? p.role + "@" + p.scope : p.kind == "user_field" ? "user_field:" + p.field : p.kind);
+    return out;
+  }
+  static std::set<std::string> Told(const std::vector<NotifyRule>& rules) {
+    std::set<std::string> out;
+    for (const auto& rule : rules)
+      for (const auto& n : Names(rule.to)) out.insert(n);
+    return out;
+  }
+  static bool Grants(const std::string& role, const std::string& permission) {
+    const RoleDef* r = pack_->FindRole(role);
+    return r && std::find(r->permissions.begin(), r->permissions.end(), permission) != r->permissions.end();
+  }
+  static inline PolicyPack* pack_ = nullptr;
+};
+
+TEST_F(KobeRegistersTest, AnIncidentReportHoldsTheNineItemsOfTheStandardWithTheSensitiveOnesSealed) {
+  const RegisterSpec& r = Reg("incidents");
+  EXPECT_EQ(pack_->Cite(r.clause), "kobe:7.3");
+  // kobe:7.3.2ア–ケ, in order.
+  std::vector<std::string> labels;
+  for (const char* id : {"title", "discovered_at", "occurred_at", "informant", "details", "leaked_info", "assumed_cause",
+                         "response_taken", "recovery_plan"}) {
+    const RegisterField* f = r.FindField(id);
+    ASSERT_NE(f, nullptr) << id;
+    labels.push_back(f->label);
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"件名", "判明日時", "発生日時", "通報者", "事件事故等の内容",
+                                              "漏えいした情報", "想定される原因", "事件事故等への対応", "復旧方針"}));
+  EXPECT_EQ(r.FindField("discovered_at")->type, RegisterFieldType::kDateTime);
+  EXPECT_EQ(r.FindField("occurred_at")->type, RegisterFieldType::kDateTime);
+  // What happened, what leaked, and who told — personal data — are sealed at rest.
+  for (const char* id : {"details", "leaked_info", "informant", "on_behalf_of"}) EXPECT_TRUE(r.FindField(id)->sealed) << id;
+  EXPECT_FALSE(r.FindField("title")->sealed);
+  // Links to the affected system and asset; the system's administrators reach the record.
+  EXPECT_EQ(r.FindField("system_id")->type, RegisterFieldType::kSystem);
+  EXPECT_EQ(r.FindField("asset_id")->type, RegisterFieldType::kAsset);
+  EXPECT_EQ(r.system_field, "system_id");
+  // The CSIRT's verdict is yes / no / not yet, and only a transition sets it (kobe:7.3.3ア).
+  const RegisterField* verdict = r.FindField("is_incident");
+  ASSERT_NE(verdict, nullptr);
+  std::vector<std::string> ids;
+  for (const auto& c : verdict->choices) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"yes", "no", "not_yet"}));
+  for (const char* id : {"is_incident", "severity", "category", "instructions", "root_cause", "prevention_measures",
+                         "ciso_instructions"})
+    EXPECT_TRUE(r.FindField(id)->read_only) << id;
+}
+
+TEST_F(KobeRegistersTest, EveryStaffMemberAndContractorMayReportAndSeesOnlyWhatTheyReported) {
+  const RegisterSpec& r = Reg("incidents");
+  // kobe:7.3.1ア: 職員等 report; contractors' workers too (issue 10).
+  EXPECT_TRUE(Grants("staff", r.create_permission));
+  EXPECT_TRUE(Grants("contractor", r.create_permission));
+  // Neither reads the register: a reporter sees their own report as its creator, nothing more.
+  EXPECT_FALSE(Grants("staff", r.read_permission));
+  EXPECT_FALSE(Grants("contractor", r.read_permission));
+  EXPECT_TRUE(r.visible_to_parties);
+  for (const auto& f : r.fields) EXPECT_NE(f.type, RegisterFieldType::kUser) << f.id << " would make someone else a party";
+  // The record's owner is the reporter's section: that is whom the first hop reaches.
+  EXPECT_EQ(r.owner_unit_field, "owner_org_unit_id");
+  // CSIRT, the security manager, the director and the CISO see every report.
+  for (const char* role : {"csirt", "security_manager", "security_director", "ciso"}) {
+    EXPECT_TRUE(Grants(role, r.read_permission)) << role;
+    EXPECT_EQ(pack_->FindRole(role)->scopes, std::vector<std::string>{"city"}) << role;
+  }
+}
+
+TEST_F(KobeRegistersTest, AReportGoesFirstToTheReportersSection情報管理者AndEscalatesWhenNotAcknowledged) {
+  const RegisterSpec& r = Reg("incidents");
+  ASSERT_TRUE(r.workflow);
+  // A draft can be saved; only its reporter submits it, which starts the clock.
+  EXPECT_EQ(r.workflow->initial, "draft");
+  const Transition& submit = T(r, "submit");
+  EXPECT_EQ(Names(submit.by), std::set<std::string>{"creator"});
+  EXPECT_EQ(Told(submit.notify), (std::set<std::string>{"information_manager@owner_unit", "creator"}));
+  EXPECT_FALSE(Told(submit.notify).count("security_manager@city")) << "the chief comes first";
+  const StateDef* reported = r.workflow->FindState(submit.to);
+  ASSERT_TRUE(reported && reported->deadline);
+  EXPECT_GT(reported->deadline->after_minutes, 0);
+  EXPECT_EQ(reported->deadline->on_pass, "escalate");
+  // Escalation goes up: the bureau's 情報責任者 and the 情報セキュリティ管理者.
+  EXPECT_EQ(Told(reported->deadline->notify),
+            (std::set<std::string>{"information_officer@owner_unit", "security_manager@city"}));
+  // kobe:7.3.1イ: the 情報管理者 of that section acknowledges and reports to the security manager,
+  // and to the linked system's administrator (ウ: who tells the system's owner).
+  const Transition& ack = T(r, "acknowledge");
+  EXPECT_EQ(ack.from, std::vector<std::string>{"reported"});
+  EXPECT_EQ(Names(ack.by), std::set<std::string>{"information_manager@owner_unit"});
+  const auto told = Told(ack.notify);
+  for (const char* who : {"security_manager@city", "system_admin@system", "system_owner@system", "creator"})
+    EXPECT_TRUE(told.count(who)) << who;
+  // kobe:7.3.1エ: the 情報管理者 reports to the 情報責任者 too.
+  EXPECT_TRUE(told.count("information_officer@owner_unit"));
+  EXPECT_FALSE(told.count("ciso@city"));
+  // Urgent or severe: straight to the CISO, with a note saying why.
+  const Transition& urgent = T(r, "acknowledge_urgent");
+  EXPECT_EQ(Names(urgent.by), std::set<std::string>{"information_manager@owner_unit"});
+  EXPECT_TRUE(Told(urgent.notify).count("ciso@city"));
+  EXPECT_TRUE(urgent.note_required);
+}
+
+TEST_F(KobeRegistersTest, TheSecurityManagerTellsTheDirectorAndTheCisoAndTheCsirtTriagesInstructsAndReports) {
+  const RegisterSpec& r = Reg("incidents");
+  // kobe:7.3.1オ.
+  const Transition& receive = T(r, "receive");
+  EXPECT_EQ(Names(receive.by), std::set<std::string>{"security_manager@city"});
+  const auto told = Told(receive.notify);
+  EXPECT_TRUE(told.count("security_director@city") && told.count("ciso@city"));
+  // kobe:7.3.3ア/イ: the CSIRT (its lead is the security manager, 3.3.1ア) judges and tells the CISO.
+  const Transition& triage = T(r, "triage");
+  EXPECT_EQ(Names(triage.by), (std::set<std::string>{"csirt@city", "security_manager@city"}));
+  EXPECT_EQ(triage.requires_fields, std::vector<std::string>{"is_incident"});
+  EXPECT_TRUE(Told(triage.notify).count("ciso@city"));
+  // kobe:7.3.3ウ: instructions go to the section's 情報管理者, only for an incident.
+  const Transition& instruct = T(r, "instruct");
+  EXPECT_EQ(Told(instruct.notify), std::set<std::string>{"information_manager@owner_unit"});
+  EXPECT_EQ(instruct.when.ToString().empty(), false);
+  // kobe:7.3.3エ: cause and prevention, both required, reported to the CISO.
+  const Transition& measures = T(r, "report_measures");
+  EXPECT_EQ(std::set<std::string>(measures.requires_fields.begin(), measures.requires_fields.end()),
+            (std::set<std::string>{"root_cause", "prevention_measures"}));
+  EXPECT_EQ(Told(measures.notify), std::set<std::string>{"ciso@city"});
+  // kobe:7.3.3オ: only the CISO records the CISO's instructions.
+  EXPECT_EQ(Names(T(r, "ciso_instruct").by), std::set<std::string>{"ciso@city"});
+  // The reporter is told when it closes.
+  EXPECT_TRUE(Told(T(r, "close").notify).count("creator"));
+  EXPECT_TRUE(r.workflow->FindState("closed")->final);
+}
+
+TEST_F(KobeRegistersTest, ASection情報管理者RecordsAViolationTellsThePersonAndReportsToTheSecurityManager) {
+  const RegisterSpec& r = Reg("violations");
+  EXPECT_EQ(pack_->Cite(r.clause), "kobe:9.7.2");
+  EXPECT_EQ(r.FindField("person")->type, RegisterFieldType::kUser);
+  EXPECT_EQ(r.FindField("occurred_on")->type, RegisterFieldType::kDate);
+  EXPECT_TRUE(r.FindField("rule_clause")->required);
+  EXPECT_TRUE(r.FindField("guidance")->read_only);
+  EXPECT_TRUE(Grants("information_manager", r.manage_permission));
+  EXPECT_FALSE(Grants("staff", r.read_permission));
+  // ア: the person is told; ウ: the security manager gets the report.
+  EXPECT_EQ(Told(T(r, "notify_person").notify), std::set<std::string>{"user_field:person"});
+  EXPECT_EQ(T(r, "give_guidance").requires_fields, std::vector<std::string>{"guidance"});
+  EXPECT_EQ(Told(T(r, "report").notify), std::set<std::string>{"security_manager@city"});
+  for (const char* t : {"notify_person", "give_guidance", "report"})
+    EXPECT_EQ(Names(T(r, t).by), std::set<std::string>{"information_manager@owner_unit"}) << t;
+  // The person named sees the notice addressed to them.
+  EXPECT_TRUE(r.visible_to_parties);
+  std::vector<std::string> path{r.workflow->initial};
+  for (const char* t : {"notify_person", "give_guidance", "report"}) path.push_back(T(r, t).to);
+  EXPECT_EQ(path, (std::vector<std::string>{"recorded", "notified", "guidance_given", "reported"}));
+}
+
+TEST_F(KobeRegistersTest, TheEmergencyContactsHaveTheirOrderAndTheProcedureReviewRemindsTheDirector) {
+  const RegisterSpec& contacts = Reg("emergency_contacts");
+  EXPECT_EQ(pack_->Cite(contacts.clause), "kobe:9.4.3");
+  // kobe:9.4.3: section, title, telephone, e-mail and the order of calling; police and other
+  // bodies besides the city and its contractors.
+  for (const char* id : {"organization", "position", "phone", "email"}) EXPECT_NE(contacts.FindField(id), nullptr) << id;
+  EXPECT_EQ(contacts.FindField("contact_order")->type, RegisterFieldType::kInt);
+  EXPECT_TRUE(contacts.FindField("contact_order")->required);
+  EXPECT_NE(contacts.FindField("kind")->FindChoice("police"), nullptr);
+  EXPECT_NE(contacts.FindField("kind")->FindChoice("contractor"), nullptr);
+  // kobe:9.4.5: the 統括責任者 reviews the procedure; reminded once a 年度.
+  const RegisterSpec& reviews = Reg("procedure_reviews");
+  EXPECT_EQ(pack_->Cite(reviews.clause), "kobe:9.4.5");
+  const StateDef* in_force = reviews.workflow->FindState(reviews.workflow->initial);
+  ASSERT_TRUE(in_force && in_force->deadline);
+  EXPECT_GT(in_force->deadline->fiscal_month, 0);
+  EXPECT_EQ(Told(in_force->deadline->notify), std::set<std::string>{"security_director@city"});
+  EXPECT_EQ(Names(T(reviews, "record_review").by), std::set<std::string>{"security_director@city"});
+  EXPECT_TRUE(Grants("security_director", reviews.manage_permission));
 }
 
 }  // namespace
