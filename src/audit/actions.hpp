@@ -38,8 +38,6 @@ inline constexpr char kAssetUpdate[] = "asset.update";
 inline constexpr char kAssetState[] = "asset.state";
 inline constexpr char kAssetImport[] = "asset.import";
 inline constexpr char kAssetExport[] = "asset.export";
-inline constexpr char kSystemCreate[] = "system.create";
-inline constexpr char kSystemUpdate[] = "system.update";
 
 // Sealing (docs/sealing.md): the data key ring and the master key that wraps it.
 inline constexpr char kKeysCreate[] = "keys.create";
@@ -69,7 +67,7 @@ inline constexpr std::string_view kAll[] = {
     kUserSuspend,       kUserResume,           kUserResetPassword, kUserDelete,      kUserPasswordChange,
     kMfaTotpEnrollStart, kMfaTotpEnrollConfirm, kRoleAssign,        kRoleRevoke,      kOrgCreate,
     kAssetCreate,       kAssetUpdate,          kAssetState,        kAssetImport,     kAssetExport,
-    kSystemCreate,      kSystemUpdate,         kRequestCreate,     kRequestSubmit,   kRequestApprove,
+    kRequestCreate,     kRequestSubmit,   kRequestApprove,
     kRequestReject,     kRequestWithdraw,      kRequestComplete,   kRequestReport,   kRequestExpire,
     kUserUpdate,        kUserResetMfa,         kUserSessionsEnd,   kKeysCreate,      kKeysUpgrade,
     kKeysRotateData,    kKeysRotateMaster,     kKeysReseal,        kNotificationRead, kNotificationReadAll};

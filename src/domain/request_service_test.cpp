@@ -4,6 +4,7 @@
 
 #include "domain/test_env.hpp"
 #include "storage/notification_repo.hpp"
+#include "storage/register_repo.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -450,12 +451,13 @@ class RequestChainTest : public RequestTest {
   }
 
   std::string NewSystem(const std::string& name) {
-    storage::SystemRecord r{.id = NewId(), .name = name, .owner_org_unit_id = t_.section_a,
-                            .network_zone = "lgwan", .hosting = "on_premises", .sla_availability = "",
-                            .rto_minutes = std::nullopt, .rpo_minutes = std::nullopt,
-                            .system_owner_user_id = "", .system_admin_user_id = "", .notes = "",
-                            .created_by = "t", .created_at = 1, .updated_at = 1, .version = 1};
-    EXPECT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) { return storage::SystemRepo(c).Insert(r); }).ok());
+    // An entry of the ledger, stored as the register engine stores it.
+    storage::RegisterRecord r{.id = NewId(), .creator_org_unit_id = t_.section_a, .created_by = "t", .created_at = 1,
+                              .updated_at = 1};
+    r.values = {{"name", name}, {"owner_org_unit_id", t_.section_a}, {"network_zone", "lgwan"}, {"hosting", "on_premises"}};
+    EXPECT_TRUE(t_.tdb.db()->Write([&](storage::Connection& c) {
+      return storage::RegisterRepo(c, storage::SystemsTable()).Insert(r);
+    }).ok());
     return r.id;
   }
 
