@@ -485,6 +485,28 @@ Person ApiTest::NewSignedIn(const std::string& prefix, const std::vector<json>& 
   return p;
 }
 
+Person* ApiTest::FirstAdminOn(const std::string& base_url) {
+  auto admin = std::make_unique<Person>();
+  admin->login_id = kAdminLogin;
+  admin->password = kAdminTempPassword;
+  admin->client = std::make_unique<Client>(base_url);
+  Reply r = admin->client->Login(kAdminLogin, kAdminTempPassword);
+  Require(r.status == 200, "admin login: " + r.Describe());
+  admin->id = r.doc["user"]["id"].get<std::string>();
+  admin->login_doc = r.doc;
+  CompleteSignIn(*admin);
+  return admin.release();
+}
+
+std::pair<std::string, std::string> ApiTest::RootUnitOn(Client& admin) {
+  Reply units = admin.Get("/api/v1/org-units");
+  Require(units.status == 200, "GET /org-units: " + units.Describe());
+  for (const auto& u : units.doc["items"])
+    if (u.value("kind", "") == "city") return {u["id"].get<std::string>(), u.value("name", "")};
+  Require(false, "no root org unit: " + units.Describe());
+  return {};
+}
+
 Person* ApiTest::MakePersonOn(Client& admin, const std::string& base_url, const std::string& prefix,
                               const std::string& unit, const std::vector<json>& roles, const std::string& email) {
   auto p = std::make_unique<Person>();

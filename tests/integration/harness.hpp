@@ -218,6 +218,11 @@ class ApiTest : public ::testing::Test {
   // fully signed in at `base_url`.
   static Person* MakePersonOn(Client& admin, const std::string& base_url, const std::string& prefix,
                               const std::string& unit, const std::vector<json>& roles, const std::string& email = "");
+  // The initial administrator of a fresh server of another pack at `base_url`, signed in
+  // through every step the first sign-in owes (password change, TOTP enrolment).
+  static Person* FirstAdminOn(const std::string& base_url);
+  // The root org unit (kind city) as `admin` reads it: {id, name}.
+  static std::pair<std::string, std::string> RootUnitOn(Client& admin);
   // Login + CompleteSignIn with p.password.
   static void SignInAgain(Person& p);
   // POST /api/v1/role-assignments as the admin (201 required, or 202 for a second-person role:

@@ -25,19 +25,8 @@ class RegistersTest : public ApiTest {
     setup_error_.clear();
     try {
       town_ = new ServerProcess(pack_file);
-      admin_ = new Person();
-      admin_->login_id = kAdminLogin;
-      admin_->password = kAdminTempPassword;
-      admin_->client = std::make_unique<Client>(town_->base_url());
-      Reply r = admin_->client->Login(kAdminLogin, kAdminTempPassword);
-      Require(r.status == 200, "admin login: " + r.Describe());
-      admin_->id = r.doc["user"]["id"].get<std::string>();
-      admin_->login_doc = r.doc;
-      CompleteSignIn(*admin_);
-      Reply units = admin_->client->Get("/api/v1/org-units");
-      for (const auto& u : units.doc["items"])
-        if (u.value("kind", "") == "city") city_id_ = Id(u);
-      Require(!city_id_.empty(), "no root org unit: " + units.Describe());
+      admin_ = FirstAdminOn(town_->base_url());
+      city_id_ = RootUnitOn(*admin_->client).first;
       const std::string bureau = Unit("lend-bu", "bureau", city_id_);
       section_a_ = Unit("lend-a", "section", bureau);
       section_b_ = Unit("lend-b", "section", bureau);

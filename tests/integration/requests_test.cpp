@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <tuple>
 #include <sstream>
 #include <thread>
 
@@ -1455,23 +1456,8 @@ class RequestsPackTest : public ApiTest {
     setup_error_.clear();
     try {
       town_ = new ServerProcess(SamplePack());
-      town_admin_ = new Person();
-      town_admin_->login_id = kAdminLogin;
-      town_admin_->password = kAdminTempPassword;
-      town_admin_->client = std::make_unique<Client>(town_->base_url());
-      Reply r = town_admin_->client->Login(kAdminLogin, kAdminTempPassword);
-      Require(r.status == 200, "admin login: " + r.Describe());
-      town_admin_->id = r.doc["user"]["id"].get<std::string>();
-      town_admin_->login_doc = r.doc;
-      CompleteSignIn(*town_admin_);
-      Reply units = town_admin_->client->Get("/api/v1/org-units");
-      Require(units.status == 200, "GET /org-units: " + units.Describe());
-      for (const auto& u : units.doc["items"])
-        if (u.value("kind", "") == "city") {
-          town_id_ = u["id"].get<std::string>();
-          town_name_ = u.value("name", "");
-        }
-      Require(!town_id_.empty(), "no root org unit: " + units.Describe());
+      town_admin_ = FirstAdminOn(town_->base_url());
+      std::tie(town_id_, town_name_) = RootUnitOn(*town_admin_->client);
       somu_bu_ = Unit("somu", "bureau", town_id_);
       fukushi_bu_ = Unit("fukushi", "bureau", town_id_);
       somu_ka_ = Unit("somuka", "section", somu_bu_);
