@@ -28,16 +28,6 @@ std::optional<std::string> ClearableString(JsonInput& in, const char* name, Stri
   return in.String(name, false, rule);
 }
 
-// An integer that may be null to clear it: absent → nullopt, null → an empty optional.
-std::optional<std::optional<int64_t>> ClearableInt(JsonInput& in, const char* name, int64_t min, int64_t max) {
-  auto it = in.Raw().find(name);
-  if (it == in.Raw().end()) return std::nullopt;
-  if (it->is_null()) return std::optional<int64_t>{};
-  auto v = in.Int(name, false, min, max);
-  if (!v) return std::nullopt;
-  return std::optional<int64_t>{*v};
-}
-
 // Fields the server sets: sending one is an error naming it, not a silent no-op.
 void RejectReadOnly(JsonInput& in, std::initializer_list<const char*> fields) {
   for (const char* f : fields)

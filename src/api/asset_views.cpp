@@ -14,7 +14,6 @@ json NameOf(const OwnerNames& names, const std::string& id) {
   return it == names.end() ? json(nullptr) : json(it->second);
 }
 
-json OptInt(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
 }  // namespace
 

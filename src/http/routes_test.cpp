@@ -92,7 +92,9 @@ TEST(OpenApi, ADescribedRouteAnswersItsStatusesWithSchemasAndListsItsProblems) {
       EXPECT_TRUE(responses.contains("401")) << r.pattern;
       EXPECT_TRUE(responses.contains("403")) << r.pattern;
     }
-    if (r.pattern.find("{id}") != std::string::npos) EXPECT_TRUE(responses.contains("404")) << r.method << " " << r.pattern;
+    if (r.pattern.find("{id}") != std::string::npos) {
+      EXPECT_TRUE(responses.contains("404")) << r.method << " " << r.pattern;
+    }
   }
   const auto& create = doc["paths"]["/api/v1/users"]["post"];
   EXPECT_EQ(create["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/UserInput");
