@@ -200,6 +200,12 @@ void ServerProcess::Stop() {
   pid_ = -1;
 }
 
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  testkit::StopProcess(pid_, 20, SIGKILL);
+  pid_ = -1;
+}
+
 // ---- HTTP client ---------------------------------------------------------------------------
 
 std::string Reply::Describe() const {

@@ -127,6 +127,8 @@ class ServerProcess {
   ~ServerProcess();
   void Start();
   void Stop();
+  // kill -9: the server is given no chance to finish anything (crash tests).
+  void Kill();
   // Stops the server, appends `yaml_lines` to DIR/mamori.yaml and starts it again (on a new
   // port: point clients at base_url() afterwards). Sessions survive, being in the database.
   void Reconfigure(const std::string& yaml_lines);
