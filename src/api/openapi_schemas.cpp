@@ -639,6 +639,7 @@ void AddCatalogue(json& s) {
                                  {"retention_years", Int(0)},
                                  {"order_by", Str()},
                                  {"visible_to_parties", Bool()},
+                                 {"shared", Bool()},
                                  {"builtin", Bool()},
                                  {"fields", Arr(Ref("RegisterField"))},
                                  {"workflow", Null(Ref("Workflow"))},

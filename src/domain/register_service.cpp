@@ -244,6 +244,7 @@ bool RegisterService::CanCreate(const Actor& a, const RegisterSpec& r) const {
 
 bool RegisterService::Reaches(const Actor& a, const std::string& permission, const RegisterSpec& r,
                               const storage::RegisterRecord& rec, const OrgTree& tree) const {
+  if (r.shared && permission == r.read_permission && access_.Has(a, permission)) return true;
   const UnitScope units = access_.Units(a, permission, tree);
   if (units.all) return true;
   if (!r.owner_unit_field.empty()) {
@@ -639,7 +640,7 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
   return env_.db.Read([&](storage::Connection& c) -> Result<RecordList> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     const UnitScope scope = access_.Units(a, r.read_permission, tree);
-    if (!scope.all) {
+    if (!scope.all && !r.shared) {
       f.restrict = true;
       if (!r.owner_unit_field.empty()) {
         f.org_unit_col = r.owner_unit_field;

@@ -454,7 +454,7 @@ struct RegisterParser {
       c.Fail(key, w + ": '" + id + "' is one of mamori's built-in registers");
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
-               "retention_years", "fields", "workflow", "order_by", "visible_to_parties"},
+               "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -522,10 +522,12 @@ struct RegisterParser {
       const RegisterField* f = r.FindField(r.order_by);
       if (!f || f->sealed ||
           (f->type != RegisterFieldType::kText && f->type != RegisterFieldType::kDate &&
-           f->type != RegisterFieldType::kDateTime && f->type != RegisterFieldType::kChoice))
-        c.Fail(d["order_by"], w + ".order_by must name a text, date, datetime or choice field that is not sealed");
+           f->type != RegisterFieldType::kDateTime && f->type != RegisterFieldType::kChoice &&
+           f->type != RegisterFieldType::kInt))
+        c.Fail(d["order_by"], w + ".order_by must name a text, int, date, datetime or choice field that is not sealed");
     }
     r.visible_to_parties = c.Bool(d, "visible_to_parties", true, w);
+    r.shared = c.Bool(d, "shared", false, w);
     ParseWorkflow(d["workflow"], r, w + ".workflow");
     pack.registers.push_back(std::move(r));
   }

@@ -198,11 +198,15 @@ struct RegisterSpec {
   std::vector<RegisterField> fields;
   std::optional<Workflow> workflow;
   int retention_years = 5;
-  // The list's order: "" for newest first, or a field (text, date, datetime or choice; ascending).
+  // The list's order: "" for newest first, or a field (text, int, date, datetime or choice; ascending).
   std::string order_by;
   // Who sees a record besides the readers over its scope: its creator and the people its user
   // fields name (the borrower, the person a notice is addressed to). false: only the readers.
   bool visible_to_parties = true;
+  // The records are the whole city's (an emergency contact list, kobe:9.4.3): every holder of
+  // the read permission reads all of them, whatever the scope of the role granting it. Changing
+  // them still needs the manage permission over the record's scope.
+  bool shared = false;
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

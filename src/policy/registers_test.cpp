@@ -169,6 +169,18 @@ TEST(RegistersTest, OrderAndVisibilityAreTheRegistersToSay) {
   }
 }
 
+TEST(RegistersTest, ASharedRegisterIsSaidSoAndAnythingButABooleanIsRefused) {
+  const size_t at = std::string(kBook).find("    fields:");
+  std::vector<PackError> errors;
+  auto pack = ParsePack(PackWith(std::string(kBook).replace(at, 0, "    shared: true\n")), errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  EXPECT_TRUE(pack->FindRegister("book")->shared);
+  auto plain = ParsePack(PackWith(kBook), errors);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->FindRegister("book")->shared);
+  EXPECT_FALSE(Errors(PackWith(std::string(kBook).replace(at, 0, "    shared: everyone\n"))).empty());
+}
+
 TEST(RegistersTest, APermissionNoRegisterNamesIsStillRefused) {
   std::string text = PackWith(kBook);
   text.replace(text.find("book.read, book.manage]"), 23, "book.read, book.delete]");

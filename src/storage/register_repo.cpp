@@ -125,8 +125,8 @@ Status CheckSpec(const TableSpec& spec) {
   if (!spec.order_column.empty()) {
     auto it = std::find_if(spec.columns.begin(), spec.columns.end(),
                            [&](const ColumnSpec& c) { return c.name == spec.order_column; });
-    if (it == spec.columns.end() || it->type != ColumnType::kText)
-      return Error::Internal(what + "the order column " + spec.order_column + " is not a text column of the spec");
+    if (it == spec.columns.end() || (it->type != ColumnType::kText && it->type != ColumnType::kInt))
+      return Error::Internal(what + "the order column " + spec.order_column + " is not a text or int column of the spec");
   }
   return Ok();
 }

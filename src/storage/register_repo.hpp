@@ -57,7 +57,7 @@ struct TableSpec {
   // predates the kit (the information system ledger) keeps its plain column names with "",
   // and then no column may take a fixed column's name.
   std::string column_prefix = "f_";
-  // The list's order: "" for newest first (created_at DESC, id), or a text column (ascending,
+  // The list's order: "" for newest first (created_at DESC, id), or a text or int column (ascending,
   // then id; a ledger read by name). The indexes follow it.
   std::string order_column{};
   bool operator==(const TableSpec&) const = default;

@@ -430,5 +430,29 @@ TEST_F(IncidentsTest, TheEmergencyContactListIsKeptByTheSecurityManagerAndReadBy
   EXPECT_TRUE(IsProblem(by_csirt, 403, "forbidden")) << by_csirt.Describe();
 }
 
+// kobe:9.4.3: the list says whom to call in which order; a section chief (a grant over a section
+// only) reads the whole city's list, in its order, and may not change it.
+TEST_F(IncidentsTest, ASectionChiefReadsTheWholeEmergencyContactListInItsOrder) {
+  const std::string tag = UniqueLogin("order");
+  for (int order : {20, 5, 12}) {
+    Reply made = secmgr_->client->Post("/api/v1/emergency-contacts", {{"contact_order", order},
+                                                                      {"contact", tag + " 連絡先" + std::to_string(order)},
+                                                                      {"kind", "internal"},
+                                                                      {"phone", "078-331-0000"}});
+    ASSERT_EQ(made.status, 201) << made.Describe();
+  }
+  Reply list = chief_a_->client->Get("/api/v1/emergency-contacts?per_page=200&q=" + tag);
+  ASSERT_EQ(list.status, 200) << list.Describe();
+  std::vector<int64_t> orders;
+  for (const auto& item : list.doc["items"]) orders.push_back(item["contact_order"].get<int64_t>());
+  EXPECT_EQ(orders, (std::vector<int64_t>{5, 12, 20}));
+  const std::string id = Id(list.doc["items"][0]);
+  EXPECT_EQ(chief_b_->client->Get("/api/v1/emergency-contacts/" + id).status, 200);
+  Reply change = chief_a_->client->Send(
+      "PATCH", "/api/v1/emergency-contacts/" + id,
+      json{{"version", list.doc["items"][0]["version"]}, {"phone", "000"}}.dump());
+  EXPECT_TRUE(IsProblem(change, 403, "forbidden")) << change.Describe();
+}
+
 }  // namespace
 }  // namespace mamori::itest
