@@ -77,6 +77,7 @@ class IncidentFollowupTest : public ApiTest {
     p->client = NewClient();
     Reply r = p->client->Login(p->login_id, p->password);
     Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
+    p->login_doc = r.doc;
     CompleteSignIn(*p);
     return p.release();
   }
@@ -232,8 +233,11 @@ TEST_F(IncidentFollowupTest, AChildNeedsAnIncidentItsCreatorSeesAndARightToAddOn
   // Nothing was added and nothing logged as done (refusals are on the record as denied).
   EXPECT_EQ(Children(*csirt_, kInstructions, incident)["total"], before);
   json log = AuditLog("action=incident_instruction.create&per_page=50");
-  for (const auto& e : log["items"])
-    if (e.value("result", "") == "success") EXPECT_LE(e["seq"].get<int64_t>(), head) << e.dump();
+  for (const auto& e : log["items"]) {
+    if (e.value("result", "") == "success") {
+      EXPECT_LE(e["seq"].get<int64_t>(), head) << e.dump();
+    }
+  }
 
   // A child stays with its incident.
   Reply added = secmgr_->client->Post(kInstructions, Instruction(incident, "2099-03-31"));
