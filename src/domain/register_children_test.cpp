@@ -15,12 +15,50 @@ policy::Expr Cond(const char* text) {
   return e.ok() ? *e : policy::Expr();
 }
 
+// The policy types have members without default initializers, so they are filled in by name
+// here rather than with designated initializers (which would leave those unnamed).
+policy::DeadlineCase Case(const char* when, int64_t after_minutes, const char* field) {
+  policy::DeadlineCase c;
+  c.when = Cond(when);
+  c.after_minutes = after_minutes;
+  c.field = field;
+  return c;
+}
+
+policy::StateDef State(const char* id, bool final) {
+  policy::StateDef s;
+  s.id = id;
+  s.label = id;
+  s.final = final;
+  return s;
+}
+
+policy::RegisterField Field(const char* id, policy::RegisterFieldType type) {
+  policy::RegisterField f;
+  f.id = id;
+  f.label = id;
+  f.type = type;
+  return f;
+}
+
+policy::Transition::Stamp Stamp(const char* field, const char* kind, const char* value = "") {
+  policy::Transition::Stamp s;
+  s.field = field;
+  s.kind = kind;
+  s.value = value;
+  return s;
+}
+
 // A pending state due in 72 hours, or 24 for MIC, or at the end of a date field for the police.
 policy::StateDef Pending() {
-  policy::Deadline d{.after_minutes = 72 * 60, .on_pass = "escalate"};
-  d.cases.push_back({.when = Cond(R"(record.authority == "mic")"), .after_minutes = 24 * 60});
-  d.cases.push_back({.when = Cond(R"(record.authority == "police")"), .field = "due_on"});
-  return policy::StateDef{.id = "pending", .label = "未報告", .deadline = d};
+  policy::Deadline d;
+  d.after_minutes = 72 * 60;
+  d.on_pass = "escalate";
+  d.cases.push_back(Case(R"(record.authority == "mic")", 24 * 60, ""));
+  d.cases.push_back(Case(R"(record.authority == "police")", 0, "due_on"));
+  policy::StateDef s = State("pending", false);
+  s.deadline = d;
+  return s;
 }
 
 constexpr int64_t kHour = 3600LL * 1000000;
@@ -48,10 +86,12 @@ TEST(DeadlineByCases, WithoutAFallbackARecordNoCaseMatchesHasNoDeadline) {
 }
 
 TEST(IsOverdue, APassedDeadlineIsOverdueUnlessTheStateIsFinal) {
-  policy::RegisterSpec r{.id = "x"};
-  r.workflow = policy::Workflow{.initial = "open",
-                                .states = {policy::StateDef{.id = "open", .label = "対応中"},
-                                           policy::StateDef{.id = "done", .label = "完了", .final = true}}};
+  policy::RegisterSpec r;
+  r.id = "x";
+  policy::Workflow wf;
+  wf.initial = "open";
+  wf.states = {State("open", false), State("done", true)};
+  r.workflow = wf;
   storage::RegisterRecord rec{.id = "1", .state = "open", .deadline_at = 1000};
   EXPECT_FALSE(IsOverdue(r, rec, 999));
   EXPECT_TRUE(IsOverdue(r, rec, 1000));
@@ -63,17 +103,15 @@ TEST(IsOverdue, APassedDeadlineIsOverdueUnlessTheStateIsFinal) {
 }
 
 TEST(ApplyStamps, WritesNowTodayTheActorAndFixedValuesInTheFieldsTypes) {
-  policy::RegisterSpec r{.id = "x"};
-  r.fields = {policy::RegisterField{.id = "sent_at", .type = policy::RegisterFieldType::kDateTime},
-              policy::RegisterField{.id = "sent_on", .type = policy::RegisterFieldType::kDate},
-              policy::RegisterField{.id = "sent_by", .type = policy::RegisterFieldType::kUser},
-              policy::RegisterField{.id = "confirmed", .type = policy::RegisterFieldType::kBool},
-              policy::RegisterField{.id = "count", .type = policy::RegisterFieldType::kInt},
-              policy::RegisterField{.id = "channel", .type = policy::RegisterFieldType::kChoice}};
-  policy::Transition t{.id = "send"};
-  t.stamps = {{.field = "sent_at", .kind = "now"},       {.field = "sent_on", .kind = "now"},
-              {.field = "sent_by", .kind = "actor"},     {.field = "confirmed", .kind = "fixed", .value = "true"},
-              {.field = "count", .kind = "fixed", .value = "3"}, {.field = "channel", .kind = "fixed", .value = "email"}};
+  policy::RegisterSpec r;
+  r.id = "x";
+  r.fields = {Field("sent_at", policy::RegisterFieldType::kDateTime), Field("sent_on", policy::RegisterFieldType::kDate),
+              Field("sent_by", policy::RegisterFieldType::kUser),     Field("confirmed", policy::RegisterFieldType::kBool),
+              Field("count", policy::RegisterFieldType::kInt),        Field("channel", policy::RegisterFieldType::kChoice)};
+  policy::Transition t;
+  t.id = "send";
+  t.stamps = {Stamp("sent_at", "now"),           Stamp("sent_on", "now"),       Stamp("sent_by", "actor"),
+              Stamp("confirmed", "fixed", "true"), Stamp("count", "fixed", "3"), Stamp("channel", "fixed", "email")};
   // 2026-12-01 23:30 JST.
   const int64_t now = *ParseRfc3339("2026-12-01T14:30:00Z");
   json after = {{"sent_by", "someone-else"}};

@@ -284,15 +284,17 @@ struct RegisterParser {
   // `parent: {register, field, create_by}` (docs/registers.md "Sub-records"). The parent register
   // is written before its children in the pack and is not itself a child; the field is the
   // register's one `record` field, required. It is a filter (the list of a parent's children).
-  void ParseParent(const YAML::Node& n, RegisterSpec& r, const std::string& w) {
+  // `d`: the register's own node (where a mistake without a parent key is reported).
+  void ParseParent(const YAML::Node& d, RegisterSpec& r, const std::string& w) {
+    const YAML::Node n = d["parent"];
     const RegisterField* record_field = nullptr;
     for (const auto& f : r.fields)
       if (f.type == RegisterFieldType::kRecord) {
-        if (record_field) c.Fail(n ? n : YAML::Node(), w + ": a register has at most one record field (its parent)");
+        if (record_field) c.Fail(d, w + ": a register has at most one record field (its parent)");
         record_field = &f;
       }
     if (!n) {
-      if (record_field) c.Fail(n, "registers." + r.id + ".fields." + record_field->id + ": a record field needs the register's parent");
+      if (record_field) c.Fail(d, "registers." + r.id + ".fields." + record_field->id + ": a record field needs the register's parent");
       return;
     }
     if (!c.Map(n, w)) return;
@@ -687,7 +689,7 @@ struct RegisterParser {
         c.Fail(d["order_by"], w + ".order_by must name a text, date, datetime or choice field that is not sealed");
     }
     r.visible_to_parties = c.Bool(d, "visible_to_parties", true, w);
-    ParseParent(d["parent"], r, w + ".parent");
+    ParseParent(d, r, w + ".parent");
     r.create_notify = Notify(d["create_notify"], r, w + ".create_notify");
     ParseWorkflow(d["workflow"], r, w + ".workflow");
     pack.registers.push_back(std::move(r));
