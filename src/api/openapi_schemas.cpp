@@ -560,7 +560,7 @@ json PolicySchema() {
 // Every type name a register field may have, from the kit's own naming.
 std::vector<std::string> RegisterFieldTypes() {
   std::vector<std::string> out;
-  for (int t = 0; t <= static_cast<int>(policy::RegisterFieldType::kAsset); ++t)
+  for (int t = 0; t <= static_cast<int>(policy::RegisterFieldType::kRecord); ++t)
     out.push_back(policy::RegisterFieldTypeName(static_cast<policy::RegisterFieldType>(t)));
   return out;
 }
@@ -573,8 +573,13 @@ void AddCatalogue(json& s) {
                           {"after_minutes", Int()},
                           {"fiscal", Described(Str(), "MM-DD of each 年度")},
                           {"to", Str()},
-                          {"notify", Arr(notify)}},
-                         {"field", "after_minutes", "fiscal", "to"});
+                          {"notify", Arr(notify)},
+                          {"cases", Arr(Answer({{"when", Str()},
+                                                {"field", Str()},
+                                                {"after_minutes", Int()},
+                                                {"fiscal", Described(Str(), "MM-DD of each 年度")}},
+                                               {"field", "after_minutes", "fiscal"}))}},
+                         {"field", "after_minutes", "fiscal", "to", "cases"});
   json state = Answer({{"id", Str()}, {"label", Str()}, {"label_en", Str()}, {"final", Bool()}, {"deadline", deadline}},
                       {"deadline"});
   json transition = Answer({{"id", Str()},
@@ -589,7 +594,10 @@ void AddCatalogue(json& s) {
                             {"clears", Arr(Str())},
                             {"by", Arr(party)},
                             {"chain", Arr(party)},
-                            {"notify", Arr(notify)}});
+                            {"notify", Arr(notify)},
+                            {"stamps", Arr(Answer({{"field", Str()},
+                                                   {"kind", Enum(std::vector<std::string>{"now", "today", "actor", "fixed"})},
+                                                   {"value", Str()}}))}});
   s["Workflow"] = Answer({{"initial", Str()}, {"states", Arr(state)}, {"transitions", Arr(transition)}});
   json choice = Answer({{"id", Str()}, {"label", Str()}, {"label_en", Str()}, {"help", Str()}, {"help_en", Str()}},
                        {"help", "help_en"});
@@ -644,7 +652,10 @@ void AddCatalogue(json& s) {
                                  {"fields", Arr(Ref("RegisterField"))},
                                  {"workflow", Null(Ref("Workflow"))},
                                  {"can_read", Bool()},
-                                 {"can_create", Bool()}});
+                                 {"can_create", Bool()},
+                                 {"parent", Null(Answer({{"register", Str()}, {"field", Str()}, {"create_by", Arr(party)}}))},
+                                 {"children", Described(Arr(Answer({{"register", Str()}, {"field", Str()}})),
+                                                        "the sub-record registers whose parent this register is")}});
   s["RequestTypeSummary"] = Answer({{"id", Str()},
                                     {"kind", Const("request_type")},
                                     {"path", Const("requests")},

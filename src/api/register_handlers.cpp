@@ -59,7 +59,9 @@ Response ListRecords(App& app, Call& call) {
   return Answer(app.registers.List(call.actor(), *r, *q), [&](const domain::RecordList& listed) {
     json items = json::array();
     for (const auto& v : listed.items) items.push_back(RecordJson(v));
-    return Response::Json(200, ListJson(std::move(items), listed.total));
+    json body = ListJson(std::move(items), listed.total);
+    if (listed.can_create) body["can_create"] = *listed.can_create;  // a parent's children
+    return Response::Json(200, body);
   });
 }
 

@@ -56,6 +56,21 @@ json WorkflowJson(const policy::Workflow& wf) {
       }
       if (!d.to.empty()) dl["to"] = d.to;
       dl["notify"] = NotifyJson(d.notify);
+      if (!d.cases.empty()) {
+        json cases = json::array();
+        for (const auto& c : d.cases) {
+          json cj = {{"when", c.when.ToString()}};
+          if (!c.field.empty()) cj["field"] = c.field;
+          if (c.after_minutes) cj["after_minutes"] = c.after_minutes;
+          if (c.fiscal_month) {
+            char md[8];
+            std::snprintf(md, sizeof md, "%02d-%02d", c.fiscal_month, c.fiscal_day);
+            cj["fiscal"] = md;
+          }
+          cases.push_back(cj);
+        }
+        dl["cases"] = cases;
+      }
       j["deadline"] = dl;
     }
     states.push_back(j);
@@ -70,6 +85,9 @@ json WorkflowJson(const policy::Workflow& wf) {
     j["by"] = Parties(t.by);
     j["chain"] = Parties(t.chain);
     j["notify"] = NotifyJson(t.notify);
+    json stamps = json::array();
+    for (const auto& st : t.stamps) stamps.push_back({{"field", st.field}, {"kind", st.kind}, {"value", st.value}});
+    j["stamps"] = stamps;
     transitions.push_back(j);
   }
   return {{"initial", wf.initial}, {"states", states}, {"transitions", transitions}};
@@ -159,6 +177,14 @@ json RegisterJson(const policy::RegisterSpec& r, const domain::RegisterService& 
             {"workflow", r.workflow ? WorkflowJson(*r.workflow) : json(nullptr)},
             {"can_read", service.CanRead(reader, r)},
             {"can_create", service.CanCreate(reader, r)}};
+  j["parent"] = r.parent ? json{{"register", r.parent->register_id}, {"field", r.parent->field},
+                                {"create_by", Parties(r.parent->create_by)}}
+                         : json(nullptr);
+  json children = json::array();
+  for (const auto& other : pack.registers)
+    if (other.parent && other.parent->register_id == r.id)
+      children.push_back({{"register", other.id}, {"field", other.parent->field}});
+  j["children"] = children;
   return j;
 }
 
@@ -209,6 +235,7 @@ json RecordJson(const domain::RecordView& v) {
   j["updated_at"] = TimeOrNull(rec.updated_at);
   j["version"] = rec.version;
   j["deadline_at"] = rec.deadline_at ? TimeOrNull(*rec.deadline_at) : json(nullptr);
+  j["overdue"] = v.overdue;
   json actions = json::array();
   for (const auto* t : v.actions) actions.push_back(ActionJson(*t));
   j["available_actions"] = actions;

@@ -8,6 +8,7 @@
 #include "common/time.hpp"
 #include "domain/holders.hpp"
 #include "domain/log_view.hpp"
+#include "domain/register_children.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -199,6 +200,7 @@ storage::TableSpec TableSpecOf(const RegisterSpec& spec) {
 
 std::optional<int64_t> DeadlineFor(const policy::StateDef& state, const json& values, int64_t entered_at) {
   if (!state.deadline) return std::nullopt;
+  if (!state.deadline->cases.empty()) return DeadlineByCases(state, values, entered_at);
   const policy::Deadline& d = *state.deadline;
   if (!d.field.empty()) {
     auto it = values.find(d.field);
@@ -218,6 +220,7 @@ std::optional<int64_t> DeadlineFor(const policy::StateDef& state, const json& va
 struct RegisterService::Loaded {
   storage::RegisterRecord record;
   OrgTree tree;
+  bool parent_party = false;  // a sub-record: the reader is a parent.create_by party of its parent
 };
 
 RegisterService::RegisterService(Env& env) : env_(env), access_(env.pack) {
@@ -385,13 +388,17 @@ Result<std::vector<RecordView>> RegisterService::ViewsOf(storage::Connection& c,
                                                          const OrgTree& tree) {
   std::vector<RecordView> out;
   std::set<std::string> users, systems, assets;
+  MAMORI_ASSIGN(const std::set<std::string> parent_party, ParentPartyOf(c, a, r, recs, tree));
+  const int64_t now = env_.clock.NowMicros();
   for (auto& rec : recs) {
     RecordView v;
     v.spec = &r;
     MAMORI_ASSIGN(v.values, Opened(r, rec));
     v.actions = Offered(a, r, rec, tree);
     const bool final_state = r.workflow && r.workflow->FindState(rec.state) && r.workflow->FindState(rec.state)->final;
-    v.can_update = !final_state && Reaches(a, r.manage_permission, r, rec, tree);
+    v.can_update = !final_state && (Reaches(a, r.manage_permission, r, rec, tree) ||
+                                    (r.parent && parent_party.count(StrValue(rec, r.parent->field))));
+    v.overdue = IsOverdue(r, rec, now);
     for (const auto& f : r.fields) {
       const json& val = v.values[f.id];
       if (!val.is_string()) continue;
@@ -469,11 +476,13 @@ Result<std::map<std::string, std::string>> RegisterService::VisibleTitles(storag
   for (const auto& f : r.fields)
     if (!title && !f.sealed && f.type == RegisterFieldType::kText) title = &f;
   MAMORI_ASSIGN(auto found, storage::RegisterRepo(c, tables_.at(r.id)).GetMany(ids));
-  for (const auto& rec : found)
-    if (Sees(a, r, rec, tree)) {
+  for (const auto& rec : found) {
+    MAMORI_ASSIGN(const bool seen, SeesIn(c, a, r, rec, tree));
+    if (seen) {
       const std::string t = title ? StrValue(rec, title->id) : std::string();
       out.emplace(rec.id, t.empty() ? r.title + "（#" + rec.id.substr(0, 8) + "）" : t);
     }
+  }
   return out;
 }
 
@@ -482,8 +491,10 @@ Result<RegisterService::Loaded> RegisterService::Load(storage::Connection& c, co
   MAMORI_ASSIGN(auto found, storage::RegisterRepo(c, tables_.at(r.id)).Get(id));
   if (!found) return NotFound(r);
   MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
-  if (!Sees(a, r, *found, tree)) return NotFound(r);
-  return Loaded{std::move(*found), std::move(tree)};
+  MAMORI_ASSIGN(const bool seen, SeesIn(c, a, r, *found, tree));
+  if (!seen) return NotFound(r);
+  MAMORI_ASSIGN(const bool parent_party, ParentParty(c, a, r, *found, tree));
+  return Loaded{std::move(*found), std::move(tree), parent_party};
 }
 
 namespace {
@@ -522,6 +533,10 @@ Result<RecordView> RegisterService::CreateIn(storage::Connection& c, const Actor
       errors.emplace_back(f.id, "required", row);
   if (!errors.empty()) return Error::Invalid(std::move(errors));
   MAMORI_TRY(CheckReferences(c, r, values, tree, "", row));
+  bool parent_party = false;
+  if (r.parent) {
+    MAMORI_ASSIGN(parent_party, CheckParentForCreate(c, a, r, values, tree));
+  }
   MAMORI_ASSIGN(std::string unit, ActorUnit(c, a));
   if (!r.create_when.ToString().empty()) {
     policy::Context ctx;
@@ -543,7 +558,8 @@ Result<RecordView> RegisterService::CreateIn(storage::Connection& c, const Actor
   }
   MAMORI_ASSIGN(auto stored, Stored(r, rec, values));
   // Scope: the creator's permission must reach the new record's owner section.
-  if (!Reaches(a, r.create_permission, r, stored, tree))
+  // A sub-record's parent.create_by party may add one whatever its own permissions.
+  if (!parent_party && !Reaches(a, r.create_permission, r, stored, tree))
     return Error::Forbidden("この所属の記録を登録する権限がありません");
   MAMORI_TRY(storage::RegisterRepo(c, tables_.at(r.id)).Insert(stored));
   audit::Event e = a.Event(r.log_prefix + ".create", TargetOf(r, rec.id));
@@ -556,11 +572,13 @@ Result<RecordView> RegisterService::CreateIn(storage::Connection& c, const Actor
   e.detail = detail;
   e.clause = env_.pack.Cite(r.clause);
   MAMORI_TRY(env_.log.Record(c, e));
+  MAMORI_TRY(Notify(c, a, r, r.create_notify, stored, values, tree));
   return ViewOf(c, a, r, std::move(stored), tree);
 }
 
 Result<RecordView> RegisterService::Create(const Actor& a, const RegisterSpec& r, const json& body) {
-  if (!access_.Has(a, r.create_permission)) return Error::Forbidden();
+  // A sub-record may also be added by a party of its parent (checked with the parent).
+  if (!r.parent && !access_.Has(a, r.create_permission)) return Error::Forbidden();
   return env_.db.Write([&](storage::Connection& c) -> Result<RecordView> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     return CreateIn(c, a, r, body, tree, 0);
@@ -602,7 +620,8 @@ Result<RecordView> RegisterService::Get(const Actor& a, const RegisterSpec& r, c
 }
 
 Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, const RecordQuery& q) {
-  if (!access_.Has(a, r.read_permission)) return Error::Forbidden();
+  // A sub-record register lists one parent's children, to whoever sees the parent.
+  if (!r.parent && !access_.Has(a, r.read_permission)) return Error::Forbidden();
   std::vector<FieldError> errors;
   storage::RegisterFilter f;
   if (!q.state.empty()) {
@@ -633,6 +652,9 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
                 out.is_number_integer() ? storage::Value(out.get<int64_t>()) : storage::Value(out.get<std::string>());
   }
   if (std::string code = CheckString(q.q, {0, 100}); !code.empty()) errors.emplace_back("q", code);
+  if (r.parent && !f.eq.count(r.parent->field) &&
+      std::none_of(errors.begin(), errors.end(), [&](const FieldError& e) { return e.field == r.parent->field; }))
+    errors.emplace_back(r.parent->field, "required");
   if (!errors.empty()) return Error::Invalid(std::move(errors));
   for (const auto& field : r.fields)
     if (field.search) f.q_cols.push_back(field.id);
@@ -640,7 +662,15 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
   return env_.db.Read([&](storage::Connection& c) -> Result<RecordList> {
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     const UnitScope scope = access_.Units(a, r.read_permission, tree);
-    if (!scope.all && !r.shared) {
+    std::optional<bool> child_can_create;
+    if (r.parent) {
+      const std::string parent_id = std::get<std::string>(f.eq.at(r.parent->field));
+      MAMORI_ASSIGN(auto parent, ParentRecord(c, r, parent_id));
+      const policy::RegisterSpec& ps = *Find(r.parent->register_id);
+      if (!parent || !Sees(a, ps, *parent, tree)) return Error::NotFound(ps.title);
+      const policy::StateDef* pst = ps.workflow ? ps.workflow->FindState(parent->state) : nullptr;
+      child_can_create = !(pst && pst->final) && (IsCreateParty(a, r, *parent, tree) || access_.Has(a, r.create_permission));
+    } else if (!scope.all && !r.shared) {
       f.restrict = true;
       if (!r.owner_unit_field.empty()) {
         f.org_unit_col = r.owner_unit_field;
@@ -669,6 +699,7 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
     RecordList out;
     MAMORI_ASSIGN(out.total, repo.Count(f));
     MAMORI_ASSIGN(out.items, ViewsOf(c, a, r, std::move(recs), tree));
+    out.can_create = child_can_create;
     return out;
   });
 }
@@ -692,6 +723,8 @@ Result<RecordView> RegisterService::Update(const Actor& a, const RegisterSpec& r
   json given = json::object();
   CheckBody(r, body, Mode::kUpdate, {}, "", 0, errors, given);
   int64_t version = 0;
+  // A sub-record stays with its parent.
+  if (r.parent && body.contains(r.parent->field)) errors.emplace_back(r.parent->field, "read_only");
   if (!body.contains("version")) errors.emplace_back("version", "required");
   else if (!body["version"].is_number_integer() || body["version"].get<int64_t>() < 1) errors.emplace_back("version", "wrong_type");
   else version = body["version"].get<int64_t>();
@@ -699,7 +732,8 @@ Result<RecordView> RegisterService::Update(const Actor& a, const RegisterSpec& r
   return env_.db.Write([&](storage::Connection& c) -> Result<RecordView> {
     MAMORI_ASSIGN(auto loaded, Load(c, a, r, id));
     const storage::RegisterRecord& cur = loaded.record;
-    if (!Reaches(a, r.manage_permission, r, cur, loaded.tree)) return Error::Forbidden("この記録を変更する権限がありません");
+    if (!loaded.parent_party && !Reaches(a, r.manage_permission, r, cur, loaded.tree))
+      return Error::Forbidden("この記録を変更する権限がありません");
     if (r.workflow) {
       const policy::StateDef* st = r.workflow->FindState(cur.state);
       if (st && st->final) return Error::Conflict("「" + st->label + "」の記録は変更できません");
@@ -727,7 +761,7 @@ Result<RecordView> RegisterService::Update(const Actor& a, const RegisterSpec& r
       }
     }
     MAMORI_ASSIGN(next, Stored(r, next, after));
-    if (!Reaches(a, r.manage_permission, r, next, loaded.tree))
+    if (!loaded.parent_party && !Reaches(a, r.manage_permission, r, next, loaded.tree))
       return Error::Forbidden("移管先の所属の記録を管理する権限がありません");
     MAMORI_TRY(storage::RegisterRepo(c, tables_.at(r.id)).Update(next));
     next.version = cur.version + 1;
@@ -811,6 +845,7 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     if (!t->chain.empty() && !policy::TakeStep(t->chain.size(), next.step, next.step_actors, a.user_id)) {
       moved = false;
     } else {
+      ApplyStamps(r, *t, a.user_id, now, after);
       next.state = t->to;
       next.step = 0;
       next.step_actors.clear();

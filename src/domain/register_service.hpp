@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,11 +29,15 @@ struct RecordView {
   std::map<std::string, std::string> names;          // reference field id → the record's name
   std::vector<const policy::Transition*> actions;    // transitions this reader may take now
   bool can_update = false;
+  // Its deadline has passed and its state is not final (domain/register_children.hpp IsOverdue).
+  bool overdue = false;
 };
 
 struct RecordList {
   std::vector<RecordView> items;
   int64_t total = 0;
+  // A sub-record register's list of one parent's children: whether the reader may add one.
+  std::optional<bool> can_create;
 };
 
 struct RecordQuery {
@@ -131,6 +136,28 @@ class RegisterService {
   Result<nlohmann::json> Opened(const policy::RegisterSpec& r, const storage::RegisterRecord& rec) const;
   Result<RecordView> CreateIn(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
                               const nlohmann::json& body, const OrgTree& tree, int64_t row);
+
+  // Sub-records (register_children.cpp). Whether `a` sees `rec`: Sees, or for a child whether
+  // `a` sees its parent.
+  Result<bool> SeesIn(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                      const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  Result<std::optional<storage::RegisterRecord>> ParentRecord(storage::Connection& c, const policy::RegisterSpec& r,
+                                                              const std::string& parent_id) const;
+  // Whether `a` is one of the child register's parent.create_by parties of `parent`.
+  bool IsCreateParty(const Actor& a, const policy::RegisterSpec& r, const storage::RegisterRecord& parent,
+                     const OrgTree& tree) const;
+  // The same for a child record `rec` (false for a register without parent).
+  Result<bool> ParentParty(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                           const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  // The ids of the parents among `recs`' parents where `a` is a create_by party.
+  Result<std::set<std::string>> ParentPartyOf(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                                              const std::vector<storage::RegisterRecord>& recs,
+                                              const OrgTree& tree) const;
+  // For a child's creation: the parent named in `values` exists and `a` sees it (else not_found
+  // naming the field) and is not in a final state (else conflict); answers whether `a` is a
+  // create_by party of it.
+  Result<bool> CheckParentForCreate(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                                    const nlohmann::json& values, const OrgTree& tree) const;
 
   Env& env_;
   Access access_;

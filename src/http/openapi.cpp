@@ -111,6 +111,7 @@ void AddRegisterSchemas(const policy::RegisterSpec& r, json& schemas) {
                 {"updated_at", {{"type", "string"}, {"format", "date-time"}}},
                 {"version", {{"type", "integer"}, {"minimum", 1}}},
                 {"deadline_at", {{"type", json::array({"string", "null"})}, {"format", "date-time"}}},
+                {"overdue", {{"type", "boolean"}, {"description", "the deadline has passed and the state is not final"}}},
                 {"available_actions",
                  {{"type", "array"},
                   {"items",
@@ -151,6 +152,12 @@ void AddRegisterSchemas(const policy::RegisterSpec& r, json& schemas) {
                              {{"items", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/" + name + "Record"}}}}},
                               {"total", {{"type", "integer"}, {"minimum", 0}}}}},
                             {"additionalProperties", false}};
+  if (r.parent) {
+    // A sub-record register lists one parent's children (?<parent field>=<id>, required) and
+    // says whether the reader may add one to that parent.
+    schemas[name + "List"]["required"].push_back("can_create");
+    schemas[name + "List"]["properties"]["can_create"] = {{"type", "boolean"}};
+  }
   schemas[name + "Input"] = {{"type", "object"}, {"required", required_in}, {"properties", input},
                              {"additionalProperties", false}};
   schemas[name + "Patch"] = {{"type", "object"}, {"required", {"version"}}, {"properties", patch},
@@ -211,7 +218,10 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
     params.push_back({{"name", "state"}, {"in", "query"}, {"schema", {{"type", "string"}}}});
     params.push_back({{"name", "q"}, {"in", "query"}, {"schema", {{"type", "string"}, {"maxLength", 100}}}});
     for (const auto& f : spec.fields)
-      if (f.filter) params.push_back({{"name", f.id}, {"in", "query"}, {"schema", ValueSchema(f, false)}});
+      if (f.filter) {
+        params.push_back({{"name", f.id}, {"in", "query"}, {"schema", ValueSchema(f, false)}});
+        if (spec.parent && spec.parent->field == f.id) params.back()["required"] = true;  // a parent's children
+      }
     params.push_back({{"name", "page"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}}}});
     params.push_back({{"name", "per_page"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}}}});
     op["parameters"] = params;

@@ -24,6 +24,7 @@ const char* RegisterFieldTypeName(RegisterFieldType t) {
     case RegisterFieldType::kUser: return "user";
     case RegisterFieldType::kSystem: return "system";
     case RegisterFieldType::kAsset: return "asset";
+    case RegisterFieldType::kRecord: return "record";
   }
   return "text";
 }
@@ -174,13 +175,14 @@ struct RegisterParser {
           {"date", RegisterFieldType::kDate},       {"datetime", RegisterFieldType::kDateTime},
           {"bool", RegisterFieldType::kBool},       {"choice", RegisterFieldType::kChoice},
           {"org_unit", RegisterFieldType::kOrgUnit}, {"user", RegisterFieldType::kUser},
-          {"system", RegisterFieldType::kSystem},   {"asset", RegisterFieldType::kAsset}};
+          {"system", RegisterFieldType::kSystem},   {"asset", RegisterFieldType::kAsset},
+          {"record", RegisterFieldType::kRecord}};
       bool known = type.empty();
       for (const auto& [name, t] : kTypes)
         if (type == name) f.type = t, known = true;
       if (!known)
         c.Fail(d["type"], w + ".type must be text, long_text, int, decimal, date, datetime, bool, choice, org_unit, "
-                              "user, system or asset");
+                              "user, system, asset or record");
       if (f.type == RegisterFieldType::kLongText) f.max_length = 4000;
       f.required = c.Bool(d, "required", false, w);
       f.clearable = c.Bool(d, "clearable", !f.required, w);
@@ -279,6 +281,164 @@ struct RegisterParser {
     return out;
   }
 
+  // `parent: {register, field, create_by}` (docs/registers.md "Sub-records"). The parent register
+  // is written before its children in the pack and is not itself a child; the field is the
+  // register's one `record` field, required. It is a filter (the list of a parent's children).
+  // `d`: the register's own node (where a mistake without a parent key is reported).
+  void ParseParent(const YAML::Node& d, RegisterSpec& r, const std::string& w) {
+    const YAML::Node n = d["parent"];
+    const RegisterField* record_field = nullptr;
+    for (const auto& f : r.fields)
+      if (f.type == RegisterFieldType::kRecord) {
+        if (record_field) c.Fail(d, w + ": a register has at most one record field (its parent)");
+        record_field = &f;
+      }
+    if (!n) {
+      if (record_field) c.Fail(d, "registers." + r.id + ".fields." + record_field->id + ": a record field needs the register's parent");
+      return;
+    }
+    if (!c.Map(n, w)) return;
+    c.Keys(n, {"register", "field", "create_by"}, w);
+    ParentSpec p;
+    p.register_id = c.Str(n, "register", true, w);
+    p.field = c.Str(n, "field", true, w);
+    const RegisterSpec* parent = pack.FindRegister(p.register_id);
+    if (!p.register_id.empty() && !parent)
+      c.Fail(n["register"], w + ".register: '" + p.register_id + "' is not a register written before this one");
+    else if (parent && parent->parent)
+      c.Fail(n["register"], w + ".register: '" + p.register_id + "' is itself a sub-record register");
+    else if (parent && parent->id == r.id)
+      c.Fail(n["register"], w + ".register: a register cannot be its own parent");
+    RegisterField* f = const_cast<RegisterField*>(r.FindField(p.field));
+    if (!p.field.empty() && (!f || f->type != RegisterFieldType::kRecord || !f->required))
+      c.Fail(n["field"], w + ".field must name a required field of type record");
+    if (f) {
+      f->filter = true;      // GET /api/v1/<child>?<field>=<parent id>
+      f->clearable = false;  // fixed once created
+    }
+    if (parent) {
+      if (const YAML::Node by = n["create_by"]; by) {
+        if (!by.IsSequence()) c.Fail(by, w + ".create_by must be a list");
+        else
+          for (const auto& item : by) {
+            Party party = ParseParty(item, *parent, w + ".create_by", false);
+            if (party.kind == "manage") c.Fail(item, w + ".create_by: manage is the child's own permission; name a role");
+            p.create_by.push_back(std::move(party));
+          }
+      }
+    }
+    r.parent = std::move(p);
+  }
+
+  // `cases:` of a deadline: [{when, field | after | fiscal}], tried in order.
+  std::vector<DeadlineCase> DeadlineCases(const YAML::Node& n, const RegisterSpec& r, const std::string& w) {
+    std::vector<DeadlineCase> out;
+    if (!n) return out;
+    if (!n.IsSequence() || n.size() == 0) {
+      c.Fail(n, w + " must be a list of {when, after | field | fiscal}");
+      return out;
+    }
+    for (const auto& item : n) {
+      if (!c.Map(item, w + " item")) continue;
+      c.Keys(item, {"when", "field", "after", "fiscal"}, w);
+      DeadlineCase dc;
+      if (!item["when"]) c.Fail(item, w + ".when is required");
+      dc.when = Condition(c, item["when"], w + ".when", RecordRoots(r));
+      int given = 0;
+      if (item["field"]) {
+        ++given;
+        dc.field = c.Str(item, "field", true, w);
+        const RegisterField* f = r.FindField(dc.field);
+        if (!f || f->type != RegisterFieldType::kDate) c.Fail(item["field"], w + ": '" + dc.field + "' is not a date field");
+      }
+      if (item["after"]) {
+        ++given;
+        dc.after_minutes = Duration(c.Str(item, "after", true, w));
+        if (dc.after_minutes <= 0) c.Fail(item["after"], w + ".after must be a number followed by d, h or m (\"24h\")");
+      }
+      if (item["fiscal"]) {
+        ++given;
+        const std::string md = c.Str(item, "fiscal", true, w);
+        int m = 0, day = 0;
+        if (md.size() == 5 && md[2] == '-' && std::isdigit(static_cast<unsigned char>(md[0])) &&
+            std::isdigit(static_cast<unsigned char>(md[1])) && std::isdigit(static_cast<unsigned char>(md[3])) &&
+            std::isdigit(static_cast<unsigned char>(md[4]))) {
+          m = std::stoi(md.substr(0, 2));
+          day = std::stoi(md.substr(3, 2));
+        }
+        static const int kDays[] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        if (m < 1 || m > 12 || day < 1 || day > kDays[m] || (m == 2 && day == 29))
+          c.Fail(item["fiscal"], w + ".fiscal must be a day of the year as MM-DD (\"06-30\")");
+        dc.fiscal_month = m;
+        dc.fiscal_day = day;
+      }
+      if (given != 1) c.Fail(item, w + ": each case needs exactly one of field, after or fiscal");
+      out.push_back(std::move(dc));
+    }
+    return out;
+  }
+
+  // `stamps: {field: now | today | actor | <fixed value>}` of a transition.
+  std::vector<Transition::Stamp> Stamps(const YAML::Node& n, const RegisterSpec& r, const Transition& t,
+                                        const std::string& w) {
+    std::vector<Transition::Stamp> out;
+    if (!n) return out;
+    if (!c.Map(n, w)) return out;
+    for (const auto& kv : n) {
+      Transition::Stamp s;
+      s.field = kv.first.as<std::string>("");
+      const std::string fw = w + "." + s.field;
+      const RegisterField* f = r.FindField(s.field);
+      if (!f) {
+        c.Fail(kv.first, fw + ": unknown field '" + s.field + "'");
+        continue;
+      }
+      if (std::find(t.sets.begin(), t.sets.end(), s.field) != t.sets.end() ||
+          std::find(t.clears.begin(), t.clears.end(), s.field) != t.clears.end())
+        c.Fail(kv.first, fw + ": a stamped field cannot also be in sets or clears");
+      if (f->sealed) c.Fail(kv.first, fw + ": a sealed field cannot be stamped");
+      if (!kv.second.IsScalar()) {
+        c.Fail(kv.second, fw + " must be now, today, actor or a fixed value");
+        continue;
+      }
+      const std::string v = kv.second.Scalar();
+      if (v == "now") {
+        s.kind = "now";
+        if (f->type != RegisterFieldType::kDateTime && f->type != RegisterFieldType::kDate)
+          c.Fail(kv.second, fw + ": now needs a datetime or date field");
+      } else if (v == "today") {
+        s.kind = "today";
+        if (f->type != RegisterFieldType::kDate) c.Fail(kv.second, fw + ": today needs a date field");
+      } else if (v == "actor") {
+        s.kind = "actor";
+        if (f->type != RegisterFieldType::kUser) c.Fail(kv.second, fw + ": actor needs a user field");
+      } else {
+        s.kind = "fixed";
+        s.value = v;
+        bool ok = false;
+        switch (f->type) {
+          case RegisterFieldType::kText:
+          case RegisterFieldType::kLongText: ok = !v.empty() && static_cast<int>(v.size()) <= f->max_length * 4; break;
+          case RegisterFieldType::kChoice: ok = f->FindChoice(v) != nullptr; break;
+          case RegisterFieldType::kBool: ok = v == "true" || v == "false"; break;
+          case RegisterFieldType::kInt: {
+            ok = !v.empty() && v.size() <= 18 &&
+                 std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+                 v != "-";
+            if (ok) ok = std::stoll(v) >= f->min && std::stoll(v) <= f->max;
+            break;
+          }
+          default: ok = false;
+        }
+        if (!ok)
+          c.Fail(kv.second, fw + ": '" + v + "' is not now, today, actor or a fixed value this " +
+                                RegisterFieldTypeName(f->type) + " field may hold");
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
   std::vector<std::string> RecordRoots(const RegisterSpec& r) {
     std::vector<std::string> roots = {"record.id", "record.state", "record.step", "actor.roles", "actor.org_unit_id",
                                       "actor.user_id", "today"};
@@ -319,8 +479,9 @@ struct RegisterParser {
       if (!s) continue;
       const std::string w = where + ".states." + s->id + ".deadline";
       if (!c.Map(d, w)) continue;
-      c.Keys(d, {"field", "after", "fiscal", "on_pass", "to", "notify"}, w);
+      c.Keys(d, {"field", "after", "fiscal", "on_pass", "to", "notify", "cases"}, w);
       Deadline dl;
+      dl.cases = DeadlineCases(d["cases"], r, w + ".cases");
       int given = 0;
       if (d["field"]) {
         ++given;
@@ -349,7 +510,8 @@ struct RegisterParser {
         dl.fiscal_month = m;
         dl.fiscal_day = day;
       }
-      if (given != 1) c.Fail(d, w + " needs exactly one of field, after or fiscal");
+      if (given > 1 || (given == 0 && dl.cases.empty()))
+        c.Fail(d, w + " needs exactly one of field, after or fiscal (optional when it has cases)");
       dl.on_pass = c.Str(d, "on_pass", true, w);
       if (dl.on_pass != "notify" && dl.on_pass != "escalate" && dl.on_pass != "expire")
         c.Fail(d["on_pass"], w + ".on_pass must be notify, escalate or expire");
@@ -374,7 +536,7 @@ struct RegisterParser {
         const YAML::Node d = kv.second;
         if (!c.Map(d, w)) continue;
         c.Keys(d, {"label", "label_en", "from", "to", "by", "chain", "sets", "requires", "clears", "note_required", "when",
-                   "deny", "notify"},
+                   "deny", "notify", "stamps"},
                w);
         t.label = c.Str(d, "label", true, w);
         t.label_en = c.Str(d, "label_en", false, w);
@@ -433,6 +595,7 @@ struct RegisterParser {
           }
         }
         t.notify = Notify(d["notify"], r, w + ".notify");
+        t.stamps = Stamps(d["stamps"], r, t, w + ".stamps");
         wf.transitions.push_back(std::move(t));
       }
     }
@@ -454,7 +617,7 @@ struct RegisterParser {
       c.Fail(key, w + ": '" + id + "' is one of mamori's built-in registers");
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
-               "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared"},
+               "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared", "parent", "create_notify"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -528,6 +691,8 @@ struct RegisterParser {
     }
     r.visible_to_parties = c.Bool(d, "visible_to_parties", true, w);
     r.shared = c.Bool(d, "shared", false, w);
+    ParseParent(d, r, w + ".parent");
+    r.create_notify = Notify(d["create_notify"], r, w + ".create_notify");
     ParseWorkflow(d["workflow"], r, w + ".workflow");
     pack.registers.push_back(std::move(r));
   }

@@ -25,7 +25,9 @@ const T* FindById(const std::vector<T>& items, const std::string& id) {
 
 // The value types a register field may have. kOrgUnit, kUser, kSystem and kAsset hold the id of
 // a record of that kind (checked to exist; the API answers its name beside it).
-enum class RegisterFieldType { kText, kLongText, kInt, kDecimal, kDate, kDateTime, kBool, kChoice, kOrgUnit, kUser, kSystem, kAsset };
+// kRecord holds the id of a record of the register's parent register (only as `parent.field`,
+// docs/registers.md "Sub-records").
+enum class RegisterFieldType { kText, kLongText, kInt, kDecimal, kDate, kDateTime, kBool, kChoice, kOrgUnit, kUser, kSystem, kAsset, kRecord };
 
 // "text", "long_text", … as written in a pack and in GET /api/v1/registers.
 const char* RegisterFieldTypeName(RegisterFieldType t);
@@ -106,6 +108,16 @@ struct NotifyRule {
   std::string template_id;
 };
 
+// One alternative of a deadline (`cases:`): when `when` holds over the record's values as it
+// enters the state, the deadline falls by this case's timing instead of the default one.
+struct DeadlineCase {
+  Expr when;
+  std::string field;
+  int64_t after_minutes = 0;
+  int fiscal_month = 0;
+  int fiscal_day = 0;
+};
+
 // When a state's deadline falls, counted from the moment the record entered the state.
 struct Deadline {
   std::string field;  // a date field: the end of that day (JST)
@@ -115,6 +127,9 @@ struct Deadline {
   std::string on_pass;  // notify | escalate | expire
   std::string to;       // expire: the state the record moves to
   std::vector<NotifyRule> notify;  // notify, escalate: who is told (escalate: the next level)
+  // Alternatives tried in order before the timing above (which is then optional: without it and
+  // without a matching case the state has no deadline for that record).
+  std::vector<DeadlineCase> cases;
 };
 
 struct StateDef {
@@ -152,6 +167,15 @@ struct Transition {
   };
   std::vector<Deny> deny;
   std::vector<NotifyRule> notify;
+  // Values the engine writes when the transition moves the record (`stamps:`): `now` (a
+  // datetime or date field), `today` (a date field), `actor` (a user field: who took it) or a
+  // fixed value of the field's type.
+  struct Stamp {
+    std::string field;
+    std::string kind;   // now | today | actor | fixed
+    std::string value;  // fixed: the value as the API writes it ("true"/"false" for bool)
+  };
+  std::vector<Stamp> stamps;
 };
 
 // An ordered approval chain's progress (kobe:8.1.4), shared by the register and request engines:
@@ -171,6 +195,17 @@ struct Workflow {
   std::vector<Transition> transitions;
   const StateDef* FindState(const std::string& id) const;
   const Transition* FindTransition(const std::string& id) const;
+};
+
+// A sub-record register's parent (`parent:`): each record belongs to one record of the parent
+// register, named by `field` (type record, required, fixed once created). A child is seen by
+// exactly whoever sees its parent; it may be created by whoever holds the child's create
+// permission over the child's scope, or is one of `create_by` (parties of the parent record), and
+// sees the parent.
+struct ParentSpec {
+  std::string register_id;
+  std::string field;
+  std::vector<Party> create_by;
 };
 
 struct RegisterSpec {
@@ -207,6 +242,10 @@ struct RegisterSpec {
   // the read permission reads all of them, whatever the scope of the role granting it. Changing
   // them still needs the manage permission over the record's scope.
   bool shared = false;
+  // A sub-record register: its parent register and the field naming the parent record.
+  std::optional<ParentSpec> parent;
+  // Who is told when a record is created (`create_notify:`, like a transition's notify).
+  std::vector<NotifyRule> create_notify;
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

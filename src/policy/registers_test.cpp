@@ -234,6 +234,94 @@ TEST(RegistersTest, ADeadlineTakesADateFieldADurationOrADayOfTheFiscalYear) {
 }
 
 
+// A sub-record register of the book: its tasks, each with an owner, stamped when done, due by kind.
+const char* kTasks = R"(  tasks:
+    title: 作業
+    permissions: {read: book.read, manage: book.manage}
+    parent: {register: book, field: book_id, create_by: [{role: security_manager, scope: owner_unit}]}
+    fields:
+      book_id: {label: 台帳, type: record, required: true}
+      what: {label: 内容, required: true, list: true}
+      kind: {label: 種別, type: choice, choices: [urgent, normal]}
+      owner: {label: 担当, type: user}
+      done_at: {label: 完了日時, type: datetime, read_only: true}
+      done_by: {label: 完了者, type: user, read_only: true}
+    workflow:
+      initial: open
+      states:
+        open:
+          label: 未了
+          deadline:
+            cases: [{when: 'record.kind == "urgent"', after: 24h}]
+            after: 3d
+            on_pass: notify
+            notify: [{to: [{user_field: owner}], template: reminded}]
+        done: {label: 完了, final: true}
+      transitions:
+        finish: {label: 完了, from: [open], to: done, by: [{user_field: owner}], stamps: {done_at: now, done_by: actor}}
+)";
+
+TEST(RegistersTest, ASubRecordRegisterNamesItsParentAndItsTransitionsStampAndItsDeadlineHasCases) {
+  std::vector<PackError> errors;
+  auto pack = ParsePack(PackWith(std::string(kBook) + kTasks), errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  const RegisterSpec* tasks = pack->FindRegister("tasks");
+  ASSERT_TRUE(tasks && tasks->parent);
+  EXPECT_EQ(tasks->parent->register_id, "book");
+  EXPECT_EQ(tasks->parent->field, "book_id");
+  ASSERT_EQ(tasks->parent->create_by.size(), 1u);
+  EXPECT_EQ(tasks->parent->create_by[0].role, "security_manager");
+  const RegisterField* f = tasks->FindField("book_id");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->type, RegisterFieldType::kRecord);
+  EXPECT_TRUE(f->filter) << "a parent's children are listed by the parent field";
+  EXPECT_FALSE(f->clearable);
+  const StateDef* open = tasks->workflow->FindState("open");
+  ASSERT_TRUE(open && open->deadline);
+  ASSERT_EQ(open->deadline->cases.size(), 1u);
+  EXPECT_EQ(open->deadline->cases[0].after_minutes, 24 * 60);
+  EXPECT_EQ(open->deadline->after_minutes, 3 * 24 * 60);
+  const Transition* finish = tasks->workflow->FindTransition("finish");
+  ASSERT_TRUE(finish);
+  ASSERT_EQ(finish->stamps.size(), 2u);
+  EXPECT_EQ(finish->stamps[0].field, "done_at");
+  EXPECT_EQ(finish->stamps[0].kind, "now");
+  EXPECT_EQ(finish->stamps[1].kind, "actor");
+}
+
+TEST(RegistersTest, SubRecordStampAndCaseMistakesAreEachReported) {
+  struct Case {
+    std::string from, to, message;
+  } cases[] = {
+      {"parent: {register: book,", "parent: {register: nothing,", "not a register written before"},
+      {"field: book_id, create_by", "field: what, create_by", "required field of type record"},
+      {"create_by: [{role: security_manager, scope: owner_unit}]", "create_by: [manage]", "manage is the child's own"},
+      {"    parent: {register: book, field: book_id, create_by: [{role: security_manager, scope: owner_unit}]}\n", "",
+       "needs the register's parent"},
+      {"done_at: now", "done_at: actor", "actor needs a user field"},
+      {"done_by: actor", "done_by: today", "today needs a date field"},
+      {"done_at: now, done_by: actor", "done_at: now, what: \"\"", "fixed value"},
+      {"stamps: {done_at: now, done_by: actor}", "stamps: {nothing: now}", "unknown field 'nothing'"},
+      {"cases: [{when: 'record.kind == \"urgent\"', after: 24h}]", "cases: [{when: 'record.kind == \"urgent\"'}]",
+       "exactly one of field, after or fiscal"},
+      {"cases: [{when: 'record.kind == \"urgent\"', after: 24h}]", "cases: [{when: 'record.nothing == 1', after: 24h}]",
+       "nothing"},
+  };
+  for (const auto& tc : cases) {
+    std::string text = PackWith(std::string(kBook) + kTasks);
+    const size_t at = text.find(tc.from);
+    ASSERT_NE(at, std::string::npos) << tc.from;
+    text.replace(at, tc.from.size(), tc.to);
+    EXPECT_TRUE(AnyContains(Errors(text), tc.message)) << tc.message;
+  }
+  // A child of a child is refused.
+  std::string nested = std::string(kTasks);
+  nested.replace(nested.find("  tasks:"), 8, "  subtasks:");
+  nested.replace(nested.find("register: book, field: book_id"), 30, "register: tasks, field: book_id");
+  nested.replace(nested.find("create_by: [{role: security_manager, scope: owner_unit}]"), 56, "create_by: []");
+  EXPECT_TRUE(AnyContains(Errors(PackWith(std::string(kBook) + kTasks + nested)), "is itself a sub-record register"));
+}
+
 // ---- The Kobe pack's incident, violation and response-procedure registers (docs/incidents.md).
 // Each expectation writes the standard's roles and items out as the clauses give them; nothing is
 // read from the pack and compared with itself.

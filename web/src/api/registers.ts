@@ -23,6 +23,8 @@ export type RegisterFieldType =
   | 'user'
   | 'system'
   | 'asset'
+  /** A sub-record's parent record (only as the register's parent.field). */
+  | 'record'
 
 export interface RegisterChoice {
   id: string
@@ -102,6 +104,10 @@ export interface RegisterSpec {
   fields: RegisterField[]
   workflow: RegisterWorkflow | null
   retention_years?: number
+  /** A sub-record register: its parent register and the field naming the parent record. */
+  parent?: { register: string; field: string } | null
+  /** The sub-record registers whose parent this register is (panels on its record page). */
+  children?: { register: string; field: string }[]
 }
 
 export interface RegisterCatalog {
@@ -134,6 +140,8 @@ export interface RegisterRecord {
   created_at?: string
   updated_at?: string
   deadline_at?: string | null
+  /** The deadline has passed and the state is not final. */
+  overdue?: boolean
   available_actions?: AvailableAction[]
   can_update?: boolean
   [field: string]: unknown
@@ -157,7 +165,7 @@ function entries(v: unknown): Obj[] {
   return []
 }
 
-const FIELD_TYPES: readonly string[] = ['text', 'long_text', 'int', 'decimal', 'date', 'datetime', 'bool', 'choice', 'org_unit', 'user', 'system', 'asset']
+const FIELD_TYPES: readonly string[] = ['text', 'long_text', 'int', 'decimal', 'date', 'datetime', 'bool', 'choice', 'org_unit', 'user', 'system', 'asset', 'record']
 
 function readField(o: Obj): RegisterField {
   const type = (FIELD_TYPES.includes(str(o.type)) ? str(o.type) : 'text') as RegisterFieldType
@@ -247,6 +255,10 @@ export function readRegister(o: Obj): RegisterSpec {
     fields: entries(o.fields).map(readField).filter((f) => f.id !== ''),
     workflow: readWorkflow(o.workflow),
     retention_years: optNum(o.retention_years),
+    parent: isObj(o.parent) && str(o.parent.register) && str(o.parent.field) ? { register: str(o.parent.register), field: str(o.parent.field) } : null,
+    children: entries(o.children)
+      .map((c) => ({ register: str(c.register), field: str(c.field) }))
+      .filter((c) => c.register !== '' && c.field !== ''),
   }
 }
 
@@ -334,9 +346,19 @@ export function registerFieldHelp(f: RegisterField, locale: string): string {
   return f.help ? local(f.help, f.help_en, locale) : ''
 }
 
-/** The registers a person holding `permissions` may read (one menu entry each). */
+/**
+ * The registers a person holding `permissions` may read (one menu entry each). A sub-record
+ * register has no menu entry: its records are listed on their parent's page.
+ */
 export function readableRegisters(catalog: RegisterCatalog | null, permissions: readonly string[]): RegisterSpec[] {
-  return (catalog?.registers ?? []).filter((r) => r.permissions.read !== '' && permissions.includes(r.permissions.read))
+  return (catalog?.registers ?? []).filter((r) => !r.parent && r.permissions.read !== '' && permissions.includes(r.permissions.read))
+}
+
+/** The sub-record registers of `spec` (each a panel on its record page), as the catalogue has them. */
+export function childRegisters(catalog: RegisterCatalog | null, spec: RegisterSpec): RegisterSpec[] {
+  return (spec.children ?? [])
+    .map((c) => catalog?.registers.find((r) => r.id === c.register && r.parent?.register === spec.id) ?? null)
+    .filter((r): r is RegisterSpec => r !== null)
 }
 
 export function findRegister(catalog: RegisterCatalog | null, path: string): RegisterSpec | null {
@@ -368,7 +390,8 @@ export function listKeys(spec: RegisterSpec): string[] {
 
 /** The fields a create or edit form offers: never the read-only ones (a transition sets those). */
 export function editableFields(spec: RegisterSpec): RegisterField[] {
-  return spec.fields.filter((f) => !f.read_only)
+  // A sub-record's parent is fixed by the page it is added from, never typed in.
+  return spec.fields.filter((f) => !f.read_only && f.type !== 'record')
 }
 
 /** The key the API answers a reference field's name under: x_id → x_name, x → x_name. */
