@@ -589,8 +589,15 @@ void AddCatalogue(json& s) {
                             {"clears", Arr(Str())},
                             {"by", Arr(party)},
                             {"chain", Arr(party)},
-                            {"notify", Arr(notify)}});
-  s["Workflow"] = Answer({{"initial", Str()}, {"states", Arr(state)}, {"transitions", Arr(transition)}});
+                            {"notify", Arr(notify)},
+                            {"keep_state", Described(Bool(), "a note that leaves the record in its state")},
+                            {"effects", Arr(Answer({{"kind", Enum(std::vector<std::string>{"suspend_user", "end_role_assignments"})},
+                                                    {"field", Str()}}))}});
+  json edit = {{"type", "object"}, {"additionalProperties", Arr(party)}};
+  s["Workflow"] = Answer({{"initial", Str()},
+                          {"states", Arr(state)},
+                          {"transitions", Arr(transition)},
+                          {"edit", Described(Null(edit), "who may PATCH a record in each state; null: the manage permission")}});
   json choice = Answer({{"id", Str()}, {"label", Str()}, {"label_en", Str()}, {"help", Str()}, {"help_en", Str()}},
                        {"help", "help_en"});
   s["RegisterField"] = Answer({{"id", Str()},
@@ -643,7 +650,10 @@ void AddCatalogue(json& s) {
                                  {"fields", Arr(Ref("RegisterField"))},
                                  {"workflow", Null(Ref("Workflow"))},
                                  {"can_read", Bool()},
-                                 {"can_create", Bool()}});
+                                 {"can_create", Bool()},
+                                 {"repeat_count_field", Str()},
+                                 {"fiscal_year", Bool()},
+                                 {"fiscal_year_field", Str()}});
   s["RequestTypeSummary"] = Answer({{"id", Str()},
                                     {"kind", Const("request_type")},
                                     {"path", Const("requests")},

@@ -31,6 +31,7 @@ inline constexpr char kMfaTotpEnrollStart[] = "mfa.totp_enroll_start";
 inline constexpr char kMfaTotpEnrollConfirm[] = "mfa.totp_enroll_confirm";
 inline constexpr char kRoleAssign[] = "role.assign";
 inline constexpr char kRoleRevoke[] = "role.revoke";
+inline constexpr char kRoleEnd[] = "role.end";
 inline constexpr char kOrgCreate[] = "org.create";
 
 inline constexpr char kAssetCreate[] = "asset.create";
