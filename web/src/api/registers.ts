@@ -134,6 +134,8 @@ export interface RegisterRecord {
   created_at?: string
   updated_at?: string
   deadline_at?: string | null
+  /** Earlier records naming the same person (a register with repeat_count). */
+  repeat_count?: number
   available_actions?: AvailableAction[]
   can_update?: boolean
   [field: string]: unknown
@@ -308,6 +310,8 @@ export const registersApi = {
   /** The address of the list's export (same filters), for a download link. */
   exportHref: (spec: RegisterSpec, format: 'xlsx' | 'csv', query: ListQuery) =>
     `/api/v1/${spec.path}/export${buildQuery({ ...query, format, page: undefined, per_page: undefined })}`,
+  /** The address of one record's Excel report (its items, then its history). */
+  reportHref: (spec: RegisterSpec, id: string) => `/api/v1/${spec.path}/${encodeURIComponent(id)}/export?format=xlsx`,
   /** POST /R/import: a CSV of new records, all or nothing. */
   import: (spec: RegisterSpec, bytes: RawBody, query: ListQuery = {}) =>
     api.postRaw<RegisterImportAnswer>(`/${spec.path}/import`, bytes, 'text/csv', { query }),
