@@ -63,7 +63,7 @@ class ViolationsTest : public ApiTest {
     ApiTest::TearDownTestSuite();
   }
 
-  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) {
+  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) try {
     auto p = std::make_unique<Person>();
     p->login_id = UniqueLogin(prefix);
     json created = CreateUser(p->login_id, unit, "regular");
@@ -73,8 +73,11 @@ class ViolationsTest : public ApiTest {
     p->client = NewClient();
     Reply r = p->client->Login(p->login_id, p->password);
     Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
+    p->login_doc = r.doc;
     CompleteSignIn(*p);
     return p.release();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(prefix + ": " + e.what());
   }
 
   // A member of staff of the section, signed in.
