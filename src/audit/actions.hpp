@@ -66,7 +66,7 @@ inline constexpr std::string_view kAll[] = {
     kSystemInit,        kLogAcceptBroken,      kAuditVerify,       kAuditExport,     kAuthLogin,
     kAuthMfa,           kAuthLogout,           kAuthLockout,       kAuthSessionEnd,  kUserCreate,
     kUserSuspend,       kUserResume,           kUserResetPassword, kUserDelete,      kUserPasswordChange,
-    kMfaTotpEnrollStart, kMfaTotpEnrollConfirm, kRoleAssign,        kRoleRevoke,      kOrgCreate,
+    kMfaTotpEnrollStart, kMfaTotpEnrollConfirm, kRoleAssign,        kRoleRevoke,      kRoleEnd,         kOrgCreate,
     kAssetCreate,       kAssetUpdate,          kAssetState,        kAssetImport,     kAssetExport,
     kRequestCreate,     kRequestSubmit,   kRequestApprove,
     kRequestReject,     kRequestWithdraw,      kRequestComplete,   kRequestReport,   kRequestExpire,
