@@ -202,8 +202,9 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
   };
   if (r.method == "GET" && p.ends_with("/{id}/export")) {
     // One record's report: its items as a form, then its history (docs/registers.md).
-    op["parameters"] = {{{"name", "format"}, {"in", "query"}, {"schema", {{"enum", {"xlsx"}}}}},
-                        {{"name", "lang"}, {"in", "query"}, {"schema", {{"enum", {"ja", "en"}}}}}};
+    if (!op.contains("parameters")) op["parameters"] = json::array();
+    op["parameters"].push_back({{"name", "format"}, {"in", "query"}, {"schema", {{"enum", {"xlsx"}}}}});
+    op["parameters"].push_back({{"name", "lang"}, {"in", "query"}, {"schema", {{"enum", {"ja", "en"}}}}});
     json ok = op["responses"]["2XX"];
     op["responses"].erase("2XX");
     ok["description"] = "the record as an Excel workbook: a sheet of its items, a sheet of its history";
