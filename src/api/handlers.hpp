@@ -83,6 +83,8 @@ Response GetRecordHistory(App&, Call&);
 Response TransitionRecord(App&, Call&);
 Response ExportRecords(App&, Call&);
 Response ImportRecords(App&, Call&);
+// record_report.cpp: one record as an Excel report (its items, then its history).
+Response ExportRecord(App&, Call&);
 // notification_handlers.cpp
 Response ListNotifications(App&, Call&);
 Response ReadNotification(App&, Call&);

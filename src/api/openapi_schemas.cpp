@@ -597,8 +597,15 @@ void AddCatalogue(json& s) {
                             {"notify", Arr(notify)},
                             {"stamps", Arr(Answer({{"field", Str()},
                                                    {"kind", Enum(std::vector<std::string>{"now", "today", "actor", "fixed"})},
-                                                   {"value", Str()}}))}});
-  s["Workflow"] = Answer({{"initial", Str()}, {"states", Arr(state)}, {"transitions", Arr(transition)}});
+                                                   {"value", Str()}}))},
+                            {"keep_state", Described(Bool(), "a note that leaves the record in its state")},
+                            {"effects", Arr(Answer({{"kind", Enum(std::vector<std::string>{"suspend_user", "end_role_assignments"})},
+                                                    {"field", Str()}}))}});
+  json edit = {{"type", "object"}, {"additionalProperties", Arr(party)}};
+  s["Workflow"] = Answer({{"initial", Str()},
+                          {"states", Arr(state)},
+                          {"transitions", Arr(transition)},
+                          {"edit", Described(Null(edit), "who may PATCH a record in each state; null: the manage permission")}});
   json choice = Answer({{"id", Str()}, {"label", Str()}, {"label_en", Str()}, {"help", Str()}, {"help_en", Str()}},
                        {"help", "help_en"});
   s["RegisterField"] = Answer({{"id", Str()},
@@ -655,7 +662,10 @@ void AddCatalogue(json& s) {
                                  {"can_create", Bool()},
                                  {"parent", Null(Answer({{"register", Str()}, {"field", Str()}, {"create_by", Arr(party)}}))},
                                  {"children", Described(Arr(Answer({{"register", Str()}, {"field", Str()}})),
-                                                        "the sub-record registers whose parent this register is")}});
+                                                        "the sub-record registers whose parent this register is")},
+                                 {"repeat_count_field", Str()},
+                                 {"fiscal_year", Bool()},
+                                 {"fiscal_year_field", Str()}});
   s["RequestTypeSummary"] = Answer({{"id", Str()},
                                     {"kind", Const("request_type")},
                                     {"path", Const("requests")},

@@ -19,6 +19,13 @@ const policy::RegisterSpec* SpecOf(App& app, Call& call) { return app.registers.
 
 Response NoRegister() { return Response::Problem(Error::NotFound("台帳")); }
 
+// A 年度 as the query gives it: four digits, else -1 (the engine names it invalid_format).
+int ParseFiscalYear(const std::string& v) {
+  if (v.size() != 4 || v.find_first_not_of("0123456789") != std::string::npos) return -1;
+  const int year = std::stoi(v);
+  return year == 0 ? -1 : year;
+}
+
 // The list's query: state, q, each filter field, page and per_page; anything else is named.
 Result<domain::RecordQuery> QueryOf(const policy::RegisterSpec& r, const Request& req, bool paged) {
   domain::RecordQuery q;
@@ -30,6 +37,7 @@ Result<domain::RecordQuery> QueryOf(const policy::RegisterSpec& r, const Request
     if (key == "page" || key == "per_page" || key == "lang" || (key == "format" && !paged)) continue;
     if (key == "state") q.state = value;
     else if (key == "q") q.q = value;
+    else if (key == "fiscal_year" && r.fiscal_year) q.fiscal_year = ParseFiscalYear(value);
     else if (const auto* f = r.FindField(key); f && f->filter) q.eq[key] = value;
     else errors.emplace_back(CheckString(key, {1, 64}).empty() ? key : "(invalid)", "unknown_field");
   }

@@ -88,9 +88,18 @@ json WorkflowJson(const policy::Workflow& wf) {
     json stamps = json::array();
     for (const auto& st : t.stamps) stamps.push_back({{"field", st.field}, {"kind", st.kind}, {"value", st.value}});
     j["stamps"] = stamps;
+    j["keep_state"] = t.keep_state;
+    json effects = json::array();
+    for (const auto& e : t.effects) effects.push_back({{"kind", e.kind}, {"field", e.field}});
+    j["effects"] = effects;
     transitions.push_back(j);
   }
-  return {{"initial", wf.initial}, {"states", states}, {"transitions", transitions}};
+  json edit = nullptr;
+  if (wf.edit) {
+    edit = json::object();
+    for (const auto& [state, parties] : *wf.edit) edit[state] = Parties(parties);
+  }
+  return {{"initial", wf.initial}, {"states", states}, {"transitions", transitions}, {"edit", edit}};
 }
 
 // A request form field in the register field shape.
@@ -185,6 +194,9 @@ json RegisterJson(const policy::RegisterSpec& r, const domain::RegisterService& 
     if (other.parent && other.parent->register_id == r.id)
       children.push_back({{"register", other.id}, {"field", other.parent->field}});
   j["children"] = children;
+  j["repeat_count_field"] = r.repeat_field;
+  j["fiscal_year"] = r.fiscal_year;
+  j["fiscal_year_field"] = r.fiscal_year_field;
   return j;
 }
 
@@ -240,6 +252,7 @@ json RecordJson(const domain::RecordView& v) {
   for (const auto* t : v.actions) actions.push_back(ActionJson(*t));
   j["available_actions"] = actions;
   j["can_update"] = v.can_update;
+  if (!r.repeat_field.empty()) j["repeat_count"] = v.repeat_count.value_or(0);
   return j;
 }
 

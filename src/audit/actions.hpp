@@ -31,6 +31,7 @@ inline constexpr char kMfaTotpEnrollStart[] = "mfa.totp_enroll_start";
 inline constexpr char kMfaTotpEnrollConfirm[] = "mfa.totp_enroll_confirm";
 inline constexpr char kRoleAssign[] = "role.assign";
 inline constexpr char kRoleRevoke[] = "role.revoke";
+inline constexpr char kRoleEnd[] = "role.end";
 inline constexpr char kOrgCreate[] = "org.create";
 
 inline constexpr char kAssetCreate[] = "asset.create";
@@ -65,7 +66,7 @@ inline constexpr std::string_view kAll[] = {
     kSystemInit,        kLogAcceptBroken,      kAuditVerify,       kAuditExport,     kAuthLogin,
     kAuthMfa,           kAuthLogout,           kAuthLockout,       kAuthSessionEnd,  kUserCreate,
     kUserSuspend,       kUserResume,           kUserResetPassword, kUserDelete,      kUserPasswordChange,
-    kMfaTotpEnrollStart, kMfaTotpEnrollConfirm, kRoleAssign,        kRoleRevoke,      kOrgCreate,
+    kMfaTotpEnrollStart, kMfaTotpEnrollConfirm, kRoleAssign,        kRoleRevoke,      kRoleEnd,         kOrgCreate,
     kAssetCreate,       kAssetUpdate,          kAssetState,        kAssetImport,     kAssetExport,
     kRequestCreate,     kRequestSubmit,   kRequestApprove,
     kRequestReject,     kRequestWithdraw,      kRequestComplete,   kRequestReport,   kRequestExpire,

@@ -189,7 +189,9 @@ std::string SheetCsv(const Sheet& sheet) {
   return csv;
 }
 
-Result<std::string> XlsxWorkbook(const Sheet& sheet) {
+Result<std::string> XlsxWorkbook(const Sheet& sheet) { return XlsxWorkbook(std::vector<Sheet>{sheet}); }
+
+Result<std::string> XlsxWorkbook(const std::vector<Sheet>& sheets) {
   const char* env_tmp = std::getenv("TMPDIR");
   std::string dir = env_tmp && *env_tmp ? env_tmp : "/tmp";
   std::string path = dir + "/mamori-xlsx-XXXXXX";
@@ -206,7 +208,6 @@ Result<std::string> XlsxWorkbook(const Sheet& sheet) {
   options.tmpdir = dir.data();
   lxw_workbook* wb = workbook_new_opt(path.c_str(), &options);
   if (!wb) return Error::Internal("Excel ファイルを作成できません");
-  lxw_worksheet* ws = workbook_add_worksheet(wb, sheet.name.empty() ? nullptr : sheet.name.c_str());
   lxw_format* head = workbook_add_format(wb);
   format_set_bold(head);
   format_set_bg_color(head, 0xDDEBF7);
@@ -218,32 +219,35 @@ Result<std::string> XlsxWorkbook(const Sheet& sheet) {
   lxw_format* number = workbook_add_format(wb);
   format_set_align(number, LXW_ALIGN_VERTICAL_TOP);
   lxw_error err = LXW_NO_ERROR;
-  if (!ws) err = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
-  for (size_t c = 0; !err && c < sheet.columns.size(); ++c) {
-    const auto col = static_cast<lxw_col_t>(c);
-    err = worksheet_set_column(ws, col, col, sheet.columns[c].width, nullptr);
-    if (!err) err = worksheet_write_string(ws, 0, col, sheet.columns[c].header.c_str(), head);
-  }
-  for (size_t r = 0; !err && r < sheet.rows.size(); ++r) {
-    if (r + 1 >= LXW_ROW_MAX) {
-      err = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
-      break;
-    }
-    const auto row = static_cast<lxw_row_t>(r + 1);
-    for (size_t c = 0; !err && c < sheet.rows[r].size(); ++c) {
+  for (const Sheet& sheet : sheets) {
+    lxw_worksheet* ws = err ? nullptr : workbook_add_worksheet(wb, sheet.name.empty() ? nullptr : sheet.name.c_str());
+    if (!ws && !err) err = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
+    for (size_t c = 0; !err && c < sheet.columns.size(); ++c) {
       const auto col = static_cast<lxw_col_t>(c);
-      const SheetCell& cell = sheet.rows[r][c];
-      if (const auto* s = std::get_if<std::string>(&cell)) {
-        if (!s->empty()) err = worksheet_write_string(ws, row, col, s->c_str(), text);
-      } else {
-        err = worksheet_write_number(ws, row, col, static_cast<double>(std::get<int64_t>(cell)), number);
+      err = worksheet_set_column(ws, col, col, sheet.columns[c].width, nullptr);
+      if (!err) err = worksheet_write_string(ws, 0, col, sheet.columns[c].header.c_str(), head);
+    }
+    for (size_t r = 0; !err && r < sheet.rows.size(); ++r) {
+      if (r + 1 >= LXW_ROW_MAX) {
+        err = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
+        break;
+      }
+      const auto row = static_cast<lxw_row_t>(r + 1);
+      for (size_t c = 0; !err && c < sheet.rows[r].size(); ++c) {
+        const auto col = static_cast<lxw_col_t>(c);
+        const SheetCell& cell = sheet.rows[r][c];
+        if (const auto* s = std::get_if<std::string>(&cell)) {
+          if (!s->empty()) err = worksheet_write_string(ws, row, col, s->c_str(), text);
+        } else {
+          err = worksheet_write_number(ws, row, col, static_cast<double>(std::get<int64_t>(cell)), number);
+        }
       }
     }
-  }
-  if (!err && !sheet.columns.empty()) {
-    worksheet_freeze_panes(ws, 1, 0);
-    err = worksheet_autofilter(ws, 0, 0, static_cast<lxw_row_t>(sheet.rows.size()),
-                               static_cast<lxw_col_t>(sheet.columns.size() - 1));
+    if (!err && !sheet.columns.empty() && !sheet.form) {
+      worksheet_freeze_panes(ws, 1, 0);
+      err = worksheet_autofilter(ws, 0, 0, static_cast<lxw_row_t>(sheet.rows.size()),
+                                 static_cast<lxw_col_t>(sheet.columns.size() - 1));
+    }
   }
   const lxw_error closed = workbook_close(wb);  // frees the workbook whatever happened before
   if (err || closed)

@@ -63,6 +63,8 @@ struct Sheet {
   std::string name;  // the tab's name (at most 31 characters, no []:*?/\)
   std::vector<SheetColumn> columns;
   std::vector<std::vector<SheetCell>> rows;
+  // A form (one record's items, a report): no frozen header or filter buttons.
+  bool form = false;
 };
 
 // A cell as text (numbers in decimal).
@@ -73,5 +75,7 @@ std::string SheetCsv(const Sheet& sheet);
 // The .xlsx bytes of a workbook holding `sheet`. libxlsxwriter writes to a file, so the
 // workbook passes through a private temporary file (mode 0600) that is removed before return.
 Result<std::string> XlsxWorkbook(const Sheet& sheet);
+// A workbook of several sheets, in order (a record's report: its items, then its history).
+Result<std::string> XlsxWorkbook(const std::vector<Sheet>& sheets);
 
 }  // namespace mamori

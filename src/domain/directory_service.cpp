@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "audit/actions.hpp"
 #include "auth/password_hash.hpp"
 #include "auth/password_rules.hpp"
 #include "domain/auth_service.hpp"
@@ -225,19 +226,50 @@ Result<std::pair<std::vector<storage::UserRecord>, int64_t>> DirectoryService::L
 
 Status DirectoryService::Suspend(const Actor& a, const std::string& id) {
   return env_.db.Write([&](storage::Connection& c) -> Status {
-    MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
-    if (u.id == a.user_id) return Error::Conflict("自分自身のIDは停止できません");
-    if (u.status != "active") return Error::Conflict("有効なIDのみ停止できます（現在: " + u.status + "）");
-    MAMORI_TRY(KeepsAdministrator(c, u.id, ""));
-    u.status = "suspended";
-    MAMORI_TRY(storage::UserRepo(c).Update(u));
-    // Access stops at once, not at the next timeout (kobe:7.4.1ウ).
-    MAMORI_ASSIGN(int64_t ended, storage::SessionRepo(c).EndAllForUser(u.id, env_.clock.NowMicros(), "suspended"));
-    audit::Event e = a.Event("user.suspend", "user:" + u.id);
-    e.clause = env_.pack.CiteFor("id_suspension");
-    e.detail = {{"login_id", u.login_id}, {"sessions_ended", ended}};
-    return env_.log.Record(c, e);
+    return SuspendIn(c, a, id, env_.pack.CiteFor("id_suspension"), nlohmann::json::object());
   });
+}
+
+Status DirectoryService::SuspendIn(storage::Connection& c, const Actor& a, const std::string& id,
+                                   const std::string& clause, const nlohmann::json& cause) {
+  MAMORI_ASSIGN(auto u, Manageable(c, a, id, perm::kUsersManage));
+  if (u.id == a.user_id) return Error::Conflict("自分自身のIDは停止できません");
+  if (u.status != "active") return Error::Conflict("有効なIDのみ停止できます（現在: " + u.status + "）");
+  MAMORI_TRY(KeepsAdministrator(c, u.id, ""));
+  u.status = "suspended";
+  MAMORI_TRY(storage::UserRepo(c).Update(u));
+  // Access stops at once, not at the next timeout (kobe:7.4.1ウ).
+  MAMORI_ASSIGN(int64_t ended, storage::SessionRepo(c).EndAllForUser(u.id, env_.clock.NowMicros(), "suspended"));
+  audit::Event e = a.Event(audit::action::kUserSuspend, "user:" + u.id);
+  e.clause = clause;
+  e.detail = {{"login_id", u.login_id}, {"sessions_ended", ended}};
+  for (const auto& [k, v] : cause.items()) e.detail[k] = v;
+  return env_.log.Record(c, e);
+}
+
+Result<int64_t> DirectoryService::EndAssignmentsIn(storage::Connection& c, const Actor& a, const std::string& id,
+                                                   const std::string& clause, const nlohmann::json& cause) {
+  // The same right as revoking one assignment (RevokeRole), and nobody ends their own.
+  if (!access_.HasCityWide(a, perm::kRolesManage)) return Denied();
+  if (id == a.user_id)
+    return Error{ErrorCode::kSeparationOfDuties, "自分自身の役割は終了できません", env_.pack.CiteFor("self_grant"), {}};
+  MAMORI_ASSIGN(auto u, storage::UserRepo(c).Get(id));
+  if (!u || u->status == "deleted") return Error::NotFound("利用者");
+  MAMORI_TRY(KeepsAdministrator(c, id, ""));
+  storage::RoleRepo roles(c);
+  MAMORI_ASSIGN(auto held, roles.ListForUser(id));
+  const int64_t now = env_.clock.NowMicros();
+  int64_t ended = 0;
+  for (const auto& r : held) {
+    MAMORI_TRY(roles.Revoke(r.id, a.user_id, now));
+    audit::Event e = a.Event(audit::action::kRoleEnd, "user:" + id);
+    e.clause = clause;
+    e.detail = {{"assignment_id", r.id}, {"role", r.role}, {"scope_type", r.scope_type}, {"scope_id", r.scope_id}};
+    for (const auto& [k, v] : cause.items()) e.detail[k] = v;
+    MAMORI_TRY(env_.log.Record(c, e));
+    ++ended;
+  }
+  return ended;
 }
 
 Status DirectoryService::Resume(const Actor& a, const std::string& id) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "domain/access.hpp"
 #include "domain/env.hpp"
 #include "domain/request_service.hpp"
@@ -85,6 +87,16 @@ class DirectoryService {
   Result<storage::UserRecord> GetUser(const Actor& a, const std::string& id);
   Result<std::pair<std::vector<storage::UserRecord>, int64_t>> ListUsers(const Actor& a, const UserQuery& q);
   Status Suspend(const Actor& a, const std::string& id);
+  // Inside the caller's transaction (a register transition's effects, docs/registers.md): the
+  // same checks and user.suspend entry as Suspend, citing `clause`, with `cause`'s keys (the
+  // record that caused it) added to the entry's detail.
+  Status SuspendIn(storage::Connection& c, const Actor& a, const std::string& id, const std::string& clause,
+                   const nlohmann::json& cause);
+  // Ends every unrevoked role assignment of user `id`: roles.manage city-wide (as RevokeRole),
+  // never the actor's own, never the last administrator's; one role.end entry per assignment,
+  // citing `clause`. Answers how many were ended.
+  Result<int64_t> EndAssignmentsIn(storage::Connection& c, const Actor& a, const std::string& id,
+                                   const std::string& clause, const nlohmann::json& cause);
   Status Resume(const Actor& a, const std::string& id);
   Result<std::string> ResetPassword(const Actor& a, const std::string& id);
   Status Delete(const Actor& a, const std::string& id);

@@ -9,6 +9,7 @@
 #include "domain/holders.hpp"
 #include "domain/log_view.hpp"
 #include "domain/register_children.hpp"
+#include "domain/register_effects.hpp"
 
 namespace mamori::domain {
 namespace {
@@ -293,6 +294,16 @@ bool RegisterService::IsParty(const Actor& a, const policy::Party& p, const Regi
   });
 }
 
+bool RegisterService::MayEdit(const Actor& a, const RegisterSpec& r, const storage::RegisterRecord& rec,
+                              const OrgTree& tree, bool parent_party) const {
+  const policy::StateDef* st = r.workflow ? r.workflow->FindState(rec.state) : nullptr;
+  if (st && st->final) return false;
+  if (!r.workflow || !r.workflow->edit) return parent_party || Reaches(a, r.manage_permission, r, rec, tree);
+  const std::vector<policy::Party>* editors = r.workflow->EditorsOf(rec.state);
+  if (!editors) return false;
+  return std::any_of(editors->begin(), editors->end(), [&](const policy::Party& p) { return IsParty(a, p, r, rec, tree); });
+}
+
 std::vector<const policy::Transition*> RegisterService::Offered(const Actor& a, const RegisterSpec& r,
                                                                 const storage::RegisterRecord& rec,
                                                                 const OrgTree& tree) const {
@@ -395,10 +406,11 @@ Result<std::vector<RecordView>> RegisterService::ViewsOf(storage::Connection& c,
     v.spec = &r;
     MAMORI_ASSIGN(v.values, Opened(r, rec));
     v.actions = Offered(a, r, rec, tree);
-    const bool final_state = r.workflow && r.workflow->FindState(rec.state) && r.workflow->FindState(rec.state)->final;
-    v.can_update = !final_state && (Reaches(a, r.manage_permission, r, rec, tree) ||
-                                    (r.parent && parent_party.count(StrValue(rec, r.parent->field))));
+    v.can_update = MayEdit(a, r, rec, tree, r.parent && parent_party.count(StrValue(rec, r.parent->field)));
     v.overdue = IsOverdue(r, rec, now);
+    if (!r.repeat_field.empty()) {
+      MAMORI_ASSIGN(v.repeat_count, RepeatCount(c, tables_.at(r.id), r, rec));
+    }
     for (const auto& f : r.fields) {
       const json& val = v.values[f.id];
       if (!val.is_string()) continue;
@@ -655,6 +667,11 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
   if (r.parent && !f.eq.count(r.parent->field) &&
       std::none_of(errors.begin(), errors.end(), [&](const FieldError& e) { return e.field == r.parent->field; }))
     errors.emplace_back(r.parent->field, "required");
+  if (q.fiscal_year != 0) {
+    if (!r.fiscal_year) errors.emplace_back("fiscal_year", "unknown_field");
+    else if (!ValidFiscalYear(q.fiscal_year)) errors.emplace_back("fiscal_year", "invalid_format");
+    else FiscalYearFilter(r, q.fiscal_year, f);
+  }
   if (!errors.empty()) return Error::Invalid(std::move(errors));
   for (const auto& field : r.fields)
     if (field.search) f.q_cols.push_back(field.id);
@@ -732,11 +749,17 @@ Result<RecordView> RegisterService::Update(const Actor& a, const RegisterSpec& r
   return env_.db.Write([&](storage::Connection& c) -> Result<RecordView> {
     MAMORI_ASSIGN(auto loaded, Load(c, a, r, id));
     const storage::RegisterRecord& cur = loaded.record;
-    if (!loaded.parent_party && !Reaches(a, r.manage_permission, r, cur, loaded.tree))
-      return Error::Forbidden("この記録を変更する権限がありません");
     if (r.workflow) {
       const policy::StateDef* st = r.workflow->FindState(cur.state);
-      if (st && st->final) return Error::Conflict("「" + st->label + "」の記録は変更できません");
+      if (st && st->final && Reaches(a, r.manage_permission, r, cur, loaded.tree))
+        return Error::Conflict("「" + st->label + "」の記録は変更できません");
+    }
+    if (!MayEdit(a, r, cur, loaded.tree, loaded.parent_party)) {
+      const policy::StateDef* st = r.workflow ? r.workflow->FindState(cur.state) : nullptr;
+      // Edit rules (docs/registers.md "Edit rules"): after submission only transitions change it.
+      if (st && r.workflow->edit && Reaches(a, r.manage_permission, r, cur, loaded.tree))
+        return Error::Conflict("「" + st->label + "」の記録は変更できません（操作で進めてください）");
+      return Error::Forbidden("この記録を変更する権限がありません");
     }
     MAMORI_ASSIGN(json before, Opened(r, cur));
     json after = before;
@@ -761,7 +784,9 @@ Result<RecordView> RegisterService::Update(const Actor& a, const RegisterSpec& r
       }
     }
     MAMORI_ASSIGN(next, Stored(r, next, after));
-    if (!loaded.parent_party && !Reaches(a, r.manage_permission, r, next, loaded.tree))
+    if (!MayEdit(a, r, next, loaded.tree, loaded.parent_party) ||
+        (r.workflow && r.workflow->edit && !Reaches(a, r.manage_permission, r, next, loaded.tree) &&
+         !Reaches(a, r.create_permission, r, next, loaded.tree)))
       return Error::Forbidden("移管先の所属の記録を管理する権限がありません");
     MAMORI_TRY(storage::RegisterRepo(c, tables_.at(r.id)).Update(next));
     next.version = cur.version + 1;
@@ -812,6 +837,10 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     ctx.Set("record.id", policy::Value(cur.id));
     ctx.Set("record.state", policy::Value(cur.state));
     ctx.Set("record.step", policy::Value(cur.step));
+    if (!r.repeat_field.empty()) {
+      MAMORI_ASSIGN(int64_t repeats, RepeatCount(c, tables_.at(r.id), r, cur));
+      ctx.Set("record.repeat_count", policy::Value(repeats));
+    }
     for (const auto& [key, v] : form.items())
       if (!v.is_null()) ctx.Set("form." + key, ExprValue(v));
     if (!note.empty()) ctx.Set("form.note", policy::Value(note));
@@ -842,7 +871,9 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     next.updated_at = now;
     const std::string from = cur.state;
     bool moved = true;
-    if (!t->chain.empty() && !policy::TakeStep(t->chain.size(), next.step, next.step_actors, a.user_id)) {
+    if (t->keep_state) {
+      // A note: the record stays where it is and its deadline runs on.
+    } else if (!t->chain.empty() && !policy::TakeStep(t->chain.size(), next.step, next.step_actors, a.user_id)) {
       moved = false;
     } else {
       ApplyStamps(r, *t, a.user_id, now, after);
@@ -866,6 +897,7 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
     if (!changes.empty()) e.detail["changes"] = changes;
     e.clause = env_.pack.Cite(r.clause);
     MAMORI_TRY(env_.log.Record(c, e));
+    if (moved) MAMORI_TRY(ApplyEffects(c, env_, a, r, *t, next));
     if (moved) MAMORI_TRY(Notify(c, a, r, t->notify, next, after, loaded.tree));
     return ViewOf(c, a, r, std::move(next), loaded.tree);
   });

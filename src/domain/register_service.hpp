@@ -31,6 +31,8 @@ struct RecordView {
   bool can_update = false;
   // Its deadline has passed and its state is not final (domain/register_children.hpp IsOverdue).
   bool overdue = false;
+  // The register's repeat_count (docs/registers.md "Repeat count"), when it counts one.
+  std::optional<int64_t> repeat_count;
 };
 
 struct RecordList {
@@ -45,6 +47,7 @@ struct RecordQuery {
   std::string q;
   std::map<std::string, std::string> eq;  // filter field id → value as given in the query
   storage::Page page;
+  int fiscal_year = 0;  // ?fiscal_year=YYYY on a register with fiscal_year (0 = any)
 };
 
 struct RecordHistory {
@@ -53,6 +56,11 @@ struct RecordHistory {
   // The acting people of `items` the reader may see, user id → name, as the operation log's
   // pages name them (domain/log_view.hpp ActorNames); absent: the system, or out of sight.
   std::map<std::string, std::string> actor_names;
+};
+
+struct RecordReport {
+  RecordView view;
+  RecordHistory history;  // oldest first
 };
 
 // A notification the engine asks to be sent inside the change's transaction (domain/notifier).
@@ -95,6 +103,11 @@ class RegisterService {
                                 const storage::Page& page);
   // Every record the reader may see under `q` (no paging), for the spreadsheet export; logged.
   Result<RecordList> Export(const Actor& a, const policy::RegisterSpec& r, RecordQuery q, const std::string& format);
+  // One record and its history, oldest first (at most 2000 entries), for its report
+  // (GET /api/v1/<r>/{id}/export; domain/register_report.cpp): seen as Get sees it, logged as
+  // <prefix>.export on the record's target.
+  Result<RecordReport> Report(const Actor& a, const policy::RegisterSpec& r, const std::string& id,
+                              const std::string& format);
   // Creates every row of an import, or none: each row's fields as JSON (by field id), numbered
   // as the spreadsheet numbers them. A bad row's errors carry its row number.
   Result<int64_t> Import(const Actor& a, const policy::RegisterSpec& r,
@@ -122,6 +135,11 @@ class RegisterService {
             const OrgTree& tree) const;
   bool Reaches(const Actor& a, const std::string& permission, const policy::RegisterSpec& r,
                const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  // Whether `a` may PATCH `rec`: the workflow's edit rules for its state when it has them, else
+  // the manage permission over its scope or, for a sub-record, being a `create_by` party of its
+  // parent (`parent_party`); never in a final state.
+  bool MayEdit(const Actor& a, const policy::RegisterSpec& r, const storage::RegisterRecord& rec,
+               const OrgTree& tree, bool parent_party = false) const;
   bool IsParty(const Actor& a, const policy::Party& p, const policy::RegisterSpec& r,
                const storage::RegisterRecord& rec, const OrgTree& tree) const;
   std::vector<const policy::Transition*> Offered(const Actor& a, const policy::RegisterSpec& r,

@@ -125,6 +125,11 @@ void AddRegisterSchemas(const policy::RegisterSpec& r, json& schemas) {
                       {"requires", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                       {"note_required", {{"type", "boolean"}}}}}}}}},
                 {"can_update", {{"type", "boolean"}}}};
+  if (!r.repeat_field.empty())
+    props["repeat_count"] = {{"type", "integer"},
+                             {"minimum", 0},
+                             {"description", "records of this register created before this one naming the same " +
+                                                 r.repeat_field + " (docs/registers.md \"Repeat count\")"}};
   json input = json::object(), patch = {{"version", {{"type", "integer"}, {"minimum", 1}}}};
   json required_in = json::array();
   for (const auto& f : r.fields) {
@@ -181,6 +186,14 @@ void AddRegisterSchemas(const policy::RegisterSpec& r, json& schemas) {
 
 json Ref(const std::string& schema) { return {{"$ref", "#/components/schemas/" + schema}}; }
 
+// ?fiscal_year=YYYY on a register with fiscal_year (docs/registers.md "Fiscal year").
+json FiscalYearParam() {
+  return {{"name", "fiscal_year"},
+          {"in", "query"},
+          {"description", "年度 (1 April to 31 March, JST) by the register's fiscal_year field or created_at"},
+          {"schema", {{"type", "string"}, {"pattern", "^[0-9]{4}$"}}}};
+}
+
 // What a register route takes and answers, by the route's shape.
 void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, json& op) {
   const std::string name = SchemaName(spec.id);
@@ -194,6 +207,19 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
     op["responses"].erase("2XX");
     op["responses"][status] = ok;
   };
+  if (r.method == "GET" && p.ends_with("/{id}/export")) {
+    // One record's report: its items as a form, then its history (docs/registers.md).
+    if (!op.contains("parameters")) op["parameters"] = json::array();
+    op["parameters"].push_back({{"name", "format"}, {"in", "query"}, {"schema", {{"enum", {"xlsx"}}}}});
+    op["parameters"].push_back({{"name", "lang"}, {"in", "query"}, {"schema", {{"enum", {"ja", "en"}}}}});
+    json ok = op["responses"]["2XX"];
+    op["responses"].erase("2XX");
+    ok["description"] = "the record as an Excel workbook: a sheet of its items, a sheet of its history";
+    ok["content"] = {{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      {{"schema", {{"type", "string"}, {"contentMediaType", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}}}}};
+    op["responses"]["200"] = ok;
+    return;
+  }
   if (r.method == "GET" && p.ends_with("/export")) {
     // The list's filters and the spreadsheet's format; the answer is the file itself.
     op["parameters"] = {{{"name", "format"}, {"in", "query"}, {"schema", {{"enum", {"xlsx", "csv"}}}}},
@@ -202,6 +228,7 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
                         {{"name", "q"}, {"in", "query"}, {"schema", {{"type", "string"}, {"maxLength", 100}}}}};
     for (const auto& f : spec.fields)
       if (f.filter) op["parameters"].push_back({{"name", f.id}, {"in", "query"}, {"schema", ValueSchema(f, false)}});
+    if (spec.fiscal_year) op["parameters"].push_back(FiscalYearParam());
     json ok = op["responses"]["2XX"];
     op["responses"].erase("2XX");
     ok["description"] = "the records the reader may see as a spreadsheet (format=xlsx, the default) or CSV";
@@ -222,6 +249,7 @@ void DescribeRegisterRoute(const Route& r, const policy::RegisterSpec& spec, jso
         params.push_back({{"name", f.id}, {"in", "query"}, {"schema", ValueSchema(f, false)}});
         if (spec.parent && spec.parent->field == f.id) params.back()["required"] = true;  // a parent's children
       }
+    if (spec.fiscal_year) params.push_back(FiscalYearParam());
     params.push_back({{"name", "page"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}}}});
     params.push_back({{"name", "per_page"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}}}});
     op["parameters"] = params;

@@ -30,6 +30,8 @@ void AddRegisterRoutes(Router& r, const policy::RegisterSpec& spec) {
   add({"PATCH", base + "/{id}", UpdateRecord, full}).Logs(prefix + ".update", spec.object)
       .Doc(t + "の変更（version による楽観的排他）", "Change a record of " + te + " (with version)");
   add({"GET", base + "/{id}/history", GetRecordHistory, full}).Doc(t + "の変更履歴", "History of a record of " + te);
+  add({"GET", base + "/{id}/export", ExportRecord, full})
+      .Doc(t + "の1件の報告書（Excel：項目と経過）", "One record of " + te + " as an Excel report (items and history)");
   if (!spec.workflow) return;
   for (const auto& tr : spec.workflow->transitions) {
     Route& route = add({"POST", base + "/{id}/transitions/" + tr.id, TransitionRecord, full});

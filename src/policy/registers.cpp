@@ -42,6 +42,13 @@ const Transition* Workflow::FindTransition(const std::string& id) const {
   return FindById(transitions, id);
 }
 
+const std::vector<Party>* Workflow::EditorsOf(const std::string& state) const {
+  if (!edit) return nullptr;
+  for (const auto& [id, parties] : *edit)
+    if (id == state) return &parties;
+  return nullptr;
+}
+
 bool MayTakeStep(size_t steps, int64_t step, const std::vector<std::string>& step_actors, const std::string& user) {
   if (step < 0 || static_cast<size_t>(step) >= steps || user.empty()) return false;
   return std::find(step_actors.begin(), step_actors.end(), user) == step_actors.end();
@@ -439,17 +446,44 @@ struct RegisterParser {
     return out;
   }
 
+  // A transition's `effects` (docs/registers.md "Effects"): [{suspend_user: F}, {end_role_assignments: F}].
+  std::vector<Effect> Effects(const YAML::Node& n, const RegisterSpec& r, const std::string& w) {
+    std::vector<Effect> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      c.Fail(n, w + " must be a list");
+      return out;
+    }
+    for (const auto& item : n) {
+      if (!c.Map(item, w + " item")) continue;
+      c.Keys(item, {"suspend_user", "end_role_assignments"}, w);
+      if (item.size() != 1) {
+        c.Fail(item, w + ": each effect is one of suspend_user or end_role_assignments");
+        continue;
+      }
+      Effect e;
+      e.kind = item.begin()->first.as<std::string>("");
+      e.field = c.Str(item, e.kind.c_str(), true, w);
+      const RegisterField* f = r.FindField(e.field);
+      if (!f || f->type != RegisterFieldType::kUser)
+        c.Fail(item, w + "." + e.kind + ": '" + e.field + "' is not a user field of the register");
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
   std::vector<std::string> RecordRoots(const RegisterSpec& r) {
     std::vector<std::string> roots = {"record.id", "record.state", "record.step", "actor.roles", "actor.org_unit_id",
                                       "actor.user_id", "today"};
     for (const auto& f : r.fields) roots.push_back("record." + f.id);
+    if (!r.repeat_field.empty()) roots.push_back("record.repeat_count");
     return roots;
   }
 
   void ParseWorkflow(const YAML::Node& node, RegisterSpec& r, const std::string& where) {
     if (!node) return;
     if (!c.Map(node, where)) return;
-    c.Keys(node, {"initial", "states", "transitions"}, where);
+    c.Keys(node, {"initial", "states", "transitions", "edit"}, where);
     Workflow wf;
     wf.initial = c.Str(node, "initial", true, where);
     const YAML::Node states = node["states"];
@@ -523,6 +557,18 @@ struct RegisterParser {
       s->deadline = std::move(dl);
     }
     if (!wf.initial.empty() && !wf.FindState(wf.initial)) c.Fail(node["initial"], where + ".initial is not a state");
+    if (const YAML::Node e = node["edit"]; e && c.Map(e, where + ".edit")) {
+      wf.edit.emplace();
+      for (const auto& kv : e) {
+        const std::string state = kv.first.as<std::string>("");
+        const std::string w = where + ".edit." + state;
+        const StateDef* s = wf.FindState(state);
+        if (!s) c.Fail(kv.first, w + ": unknown state '" + state + "'");
+        else if (s->final) c.Fail(kv.first, w + ": state '" + state + "' is final; nothing is edited there");
+        if (wf.EditorsOf(state)) c.Fail(kv.first, w + " appears twice");
+        wf.edit->emplace_back(state, Parties(kv.second, r, w, false));
+      }
+    }
     const YAML::Node ts = node["transitions"];
     if (ts && c.Map(ts, where + ".transitions")) {
       for (const auto& kv : ts) {
@@ -536,19 +582,28 @@ struct RegisterParser {
         const YAML::Node d = kv.second;
         if (!c.Map(d, w)) continue;
         c.Keys(d, {"label", "label_en", "from", "to", "by", "chain", "sets", "requires", "clears", "note_required", "when",
-                   "deny", "notify", "stamps"},
+                   "deny", "notify", "stamps", "keep_state", "effects"},
                w);
         t.label = c.Str(d, "label", true, w);
         t.label_en = c.Str(d, "label_en", false, w);
         if (t.label_en.empty()) t.label_en = t.id;
+        t.keep_state = c.Bool(d, "keep_state", false, w);
         t.from = c.List(d, "from", w);
+        if (t.keep_state && !d["from"])
+          for (const auto& s : wf.states) t.from.push_back(s.id);
         if (t.from.empty()) c.Fail(d, w + ".from must name at least one state");
         for (const auto& f : t.from) {
           const StateDef* s = wf.FindState(f);
           if (!s) c.Fail(d["from"], w + ": unknown state '" + f + "'");
-          else if (s->final) c.Fail(d["from"], w + ": state '" + f + "' is final");
+          else if (s->final && !t.keep_state) c.Fail(d["from"], w + ": state '" + f + "' is final");
         }
-        t.to = c.Str(d, "to", true, w);
+        t.to = c.Str(d, "to", !t.keep_state, w);
+        if (t.keep_state) {
+          if (d["to"]) c.Fail(d["to"], w + ": a keep_state transition has no `to` (the record stays where it is)");
+          for (const char* k : {"sets", "requires", "clears", "chain", "effects"})
+            if (d[k]) c.Fail(d[k], w + ": a keep_state transition is a note; it has no " + std::string(k));
+          t.to.clear();
+        }
         if (!t.to.empty() && !wf.FindState(t.to)) c.Fail(d["to"], w + ": unknown state '" + t.to + "'");
         t.by = Parties(d["by"], r, w + ".by", false);
         t.chain = Parties(d["chain"], r, w + ".chain", false);
@@ -568,7 +623,8 @@ struct RegisterParser {
           if (std::find(t.sets.begin(), t.sets.end(), f) != t.sets.end())
             c.Fail(d["clears"], w + ": '" + f + "' is both set and cleared");
         }
-        t.note_required = c.Bool(d, "note_required", false, w);
+        t.note_required = c.Bool(d, "note_required", false, w) || t.keep_state;
+        t.effects = Effects(d["effects"], r, w + ".effects");
         std::vector<std::string> roots = RecordRoots(r);
         for (const auto& f : t.sets) roots.push_back("form." + f);
         roots.push_back("form.note");
@@ -617,7 +673,8 @@ struct RegisterParser {
       c.Fail(key, w + ": '" + id + "' is one of mamori's built-in registers");
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
-               "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared", "parent", "create_notify"},
+               "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared", "parent",
+               "create_notify", "repeat_count", "fiscal_year"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -693,6 +750,25 @@ struct RegisterParser {
     r.shared = c.Bool(d, "shared", false, w);
     ParseParent(d, r, w + ".parent");
     r.create_notify = Notify(d["create_notify"], r, w + ".create_notify");
+    if (const YAML::Node rc = d["repeat_count"]; rc && c.Map(rc, w + ".repeat_count")) {
+      c.Keys(rc, {"field"}, w + ".repeat_count");
+      r.repeat_field = c.Str(rc, "field", true, w + ".repeat_count");
+      const RegisterField* f = r.FindField(r.repeat_field);
+      if (!r.repeat_field.empty() && (!f || f->type != RegisterFieldType::kUser || !f->filter))
+        c.Fail(rc["field"], w + ".repeat_count.field must name a user field with filter: true (it is counted by its index)");
+    }
+    if (const YAML::Node fy = d["fiscal_year"]; fy) {
+      r.fiscal_year = true;
+      if (fy.IsScalar() && fy.Scalar() == "created_at") {
+      } else if (c.Map(fy, w + ".fiscal_year")) {
+        c.Keys(fy, {"field"}, w + ".fiscal_year");
+        r.fiscal_year_field = c.Str(fy, "field", true, w + ".fiscal_year");
+        const RegisterField* f = r.FindField(r.fiscal_year_field);
+        if (!r.fiscal_year_field.empty() &&
+            (!f || f->sealed || (f->type != RegisterFieldType::kDate && f->type != RegisterFieldType::kDateTime)))
+          c.Fail(fy["field"], w + ".fiscal_year.field must name a date or datetime field that is not sealed");
+      }
+    }
     ParseWorkflow(d["workflow"], r, w + ".workflow");
     pack.registers.push_back(std::move(r));
   }

@@ -37,7 +37,8 @@ bool IsReference(RegisterFieldType t);
 // Keys of a record's JSON that a field id may not take (docs/registers.md).
 inline constexpr const char* kReservedFieldIds[] = {
     "id", "register", "state", "step", "version", "created_by", "created_at", "updated_at", "deadline_at",
-    "available_actions", "can_update", "fields", "note", "q", "page", "per_page", "sort", "format"};
+    "available_actions", "can_update", "fields", "note", "q", "page", "per_page", "sort", "format",
+    "repeat_count", "fiscal_year"};
 // The first segments of mamori's own API paths: a register may not take one.
 inline constexpr const char* kReservedPaths[] = {
     "approver-vacancies", "assets", "audit-log", "me", "openapi.json", "org-units", "policy", "requests",
@@ -140,6 +141,14 @@ struct StateDef {
   std::optional<Deadline> deadline;
 };
 
+// What a transition does through the identity services besides moving the record (docs/registers.md
+// "Effects"): suspend the ID of the user a field names, or end every role assignment they hold.
+// Each is done as the actor, with the actor's own rights there, in the transition's transaction.
+struct Effect {
+  std::string kind;   // suspend_user | end_role_assignments
+  std::string field;  // a user field of the register
+};
+
 struct Transition {
   std::string id;  // the action: POST /api/v1/<register>/{id}/transitions/<id>; log <prefix>.<id>
   std::string label;
@@ -176,6 +185,11 @@ struct Transition {
     std::string value;  // fixed: the value as the API writes it ("true"/"false" for bool)
   };
   std::vector<Stamp> stamps;
+  // A note on the record that leaves it in its state (any of `from`, final ones too; without
+  // `from`, every state): `to` is empty, the note is required, nothing is set or cleared and the
+  // state's deadline runs on.
+  bool keep_state = false;
+  std::vector<Effect> effects;  // done in order, after the record is written
 };
 
 // An ordered approval chain's progress (kobe:8.1.4), shared by the register and request engines:
@@ -193,6 +207,11 @@ struct Workflow {
   std::string initial;  // the state a new record starts in
   std::vector<StateDef> states;
   std::vector<Transition> transitions;
+  // Who may PATCH a record in each state (`edit:`): when present, a state it does not list is
+  // editable by no one (changes go through transitions); absent, the manage permission over the
+  // record's scope edits any state that is not final.
+  std::optional<std::vector<std::pair<std::string, std::vector<Party>>>> edit;
+  const std::vector<Party>* EditorsOf(const std::string& state) const;
   const StateDef* FindState(const std::string& id) const;
   const Transition* FindTransition(const std::string& id) const;
 };
@@ -246,6 +265,14 @@ struct RegisterSpec {
   std::optional<ParentSpec> parent;
   // Who is told when a record is created (`create_notify:`, like a transition's notify).
   std::vector<NotifyRule> create_notify;
+  // `repeat_count: {field: F}`: each record answers `repeat_count`, how many records of this
+  // register created before it name the same value of the user field F (kobe:9.7.2イ: a breach
+  // that recurs); transitions' conditions read it as record.repeat_count. "" = none.
+  std::string repeat_field;
+  // `fiscal_year:` the list and export take ?fiscal_year=YYYY (年度, April to March): by a date or
+  // datetime field (`fiscal_year: {field: F}`) or by created_at (`fiscal_year: created_at`).
+  bool fiscal_year = false;
+  std::string fiscal_year_field;  // "" = created_at
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

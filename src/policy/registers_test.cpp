@@ -526,3 +526,70 @@ TEST_F(KobeRegistersTest, TheEmergencyContactsHaveTheirOrderAndTheProcedureRevie
 
 }  // namespace
 }  // namespace mamori::policy
+
+namespace mamori::policy {
+namespace {
+
+// kBook with `insert` placed before `    fields:` (register keys) or as extra transitions.
+std::string BookWith(const std::string& register_keys, const std::string& transitions = "",
+                     const std::string& workflow_keys = "") {
+  std::string book = kBook;
+  book.replace(book.find("    fields:"), 0, register_keys);
+  book.replace(book.find("      transitions:"), 0, workflow_keys);
+  book.replace(book.find("      holder: {label: 保持者, type: user, read_only: true}"), 0,
+               "      person: {label: 該当者, type: user, filter: true}\n");
+  return PackWith(book + transitions);
+}
+
+}  // namespace
+
+TEST(RegistersTest, EffectsNotesEditRulesRepeatCountsAndFiscalYearsAreReadAndChecked) {
+  const std::string good = BookWith("    repeat_count: {field: person}\n    fiscal_year: {field: due_on}\n",
+                                    "        stop:\n          label: 停止\n          from: [held]\n          to: closed\n"
+                                    "          by: [{role: infrastructure_manager, scope: city}]\n"
+                                    "          effects: [{suspend_user: person}, {end_role_assignments: holder}]\n"
+                                    "          when: record.repeat_count >= 1\n"
+                                    "        note: {label: メモ, keep_state: true, by: [manage]}\n",
+                                    "      edit:\n        open: [creator]\n");
+  std::vector<PackError> errors;
+  auto pack = ParsePack(good, errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : errors[0].message);
+  const RegisterSpec* r = pack->FindRegister("book");
+  EXPECT_EQ(r->repeat_field, "person");
+  EXPECT_TRUE(r->fiscal_year);
+  EXPECT_EQ(r->fiscal_year_field, "due_on");
+  const Transition* stop = r->workflow->FindTransition("stop");
+  ASSERT_EQ(stop->effects.size(), 2u);
+  EXPECT_EQ(stop->effects[0].kind, "suspend_user");
+  EXPECT_EQ(stop->effects[1].field, "holder");
+  const Transition* note = r->workflow->FindTransition("note");
+  EXPECT_TRUE(note->keep_state);
+  EXPECT_TRUE(note->note_required) << "a note without its text is nothing";
+  EXPECT_TRUE(note->to.empty());
+  EXPECT_EQ(note->from, (std::vector<std::string>{"open", "held", "closed"})) << "every state, the final one too";
+  ASSERT_NE(r->workflow->EditorsOf("open"), nullptr);
+  EXPECT_EQ(r->workflow->EditorsOf("open")->at(0).kind, "creator");
+  EXPECT_EQ(r->workflow->EditorsOf("held"), nullptr) << "a state not listed is edited by no one";
+
+  struct Case {
+    std::string pack, message;
+  } cases[] = {
+      {BookWith("    repeat_count: {field: holder}\n"), "repeat_count.field must name a user field with filter"},
+      {BookWith("    repeat_count: {field: title}\n"), "repeat_count.field must name"},
+      {BookWith("    fiscal_year: {field: title}\n"), "fiscal_year.field must name a date"},
+      {BookWith("    fiscal_year: yearly\n"), "must be a mapping"},
+      {BookWith("", "        x: {label: x, from: [open], to: held, by: [manage], effects: [{suspend_user: title}]}\n"),
+       "not a user field of the register"},
+      {BookWith("", "        x: {label: x, from: [open], to: held, by: [manage], effects: [{delete_user: person}]}\n"),
+       "unknown key 'delete_user'"},
+      {BookWith("", "        x: {label: x, keep_state: true, to: held, by: [manage]}\n"), "has no `to`"},
+      {BookWith("", "        x: {label: x, keep_state: true, by: [manage], sets: [holder]}\n"), "it has no sets"},
+      {BookWith("", "", "      edit:\n        closed: [manage]\n"), "is final"},
+      {BookWith("", "", "      edit:\n        gone: [manage]\n"), "unknown state 'gone'"},
+      {BookWith("", "        x: {label: x, from: [open], to: held, by: [manage], when: record.repeat_count >= 1}\n"),
+       "repeat_count"},
+  };
+  for (const auto& tc : cases) EXPECT_TRUE(AnyContains(Errors(tc.pack), tc.message)) << tc.message;
+}
+
+}  // namespace mamori::policy

@@ -353,6 +353,20 @@ Status AppendFilter(const RegisterStatements& s, const RegisterFilter& f, std::s
     // A search over no searchable column finds nothing.
     sql += " AND (" + (any.empty() ? std::string("1 = 0") : any) + ")";
   }
+  if (f.created_from != 0) {
+    sql += " AND created_at >= ?";
+    p.push_back(f.created_from);
+  }
+  if (f.created_before != 0) {
+    sql += " AND created_at < ?";
+    p.push_back(f.created_before);
+  }
+  if (!f.range_col.empty()) {
+    MAMORI_ASSIGN(size_t i, FilterColumn(s, "range_col", f.range_col, true));
+    sql += " AND " + s.cols[i] + " >= ? AND " + s.cols[i] + " < ?";
+    p.push_back(f.range_from);
+    p.push_back(f.range_to);
+  }
   return Ok();
 }
 
@@ -369,6 +383,7 @@ bool HasEmpty(const std::vector<std::string>& ids) {
 // summary cannot tell from NULL): the total can be summed.
 bool Summable(const RegisterStatements& s, const RegisterFilter& f) {
   if (!f.q.empty()) return false;
+  if (f.created_from != 0 || f.created_before != 0 || !f.range_col.empty()) return false;
   for (const auto& [name, v] : f.eq) {
     const auto* text = std::get_if<std::string>(&v);
     if (!IsCounted(s, name) || !text || text->empty()) return false;

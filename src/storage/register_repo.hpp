@@ -117,6 +117,15 @@ struct RegisterFilter {
   // literal; "" = no search.
   std::vector<std::string> q_cols{};
   std::string q{};
+  // created_at in [created_from, created_before) (µs; 0 = unbounded): a 年度 by creation, or the
+  // records created before another.
+  int64_t created_from = 0;
+  int64_t created_before = 0;
+  // A text column's value in [range_from, range_to) ("" column = none): ISO dates and canonical
+  // RFC 3339 times order as text. A record with no value there is left out.
+  std::string range_col{};
+  std::string range_from{};
+  std::string range_to{};
 };
 
 // The SQL of one TableSpec, built once per spec and shared by every repository over it.

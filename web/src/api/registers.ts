@@ -142,6 +142,8 @@ export interface RegisterRecord {
   deadline_at?: string | null
   /** The deadline has passed and the state is not final. */
   overdue?: boolean
+  /** Earlier records naming the same person (a register with repeat_count). */
+  repeat_count?: number
   available_actions?: AvailableAction[]
   can_update?: boolean
   [field: string]: unknown
@@ -320,6 +322,8 @@ export const registersApi = {
   /** The address of the list's export (same filters), for a download link. */
   exportHref: (spec: RegisterSpec, format: 'xlsx' | 'csv', query: ListQuery) =>
     `/api/v1/${spec.path}/export${buildQuery({ ...query, format, page: undefined, per_page: undefined })}`,
+  /** The address of one record's Excel report (its items, then its history). */
+  reportHref: (spec: RegisterSpec, id: string) => `/api/v1/${spec.path}/${encodeURIComponent(id)}/export?format=xlsx`,
   /** POST /R/import: a CSV of new records, all or nothing. */
   import: (spec: RegisterSpec, bytes: RawBody, query: ListQuery = {}) =>
     api.postRaw<RegisterImportAnswer>(`/${spec.path}/import`, bytes, 'text/csv', { query }),
