@@ -153,6 +153,7 @@ json RegisterJson(const policy::RegisterSpec& r, const domain::RegisterService& 
             {"retention_years", r.retention_years},
             {"order_by", r.order_by},
             {"visible_to_parties", r.visible_to_parties},
+            {"reportable", r.reportable},
             {"builtin", r.builtin},
             {"fields", fields},
             {"workflow", r.workflow ? WorkflowJson(*r.workflow) : json(nullptr)},

@@ -104,6 +104,9 @@ struct Party {
 struct NotifyRule {
   std::vector<Party> to;  // creator | role (+scope) | user_field; `manage` is not a recipient
   std::string template_id;
+  // Sent only when this holds (over record.*, actor.*, today, now; docs/registers.md
+  // "Escalation, tasks and reporters"); empty: always.
+  Expr when;
 };
 
 // When a state's deadline falls, counted from the moment the record entered the state.
@@ -115,6 +118,13 @@ struct Deadline {
   std::string on_pass;  // notify | escalate | expire
   std::string to;       // expire: the state the record moves to
   std::vector<NotifyRule> notify;  // notify, escalate: who is told (escalate: the next level)
+  // escalate: further levels, each `after` the previous one passed while the record is still in
+  // the state (level 2, 3, …); the people each level tells become parties of the record.
+  struct Level {
+    int64_t after_minutes = 0;
+    std::vector<NotifyRule> notify;
+  };
+  std::vector<Level> levels;
 };
 
 struct StateDef {
@@ -203,6 +213,17 @@ struct RegisterSpec {
   // Who sees a record besides the readers over its scope: its creator and the people its user
   // fields name (the borrower, the person a notice is addressed to). false: only the readers.
   bool visible_to_parties = true;
+  // Offered from the web app's shell ("report" button) to whoever may create; whoever may create
+  // but not read lists the records they created (docs/registers.md "Escalation, tasks and
+  // reporters").
+  bool reportable = false;
+  // A record whose asset field names an asset of at least this confidentiality is seen only by
+  // those who may see that asset, and by the record's parties and escalated people (kobe:7.3).
+  struct AssetRestriction {
+    std::string field;
+    int min_confidentiality = 0;
+  };
+  std::optional<AssetRestriction> restrict_by_asset;
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

@@ -102,6 +102,8 @@ export interface RegisterSpec {
   fields: RegisterField[]
   workflow: RegisterWorkflow | null
   retention_years?: number
+  /** offered from the shell's report button; a reporter (create, not read) lists their own records */
+  reportable?: boolean
 }
 
 export interface RegisterCatalog {
@@ -247,6 +249,7 @@ export function readRegister(o: Obj): RegisterSpec {
     fields: entries(o.fields).map(readField).filter((f) => f.id !== ''),
     workflow: readWorkflow(o.workflow),
     retention_years: optNum(o.retention_years),
+    reportable: bool(o.reportable),
   }
 }
 
@@ -337,6 +340,22 @@ export function registerFieldHelp(f: RegisterField, locale: string): string {
 /** The registers a person holding `permissions` may read (one menu entry each). */
 export function readableRegisters(catalog: RegisterCatalog | null, permissions: readonly string[]): RegisterSpec[] {
   return (catalog?.registers ?? []).filter((r) => r.permissions.read !== '' && permissions.includes(r.permissions.read))
+}
+
+/** Reportable registers the person may create records in: the shell's report buttons. */
+export function reportableRegisters(catalog: RegisterCatalog | null, permissions: readonly string[]): RegisterSpec[] {
+  return (catalog?.registers ?? []).filter((r) => r.reportable && r.permissions.create !== '' && permissions.includes(r.permissions.create))
+}
+
+/** Reportable registers the person may report in but not read: their own reports' list ("my reports"). */
+export function ownReportRegisters(catalog: RegisterCatalog | null, permissions: readonly string[]): RegisterSpec[] {
+  return reportableRegisters(catalog, permissions).filter((r) => !permissions.includes(r.permissions.read))
+}
+
+/** Whether the person may open the register's list: a reader, or a reporter (their own records). */
+export function canListRegister(spec: RegisterSpec, permissions: readonly string[]): boolean {
+  return (spec.permissions.read !== '' && permissions.includes(spec.permissions.read)) ||
+    (!!spec.reportable && spec.permissions.create !== '' && permissions.includes(spec.permissions.create))
 }
 
 export function findRegister(catalog: RegisterCatalog | null, path: string): RegisterSpec | null {
