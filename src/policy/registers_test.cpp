@@ -532,10 +532,13 @@ TEST_F(KobeRegistersTest, TheInfrastructureManagerHearsOfACommonNetworkAndTheCis
           conditional_infra = rule.when.ToString().find("common_network") != std::string::npos;
     EXPECT_TRUE(conditional_infra) << action << ": kobe:7.3.1イ, only when a common network is involved";
   }
-  for (const auto& rule : T(r, "triage").notify)
-    for (const auto& p : rule.to)
-      if (p.role == "ciso")
+  for (const auto& rule : T(r, "triage").notify) {
+    for (const auto& p : rule.to) {
+      if (p.role == "ciso") {
         EXPECT_NE(rule.when.ToString().find("\"yes\""), std::string::npos) << "kobe:7.3.3イ: the CISO hears of an incident";
+      }
+    }
+  }
 }
 
 }  // namespace
