@@ -27,6 +27,7 @@ import {
   prepareShots,
   problems,
   shotBoth,
+  shotInDialogBoth,
   shotCount,
   step,
   steps,
@@ -130,7 +131,7 @@ async function main() {
       await staff.selectOption('dialog[open] [data-testid="field-owner_org_unit_id"]', sectionId)
       await staff.fill('dialog[open] [data-testid="field-discovered_at"]', '2026-12-01T09:30')
       await staff.fill('dialog[open] [data-testid="field-details"]', '庁舎外でUSBメモリを紛失した。住民120名分の氏名・住所を含む。')
-      await shotBoth(staff, 'incidents-report-form')
+      await shotInDialogBoth(staff, 'incidents-report-form')
       await staff.click('dialog[open] [data-testid="register-submit"]')
       await staff.waitForURL(/\/r\/incidents\/[0-9a-f]{32}$/)
       recordId = staff.url().split('/').pop()
@@ -186,7 +187,7 @@ async function main() {
       await task.locator('a.btn').click()
       await csirt.waitForURL(new RegExp(`/r/incidents/${recordId}$`))
       await take(csirt, 'triage', async () => {
-        await csirt.locator('dialog[open] [data-field="is_incident"] input[type="radio"][value="no"]').check()
+        await csirt.locator('dialog[open] [data-field="is_incident"] select').selectOption('no')
       })
       await expectText(csirt, '.page-head [data-testid="status"]', 'CSIRT評価済')
       await secmgr.goto(`${BASE}/r/incidents/${recordId}`)
