@@ -17,6 +17,8 @@ Response ChangePassword(App&, Call&);
 Response StartTotp(App&, Call&);
 Response ConfirmTotp(App&, Call&);
 Response ListMySessions(App&, Call&);
+// The records awaiting the caller or escalated to them, across registers (task_handlers.cpp).
+Response ListMyTasks(App&, Call&);
 Response EndMySession(App&, Call&);
 Response EndUserSessions(App&, Call&);
 

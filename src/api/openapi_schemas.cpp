@@ -318,6 +318,22 @@ void AddSession(json& s) {
                            {"current", Bool()},
                            {"mfa_passed", Bool()}});
   s["MySessionList"] = ListOf("MySession");
+  s["MyTask"] = Answer({{"register", Str()},
+                        {"path", Str()},
+                        {"register_title", Str()},
+                        {"register_title_en", Str()},
+                        {"id", Str()},
+                        {"title", Described(Str(), "the record's first listed text field; \"\" when none")},
+                        {"state", Str()},
+                        {"state_label", Str()},
+                        {"state_label_en", Str()},
+                        {"deadline_at", NTime()},
+                        {"overdue", Bool()},
+                        {"awaiting", Described(Bool(), "the caller may take one of `actions` now")},
+                        {"escalation_level", Described(Int(0), "the highest escalation level that told the caller (or the person they deputise for); 0: none")},
+                        {"updated_at", Time()},
+                        {"actions", Arr(Answer({{"action", Str()}, {"label", Str()}, {"label_en", Str()}}))}});
+  s["MyTaskList"] = ListOf("MyTask");
 }
 
 // ---- assets (asset_views.cpp) ------------------------------------------------------------------
@@ -655,6 +671,7 @@ void AddCatalogue(json& s) {
                                  {"order_by", Str()},
                                  {"visible_to_parties", Bool()},
                                  {"shared", Bool()},
+                                 {"reportable", Bool()},
                                  {"builtin", Bool()},
                                  {"fields", Arr(Ref("RegisterField"))},
                                  {"workflow", Null(Ref("Workflow"))},
@@ -709,6 +726,7 @@ std::map<std::string, Op> BuildOperations() {
   ops["POST /api/v1/me/mfa/totp/confirm"] = {.body = "MfaCodeInput", .answers = {{200, "Session"}},
                                              .problems = {401, 409, 422}};
   ops["GET /api/v1/me/sessions"] = {.answers = {{200, "MySessionList"}}};
+  ops["GET /api/v1/me/tasks"] = {.answers = {{200, "MyTaskList"}}};
   ops["DELETE /api/v1/me/sessions/{id}"] = {.answers = {{204, ""}}, .problems = {404}};
   ops["GET /api/v1/openapi.json"] = {.answers = {{200, "", "application/json", "this document"}}};
   ops["GET /api/v1/policy"] = {.answers = {{200, "Policy"}}};

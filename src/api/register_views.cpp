@@ -181,6 +181,7 @@ json RegisterJson(const policy::RegisterSpec& r, const domain::RegisterService& 
             {"order_by", r.order_by},
             {"visible_to_parties", r.visible_to_parties},
             {"shared", r.shared},
+            {"reportable", r.reportable},
             {"builtin", r.builtin},
             {"fields", fields},
             {"workflow", r.workflow ? WorkflowJson(*r.workflow) : json(nullptr)},

@@ -101,11 +101,11 @@ Result<std::optional<storage::RegisterRecord>> RegisterService::ParentRecord(sto
 
 Result<bool> RegisterService::SeesIn(storage::Connection& c, const Actor& a, const RegisterSpec& r,
                                      const storage::RegisterRecord& rec, const OrgTree& tree) const {
-  if (!r.parent) return Sees(a, r, rec, tree);
+  if (!r.parent) return Visible(c, a, r, rec, tree);
   // A child is seen by exactly whoever sees its parent.
   MAMORI_ASSIGN(auto parent, ParentRecord(c, r, StrOf(rec, r.parent->field)));
   if (!parent) return false;
-  return Sees(a, *Find(r.parent->register_id), *parent, tree);
+  return Visible(c, a, *Find(r.parent->register_id), *parent, tree);
 }
 
 bool RegisterService::IsCreateParty(const Actor& a, const RegisterSpec& r, const storage::RegisterRecord& parent,
@@ -146,7 +146,8 @@ Result<bool> RegisterService::CheckParentForCreate(storage::Connection& c, const
   const std::string parent_id = it != values.end() && it->is_string() ? it->get<std::string>() : std::string();
   MAMORI_ASSIGN(auto parent, ParentRecord(c, r, parent_id));
   // A parent that does not exist and one the creator may not see look the same.
-  if (!parent || !Sees(a, p, *parent, tree)) {
+  MAMORI_ASSIGN(const bool seen, parent ? Visible(c, a, p, *parent, tree) : Result<bool>(false));
+  if (!seen) {
     Error e = Error::NotFound(p.title);
     e.fields.emplace_back(r.parent->field, "not_found");
     return e;

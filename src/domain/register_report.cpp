@@ -13,7 +13,8 @@ Result<RecordReport> RegisterService::Report(const Actor& a, const policy::Regis
     MAMORI_ASSIGN(auto found, storage::RegisterRepo(c, tables_.at(r.id)).Get(id));
     MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
     // Not visible and nonexistent look the same, as Get answers them.
-    if (!found || !Sees(a, r, *found, tree)) return Error::NotFound(r.title);
+    MAMORI_ASSIGN(const bool seen, found ? SeesIn(c, a, r, *found, tree) : Result<bool>(false));
+    if (!seen) return Error::NotFound(r.title);
     RecordReport out;
     const std::string target = r.object + ":" + id;
     storage::LogFilter f;

@@ -632,8 +632,11 @@ Result<RecordView> RegisterService::Get(const Actor& a, const RegisterSpec& r, c
 }
 
 Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, const RecordQuery& q) {
-  // A sub-record register lists one parent's children, to whoever sees the parent.
-  if (!r.parent && !access_.Has(a, r.read_permission)) return Error::Forbidden();
+  // A sub-record register lists one parent's children, to whoever sees the parent; a reporter
+  // (create, not read) of a reportable register lists the records they created.
+  const bool own_only = !r.parent && !access_.Has(a, r.read_permission) && r.reportable &&
+                        access_.Has(a, r.create_permission);
+  if (!r.parent && !access_.Has(a, r.read_permission) && !own_only) return Error::Forbidden();
   std::vector<FieldError> errors;
   storage::RegisterFilter f;
   if (!q.state.empty()) {
@@ -684,9 +687,12 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
       const std::string parent_id = std::get<std::string>(f.eq.at(r.parent->field));
       MAMORI_ASSIGN(auto parent, ParentRecord(c, r, parent_id));
       const policy::RegisterSpec& ps = *Find(r.parent->register_id);
-      if (!parent || !Sees(a, ps, *parent, tree)) return Error::NotFound(ps.title);
+      MAMORI_ASSIGN(const bool parent_seen, parent ? Visible(c, a, ps, *parent, tree) : Result<bool>(false));
+      if (!parent_seen) return Error::NotFound(ps.title);
       const policy::StateDef* pst = ps.workflow ? ps.workflow->FindState(parent->state) : nullptr;
       child_can_create = !(pst && pst->final) && (IsCreateParty(a, r, *parent, tree) || access_.Has(a, r.create_permission));
+    } else if (own_only) {
+      f.created_by = a.user_id;
     } else if (!scope.all && !r.shared) {
       f.restrict = true;
       if (!r.owner_unit_field.empty()) {
@@ -715,6 +721,15 @@ Result<RecordList> RegisterService::List(const Actor& a, const RegisterSpec& r, 
     MAMORI_ASSIGN(auto recs, repo.List(f, q.page));
     RecordList out;
     MAMORI_ASSIGN(out.total, repo.Count(f));
+    if (r.restrict_by_asset) {  // kept from this reader by its asset: left out of the page and the total
+      std::vector<storage::RegisterRecord> shown;
+      for (auto& rec : recs) {
+        MAMORI_ASSIGN(bool hidden, HiddenByAsset(c, a, r, rec, tree));
+        if (hidden) --out.total;
+        else shown.push_back(std::move(rec));
+      }
+      recs = std::move(shown);
+    }
     MAMORI_ASSIGN(out.items, ViewsOf(c, a, r, std::move(recs), tree));
     out.can_create = child_can_create;
     return out;
@@ -845,6 +860,7 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
       if (!v.is_null()) ctx.Set("form." + key, ExprValue(v));
     if (!note.empty()) ctx.Set("form.note", policy::Value(note));
     ctx.Set("today", policy::Value(env_.Today()));
+    ctx.Set("now", policy::Value(FormatRfc3339(env_.clock.NowMicros())));
     if (!t->when.ToString().empty()) {
       MAMORI_ASSIGN(bool ok, t->when.Evaluate(ctx));
       if (!ok) {
@@ -905,10 +921,27 @@ Result<RecordView> RegisterService::Transition(const Actor& a, const RegisterSpe
 
 Status RegisterService::Notify(storage::Connection& c, const Actor& a, const RegisterSpec& r,
                                const std::vector<policy::NotifyRule>& rules, const storage::RegisterRecord& rec,
-                               const json& values, const OrgTree& tree) {
+                               const json& values, const OrgTree& tree, std::vector<std::string>* told) {
   if (rules.empty() || !notify_) return Ok();
   std::optional<HolderIndex> holders;
+  std::optional<policy::Context> ctx;
   for (const auto& rule : rules) {
+    if (!rule.when.ToString().empty()) {  // a conditional notice: record.*, actor.*, today, now
+      if (!ctx) {
+        ctx.emplace();
+        MAMORI_ASSIGN(std::string unit, ActorUnit(c, a));
+        PutActor(*ctx, a, unit);
+        for (const auto& [key, v] : values.items())
+          if (!v.is_null()) ctx->Set("record." + key, ExprValue(v));
+        ctx->Set("record.id", policy::Value(rec.id));
+        ctx->Set("record.state", policy::Value(rec.state));
+        ctx->Set("record.step", policy::Value(rec.step));
+        ctx->Set("today", policy::Value(env_.Today()));
+        ctx->Set("now", policy::Value(FormatRfc3339(env_.clock.NowMicros())));
+      }
+      MAMORI_ASSIGN(bool hold, rule.when.Evaluate(*ctx));
+      if (!hold) continue;
+    }
     RegisterNotice n;
     for (const auto& p : rule.to) {
       std::vector<std::string> ids;
@@ -947,6 +980,7 @@ Status RegisterService::Notify(storage::Connection& c, const Actor& a, const Reg
     n.vars["actor.name"] = actor ? actor->name : a.login_id;
     n.vars["deadline"] = rec.deadline_at ? FormatDate(JstDate(*rec.deadline_at - 1)) : "";
     n.vars["link"] = n.link;
+    if (told) told->insert(told->end(), n.user_ids.begin(), n.user_ids.end());
     MAMORI_TRY(notify_(c, n));
   }
   return Ok();
@@ -1013,6 +1047,8 @@ Result<int64_t> RegisterService::RunDeadlines() {
           MAMORI_TRY(repo.Update(next));
           MAMORI_TRY(env_.log.Record(c, e));
           MAMORI_TRY(Notify(c, system, r, d.notify, next, values, tree));
+        } else if (d.on_pass == "escalate") {
+          MAMORI_TRY(Escalate(c, r, d, rec, values, tree, now, e));
         } else {
           MAMORI_TRY(repo.MarkDeadlineDone(rec.id, *rec.deadline_at));
           MAMORI_TRY(env_.log.Record(c, e));

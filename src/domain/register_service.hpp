@@ -42,6 +42,15 @@ struct RecordList {
   std::optional<bool> can_create;
 };
 
+// A record awaiting the reader — an action they may take now — or escalated to them (or to the
+// person they deputise for): one line of GET /api/v1/me/tasks and of the home page.
+struct Task {
+  RecordView view;
+  bool awaiting = false;          // the reader may take one of the record's transitions now
+  int64_t escalation_level = 0;   // the highest level that told the reader (0: none)
+  bool overdue = false;           // a deadline of its state has passed (or it escalated)
+};
+
 struct RecordQuery {
   std::string state;
   std::string q;
@@ -123,6 +132,10 @@ class RegisterService {
   // Handles every deadline passed: notify, escalate or expire, once each. Returns how many.
   Result<int64_t> RunDeadlines();
 
+  // Every record of every register that awaits an action of `a` or escalated to `a` (a deputy
+  // counts as the person), overdue first, then by deadline (register_tasks.cpp).
+  Result<std::vector<Task>> Tasks(const Actor& a);
+
  private:
   struct Loaded;
   Result<Loaded> Load(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r, const std::string& id);
@@ -146,9 +159,27 @@ class RegisterService {
                                                  const storage::RegisterRecord& rec, const OrgTree& tree) const;
   Status CheckReferences(storage::Connection& c, const policy::RegisterSpec& r, const nlohmann::json& values,
                          const OrgTree& tree, const std::string& prefix, int64_t row) const;
+  // `told`, when given, collects everyone a notice went to.
   Status Notify(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
                 const std::vector<policy::NotifyRule>& rules, const storage::RegisterRecord& rec,
-                const nlohmann::json& values, const OrgTree& tree);
+                const nlohmann::json& values, const OrgTree& tree, std::vector<std::string>* told = nullptr);
+  // Escalation and visibility (register_escalation.cpp, docs/registers.md "Escalation, tasks and
+  // reporters"). An escalating deadline passed: tell the level due, remember who was told, and
+  // set the next level's deadline when the pack gives one.
+  Status Escalate(storage::Connection& c, const policy::RegisterSpec& r, const policy::Deadline& d,
+                  const storage::RegisterRecord& rec, const nlohmann::json& values, const OrgTree& tree, int64_t now,
+                  audit::Event& e);
+  // Whether an escalation of the record told `a` or the person `a` deputises for.
+  Result<bool> EscalatedTo(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                           const storage::RegisterRecord& rec) const;
+  // restrict_by_asset: the record names an asset at or above the register's confidentiality and
+  // `a` may not see that asset and is not of the record's chain (creator, a user field's person,
+  // someone who may act now, someone it escalated to, someone who took a step of it).
+  Result<bool> HiddenByAsset(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                             const storage::RegisterRecord& rec, const OrgTree& tree) const;
+  // Sees(), then restrict_by_asset, then escalation: the whole visibility rule of one record.
+  Result<bool> Visible(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r,
+                       const storage::RegisterRecord& rec, const OrgTree& tree) const;
   Result<storage::RegisterRecord> Stored(const policy::RegisterSpec& r, storage::RegisterRecord rec,
                                          const nlohmann::json& values) const;
   Result<nlohmann::json> Opened(const policy::RegisterSpec& r, const storage::RegisterRecord& rec) const;

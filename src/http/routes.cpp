@@ -70,6 +70,8 @@ Router ApiRoutes(const policy::PolicyPack* pack) {
   // "My sessions": a person's live sessions, and ending one of them.
   r.Add({"GET", "/api/v1/me/sessions", ListMySessions, full})
       .Doc("自分のログイン中のセッション", "My live sessions");
+  r.Add({"GET", "/api/v1/me/tasks", ListMyTasks, full})
+      .Doc("自分の対応待ち・エスカレーションされた記録", "Records awaiting me or escalated to me");
   r.Add({"DELETE", "/api/v1/me/sessions/{id}", EndMySession, full}).Logs("auth.session_end", "session")
       .Doc("自分のセッションの終了", "End one of my sessions");
   // Organisation, people and roles.

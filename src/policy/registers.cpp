@@ -276,8 +276,9 @@ struct RegisterParser {
     }
     for (const auto& item : n) {
       if (!c.Map(item, w + " item")) continue;
-      c.Keys(item, {"to", "template"}, w);
+      c.Keys(item, {"to", "template", "when"}, w);
       NotifyRule rule;
+      if (item["when"]) rule.when = Condition(c, item["when"], w + ".when", RecordRoots(r));
       rule.to = Parties(item["to"], r, w + ".to", true);
       if (rule.to.empty()) c.Fail(item, w + ".to must name at least one recipient");
       rule.template_id = c.Str(item, "template", true, w);
@@ -474,7 +475,7 @@ struct RegisterParser {
 
   std::vector<std::string> RecordRoots(const RegisterSpec& r) {
     std::vector<std::string> roots = {"record.id", "record.state", "record.step", "actor.roles", "actor.org_unit_id",
-                                      "actor.user_id", "today"};
+                                      "actor.user_id", "today", "now"};
     for (const auto& f : r.fields) roots.push_back("record." + f.id);
     if (!r.repeat_field.empty()) roots.push_back("record.repeat_count");
     return roots;
@@ -513,7 +514,7 @@ struct RegisterParser {
       if (!s) continue;
       const std::string w = where + ".states." + s->id + ".deadline";
       if (!c.Map(d, w)) continue;
-      c.Keys(d, {"field", "after", "fiscal", "on_pass", "to", "notify", "cases"}, w);
+      c.Keys(d, {"field", "after", "fiscal", "on_pass", "to", "notify", "cases", "levels"}, w);
       Deadline dl;
       dl.cases = DeadlineCases(d["cases"], r, w + ".cases");
       int given = 0;
@@ -554,6 +555,24 @@ struct RegisterParser {
       if (dl.on_pass != "expire" && !dl.to.empty()) c.Fail(d["to"], w + ".to is only for expire");
       dl.notify = Notify(d["notify"], r, w + ".notify");
       if (dl.on_pass != "expire" && dl.notify.empty()) c.Fail(d, w + ": " + dl.on_pass + " needs notify");
+      if (const YAML::Node lv = d["levels"]; lv) {
+        if (dl.on_pass != "escalate") c.Fail(lv, w + ".levels is only for on_pass: escalate");
+        if (!lv.IsSequence() || lv.size() == 0 || lv.size() > 9) {
+          c.Fail(lv, w + ".levels must be a list of 1 to 9 levels");
+        } else {
+          for (size_t i = 0; i < lv.size(); ++i) {
+            const std::string lw = w + ".levels[" + std::to_string(i) + "]";
+            if (!c.Map(lv[i], lw)) continue;
+            c.Keys(lv[i], {"after", "notify"}, lw);
+            Deadline::Level level;
+            level.after_minutes = Duration(c.Str(lv[i], "after", true, lw));
+            if (level.after_minutes <= 0) c.Fail(lv[i], lw + ".after must be a number followed by d, h or m (\"2h\")");
+            level.notify = Notify(lv[i]["notify"], r, lw + ".notify");
+            if (level.notify.empty()) c.Fail(lv[i], lw + " needs notify");
+            dl.levels.push_back(std::move(level));
+          }
+        }
+      }
       s->deadline = std::move(dl);
     }
     if (!wf.initial.empty() && !wf.FindState(wf.initial)) c.Fail(node["initial"], where + ".initial is not a state");
@@ -674,7 +693,7 @@ struct RegisterParser {
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
                "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared", "parent",
-               "create_notify", "repeat_count", "fiscal_year"},
+               "create_notify", "repeat_count", "fiscal_year", "reportable", "restrict_by_asset"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -768,6 +787,17 @@ struct RegisterParser {
             (!f || f->sealed || (f->type != RegisterFieldType::kDate && f->type != RegisterFieldType::kDateTime)))
           c.Fail(fy["field"], w + ".fiscal_year.field must name a date or datetime field that is not sealed");
       }
+    r.reportable = c.Bool(d, "reportable", false, w);
+    if (const YAML::Node ra = d["restrict_by_asset"]; ra && c.Map(ra, w + ".restrict_by_asset")) {
+      c.Keys(ra, {"field", "min_confidentiality"}, w + ".restrict_by_asset");
+      RegisterSpec::AssetRestriction rule;
+      rule.field = c.Str(ra, "field", true, w + ".restrict_by_asset");
+      const RegisterField* f = r.FindField(rule.field);
+      if (!rule.field.empty() && (!f || f->type != RegisterFieldType::kAsset))
+        c.Fail(ra["field"], w + ".restrict_by_asset.field must name an asset field");
+      rule.min_confidentiality = c.Int(ra, "min_confidentiality", 0, 1, 99, w + ".restrict_by_asset");
+      if (!ra["min_confidentiality"]) c.Fail(ra, w + ".restrict_by_asset.min_confidentiality is required");
+      r.restrict_by_asset = std::move(rule);
     }
     ParseWorkflow(d["workflow"], r, w + ".workflow");
     pack.registers.push_back(std::move(r));

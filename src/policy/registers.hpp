@@ -107,6 +107,9 @@ struct Party {
 struct NotifyRule {
   std::vector<Party> to;  // creator | role (+scope) | user_field; `manage` is not a recipient
   std::string template_id;
+  // Sent only when this holds (over record.*, actor.*, today, now; docs/registers.md
+  // "Escalation, tasks and reporters"); empty: always.
+  Expr when;
 };
 
 // One alternative of a deadline (`cases:`): when `when` holds over the record's values as it
@@ -131,6 +134,13 @@ struct Deadline {
   // Alternatives tried in order before the timing above (which is then optional: without it and
   // without a matching case the state has no deadline for that record).
   std::vector<DeadlineCase> cases;
+  // escalate: further levels, each `after` the previous one passed while the record is still in
+  // the state (level 2, 3, …); the people each level tells become parties of the record.
+  struct Level {
+    int64_t after_minutes = 0;
+    std::vector<NotifyRule> notify;
+  };
+  std::vector<Level> levels;
 };
 
 struct StateDef {
@@ -273,6 +283,17 @@ struct RegisterSpec {
   // datetime field (`fiscal_year: {field: F}`) or by created_at (`fiscal_year: created_at`).
   bool fiscal_year = false;
   std::string fiscal_year_field;  // "" = created_at
+  // Offered from the web app's shell ("report" button) to whoever may create; whoever may create
+  // but not read lists the records they created (docs/registers.md "Escalation, tasks and
+  // reporters").
+  bool reportable = false;
+  // A record whose asset field names an asset of at least this confidentiality is seen only by
+  // those who may see that asset, and by the record's parties and escalated people (kobe:7.3).
+  struct AssetRestriction {
+    std::string field;
+    int min_confidentiality = 0;
+  };
+  std::optional<AssetRestriction> restrict_by_asset;
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

@@ -524,6 +524,123 @@ TEST_F(KobeRegistersTest, TheEmergencyContactsHaveTheirOrderAndTheProcedureRevie
   EXPECT_TRUE(Grants("security_director", reviews.manage_permission));
 }
 
+// ---- escalation, tasks and reporters (docs/registers.md) ---------------------------------------
+
+const char* kEscalating = R"(  desk:
+    title: 窓口
+    reportable: true
+    permissions: {read: book.read, manage: book.manage}
+    scope: {owner_unit: unit}
+    restrict_by_asset: {field: asset, min_confidentiality: 3}
+    fields:
+      title: {label: 件名, required: true}
+      unit: {label: 所属, type: org_unit, required: true}
+      asset: {label: 資産, type: asset}
+      urgent: {label: 至急, type: bool}
+    workflow:
+      initial: open
+      states:
+        open:
+          label: 受付
+          deadline:
+            after: 1h
+            on_pass: escalate
+            notify: [{to: [{role: security_manager, scope: owner_unit}], template: reminded}]
+            levels:
+              - {after: 2h, notify: [{to: [{role: infrastructure_manager, scope: city}], template: reminded}]}
+              - after: 30m
+                notify: [{to: [creator], template: reminded, when: record.urgent == true}]
+        closed: {label: 終了, final: true}
+      transitions:
+        close:
+          label: 終了
+          from: [open]
+          to: closed
+          by: [manage]
+          when: record.title != "" and now > "2000-01-01"
+          notify: [{to: [creator], template: reminded, when: 'record.urgent == true and now > "2026-01-01"'}]
+)";
+
+TEST(RegistersTest, EscalationLevelsConditionalNoticesReportableAndAssetRestrictionAreRead) {
+  std::vector<PackError> errors;
+  auto pack = ParsePack(PackWith(kEscalating), errors);
+  ASSERT_TRUE(pack) << (errors.empty() ? "" : std::to_string(errors[0].line) + ": " + errors[0].message);
+  const RegisterSpec* r = pack->FindRegister("desk");
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->reportable);
+  ASSERT_TRUE(r->restrict_by_asset);
+  EXPECT_EQ(r->restrict_by_asset->field, "asset");
+  EXPECT_EQ(r->restrict_by_asset->min_confidentiality, 3);
+  const Deadline& d = *r->workflow->FindState("open")->deadline;
+  ASSERT_EQ(d.levels.size(), 2u);
+  EXPECT_EQ(d.levels[0].after_minutes, 120);
+  EXPECT_EQ(d.levels[1].after_minutes, 30);
+  EXPECT_EQ(d.levels[0].notify[0].to[0].role, "infrastructure_manager");
+  EXPECT_TRUE(d.levels[0].notify[0].when.ToString().empty()) << "no condition: always";
+  EXPECT_FALSE(d.levels[1].notify[0].when.ToString().empty());
+  EXPECT_FALSE(r->workflow->FindTransition("close")->notify[0].when.ToString().empty());
+  // Without the keys: not reportable, unrestricted, no levels.
+  auto plain = ParsePack(PackWith(kBook), errors);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->FindRegister("book")->reportable);
+  EXPECT_FALSE(plain->FindRegister("book")->restrict_by_asset);
+}
+
+TEST(RegistersTest, BadEscalationKeysAreNamedAtLoad) {
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string text = kEscalating;
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::runtime_error("not in the sample: " + from);
+    return PackWith(text.replace(at, from.size(), to));
+  };
+  EXPECT_TRUE(AnyContains(Errors(with("on_pass: escalate", "on_pass: notify")), ".levels is only for on_pass: escalate"));
+  EXPECT_TRUE(AnyContains(Errors(with("{after: 2h, notify", "{after: soon, notify")), ".levels[0].after"));
+  EXPECT_TRUE(AnyContains(Errors(with("restrict_by_asset: {field: asset,", "restrict_by_asset: {field: title,")),
+                          "restrict_by_asset.field must name an asset field"));
+  EXPECT_TRUE(AnyContains(Errors(with(", min_confidentiality: 3}", "}")), "min_confidentiality is required"));
+  EXPECT_TRUE(AnyContains(Errors(with("min_confidentiality: 3", "min_confidentiality: 0")), "min_confidentiality"));
+  EXPECT_FALSE(Errors(with("when: record.urgent == true}", "when: record.nosuch == true}")).empty())
+      << "a condition may read only the register's fields";
+  EXPECT_TRUE(AnyContains(Errors(with("reportable: true", "reportable: maybe")), "reportable"));
+}
+
+TEST_F(KobeRegistersTest, AnUnacknowledgedReportEscalatesToTheDirectorThenTheCisoAndReportersFindTheButton) {
+  const RegisterSpec& r = Reg("incidents");
+  EXPECT_TRUE(r.reportable) << "kobe:7.3.1ア: anyone who finds an incident reports it";
+  const Deadline& d = *r.workflow->FindState("reported")->deadline;
+  EXPECT_EQ(d.on_pass, "escalate");
+  ASSERT_EQ(d.levels.size(), 2u);
+  EXPECT_EQ(Told(d.levels[0].notify), std::set<std::string>{"security_director@city"});
+  EXPECT_EQ(Told(d.levels[1].notify), std::set<std::string>{"ciso@city"});
+  // kobe:7.3 with 4.2オ(2): a report on an asset of 機密性3 is kept to those who may see it.
+  ASSERT_TRUE(r.restrict_by_asset);
+  EXPECT_EQ(r.restrict_by_asset->field, "asset_id");
+  EXPECT_EQ(r.restrict_by_asset->min_confidentiality, 3);
+  // Violations are recorded by the 情報管理者, not reported from the shell.
+  EXPECT_FALSE(Reg("violations").reportable);
+}
+
+TEST_F(KobeRegistersTest, TheInfrastructureManagerHearsOfACommonNetworkAndTheCisoOfAJudgedIncidentOnly) {
+  const RegisterSpec& r = Reg("incidents");
+  ASSERT_NE(r.FindField("common_network"), nullptr);
+  EXPECT_EQ(r.FindField("common_network")->type, RegisterFieldType::kBool);
+  for (const char* action : {"acknowledge", "acknowledge_urgent"}) {
+    bool conditional_infra = false;
+    for (const auto& rule : T(r, action).notify)
+      for (const auto& p : rule.to)
+        if (p.role == "infrastructure_manager")
+          conditional_infra = rule.when.ToString().find("common_network") != std::string::npos;
+    EXPECT_TRUE(conditional_infra) << action << ": kobe:7.3.1イ, only when a common network is involved";
+  }
+  for (const auto& rule : T(r, "triage").notify) {
+    for (const auto& p : rule.to) {
+      if (p.role == "ciso") {
+        EXPECT_NE(rule.when.ToString().find("\"yes\""), std::string::npos) << "kobe:7.3.3イ: the CISO hears of an incident";
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mamori::policy
 

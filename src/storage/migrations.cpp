@@ -294,6 +294,22 @@ ALTER TABLE requests ADD COLUMN approver_chain TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE requests ADD COLUMN step BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE requests ADD COLUMN step_actors TEXT NOT NULL DEFAULT '[]';
 )SQL"},
+    // Who a register record's deadline escalated to (docs/registers.md "Escalation, tasks and
+    // reporters"): one row per person and level; they become parties of the record. next_at is
+    // the deadline the level set for the next one, so the next run knows which level is due.
+    {12, "register escalations", R"SQL(
+CREATE TABLE register_escalations (
+  register_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  level BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  escalated_at BIGINT NOT NULL,
+  next_at BIGINT,
+  PRIMARY KEY (register_id, record_id, user_id, level, escalated_at)
+);
+CREATE INDEX register_escalations_user ON register_escalations (user_id, register_id, record_id);
+)SQL"},
 };
 
 // The one place the engines' DDL differs: a 64-bit sequence key is SQLite's row id when

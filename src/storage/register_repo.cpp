@@ -30,6 +30,7 @@ struct RegisterStatements {
   std::string insert, update, get, exists, many_head, list_head, count_head, sum_head;
   std::string counted_key, count_up, count_down;
   std::string due, mark_done;
+  std::string reschedule;
 };
 
 namespace {
@@ -188,6 +189,8 @@ std::shared_ptr<const RegisterStatements> Build(const TableSpec& spec) {
            " WHERE deadline_done = 0 AND deadline_at IS NOT NULL AND deadline_at <= ? ORDER BY deadline_at, id LIMIT ?";
   s->mark_done = "UPDATE " + s->table +
                  " SET deadline_done = 1, version = version + 1 WHERE id = ? AND deadline_at = ? AND deadline_done = 0";
+  s->reschedule = "UPDATE " + s->table +
+                  " SET deadline_at = ?, version = version + 1 WHERE id = ? AND deadline_at = ? AND deadline_done = 0";
   return s;
 }
 
@@ -331,6 +334,7 @@ Status AppendFilter(const RegisterStatements& s, const RegisterFilter& f, std::s
     sql += " AND (" + (any.empty() ? std::string("1 = 0") : any) + ")";
   }
   AppendEq(sql, p, "state", f.state);
+  AppendEq(sql, p, "created_by", f.created_by);
   for (const auto& [name, v] : f.eq) {
     auto it = s.index.find(name);
     if (it == s.index.end() || !Fits(s.spec.columns[it->second], v)) return BadName(s, "eq", name);
@@ -382,7 +386,7 @@ bool HasEmpty(const std::vector<std::string>& ids) {
 // Every column the filter touches is a dimension of the summary, and no value is "" (which the
 // summary cannot tell from NULL): the total can be summed.
 bool Summable(const RegisterStatements& s, const RegisterFilter& f) {
-  if (!f.q.empty()) return false;
+  if (!f.q.empty() || !f.created_by.empty()) return false;
   if (f.created_from != 0 || f.created_before != 0 || !f.range_col.empty()) return false;
   for (const auto& [name, v] : f.eq) {
     const auto* text = std::get_if<std::string>(&v);
@@ -589,6 +593,16 @@ Result<std::vector<RegisterRecord>> RegisterRepo::DueDeadlines(int64_t now_micro
 Status RegisterRepo::MarkDeadlineDone(const std::string& id, int64_t deadline_at) {
   MAMORI_TRY(s_->valid);
   auto n = c_.Execute(s_->mark_done, {id, deadline_at});
+  if (!n.ok()) return std::move(n).error();
+  if (*n == 1) return Ok();
+  MAMORI_ASSIGN(int64_t exists, c_.QueryInt(s_->exists, {id}, 0));
+  if (exists == 0) return Error::NotFound("記録");
+  return Error::Conflict("期限は既に処理されたか、変更されています");
+}
+
+Status RegisterRepo::RescheduleDeadline(const std::string& id, int64_t deadline_at, int64_t next_at) {
+  MAMORI_TRY(s_->valid);
+  auto n = c_.Execute(s_->reschedule, {next_at, id, deadline_at});
   if (!n.ok()) return std::move(n).error();
   if (*n == 1) return Ok();
   MAMORI_ASSIGN(int64_t exists, c_.QueryInt(s_->exists, {id}, 0));

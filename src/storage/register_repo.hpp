@@ -111,6 +111,7 @@ struct RegisterFilter {
   // system reaches that system's record).
   std::vector<std::string> ids{};
   std::string state{};  // exact, "" = any
+  std::string created_by{};  // exact, "" = any (a reporter's own records)
   // Exact matches: column = value (nullptr: IS NULL). Type-checked like a record's values.
   std::map<std::string, Value> eq{};
   // q: a case-insensitive (ASCII) substring of any of q_cols (text columns), LIKE wildcards
@@ -163,6 +164,9 @@ class RegisterRepo {
   // twice; not_found for an unknown id. Bumps the version (updated_at is left alone), so an
   // Update from a copy read before the mark is a conflict and cannot set deadline_done back.
   Status MarkDeadlineDone(const std::string& id, int64_t deadline_at);
+  // Moves the unhandled deadline `deadline_at` of record `id` to `next_at` (an escalation's next
+  // level): the same guards and version bump as MarkDeadlineDone.
+  Status RescheduleDeadline(const std::string& id, int64_t deadline_at, int64_t next_at);
 
  private:
   Connection& c_;

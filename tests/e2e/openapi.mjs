@@ -476,6 +476,8 @@ async function main() {
       await checked(who, 'POST', '/api/v1/notifications/read-all', '/notifications/read-all', undefined, 200)
     }
     await checked(kacho, 'POST', '/api/v1/notifications/{id}/read', `/notifications/${NO_SUCH}/read`, undefined, 404)
+    // The records awaiting each person (docs/registers.md "Escalation, tasks and reporters").
+    for (const who of [kacho, shokuin]) await checked(who, 'GET', '/api/v1/me/tasks', '/me/tasks', undefined, 200)
     const log = await checked(client, 'GET', '/api/v1/audit-log', `/audit-log?target_type=request&per_page=20`, undefined, 200)
     expect(log.items.some((e) => e.action === 'request.approve'), 'the log does not show the approval')
     await checked(client, 'GET', '/api/v1/audit-log', '/audit-log?result=maybe', undefined, 422)

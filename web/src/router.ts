@@ -4,8 +4,8 @@
 
 import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
 import type { Permission } from './api/types'
-import { findRegister } from './api/registers'
-import { can, hasPermission, loadRegisters, pendingStep, refresh, session, type Step } from './session'
+import { canListRegister, findRegister } from './api/registers'
+import { can, loadRegisters, pendingStep, refresh, session, type Step } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -130,8 +130,10 @@ router.beforeEach(async (to) => {
   if (to.meta.permission && !can(to.meta.permission)) return { name: 'forbidden' }
   if (to.meta.register) {
     // A register the pack does not have shows "not found"; one the reader may not read, forbidden.
+    // A record's page is the server's to refuse (404): its parties, reporters and the people it
+    // escalated to see it without the read permission (docs/registers.md).
     const spec = findRegister(await loadRegisters(), String(to.params.path))
-    if (spec && !hasPermission(spec.permissions.read)) return { name: 'forbidden' }
+    if (spec && to.name === 'register' && !canListRegister(spec, session.permissions)) return { name: 'forbidden' }
   }
   return true
 })

@@ -16,8 +16,11 @@ import {
   listKeys,
   nameKey,
   patchBody,
+  canListRegister,
+  ownReportRegisters,
   readableRegisters,
   readCatalog,
+  reportableRegisters,
   registerTitle,
   registersApi,
   stateLabel,
@@ -105,6 +108,24 @@ describe('the register catalogue', () => {
     expect(readableRegisters(catalog, ['lending.read']).map((r) => r.id)).toEqual(['lending'])
     expect(readableRegisters(catalog, ['lending.manage', 'assets.read'])).toEqual([])
     expect(readableRegisters(null, ['lending.read'])).toEqual([])
+  })
+
+  it('offers the report button for reportable registers the person may create in, and their own list to a reporter who is no reader', () => {
+    const c = readCatalog({
+      items: [
+        { id: 'incidents', kind: 'register', reportable: true, permissions: { read: 'incidents.read', manage: 'incidents.manage', create: 'incidents.report' } },
+        { id: 'violations', kind: 'register', permissions: { read: 'violations.read', manage: 'violations.manage' } },
+      ],
+    })
+    const staff = ['incidents.report', 'violations.manage']
+    expect(reportableRegisters(c, staff).map((r) => r.id)).toEqual(['incidents'])
+    expect(ownReportRegisters(c, staff).map((r) => r.id)).toEqual(['incidents'])
+    expect(ownReportRegisters(c, [...staff, 'incidents.read'])).toEqual([])
+    expect(reportableRegisters(c, ['violations.read'])).toEqual([])
+    expect(canListRegister(findRegister(c, 'incidents')!, staff)).toBe(true)
+    expect(canListRegister(findRegister(c, 'violations')!, ['violations.manage'])).toBe(false)
+    expect(canListRegister(findRegister(c, 'violations')!, ['violations.read'])).toBe(true)
+    expect(findRegister(catalog, 'lending')!.reportable).toBe(false)
   })
 
   it('names a register in the language shown', () => {

@@ -108,6 +108,8 @@ export interface RegisterSpec {
   parent?: { register: string; field: string } | null
   /** The sub-record registers whose parent this register is (panels on its record page). */
   children?: { register: string; field: string }[]
+  /** offered from the shell's report button; a reporter (create, not read) lists their own records */
+  reportable?: boolean
 }
 
 export interface RegisterCatalog {
@@ -261,6 +263,7 @@ export function readRegister(o: Obj): RegisterSpec {
     children: entries(o.children)
       .map((c) => ({ register: str(c.register), field: str(c.field) }))
       .filter((c) => c.register !== '' && c.field !== ''),
+    reportable: bool(o.reportable),
   }
 }
 
@@ -363,6 +366,22 @@ export function childRegisters(catalog: RegisterCatalog | null, spec: RegisterSp
   return (spec.children ?? [])
     .map((c) => catalog?.registers.find((r) => r.id === c.register && r.parent?.register === spec.id) ?? null)
     .filter((r): r is RegisterSpec => r !== null)
+}
+
+/** Reportable registers the person may create records in: the shell's report buttons. */
+export function reportableRegisters(catalog: RegisterCatalog | null, permissions: readonly string[]): RegisterSpec[] {
+  return (catalog?.registers ?? []).filter((r) => r.reportable && r.permissions.create !== '' && permissions.includes(r.permissions.create))
+}
+
+/** Reportable registers the person may report in but not read: their own reports' list ("my reports"). */
+export function ownReportRegisters(catalog: RegisterCatalog | null, permissions: readonly string[]): RegisterSpec[] {
+  return reportableRegisters(catalog, permissions).filter((r) => !permissions.includes(r.permissions.read))
+}
+
+/** Whether the person may open the register's list: a reader, or a reporter (their own records). */
+export function canListRegister(spec: RegisterSpec, permissions: readonly string[]): boolean {
+  return (spec.permissions.read !== '' && permissions.includes(spec.permissions.read)) ||
+    (!!spec.reportable && spec.permissions.create !== '' && permissions.includes(spec.permissions.create))
 }
 
 export function findRegister(catalog: RegisterCatalog | null, path: string): RegisterSpec | null {
