@@ -643,7 +643,10 @@ void AddCatalogue(json& s) {
                                  {"fields", Arr(Ref("RegisterField"))},
                                  {"workflow", Null(Ref("Workflow"))},
                                  {"can_read", Bool()},
-                                 {"can_create", Bool()}});
+                                 {"can_create", Bool()},
+                                 {"attachments", Null(Answer({{"max_bytes", Int(1)},
+                                                              {"max_files", Int(1)},
+                                                              {"types", Arr(Str())}}))}});
   s["RequestTypeSummary"] = Answer({{"id", Str()},
                                     {"kind", Const("request_type")},
                                     {"path", Const("requests")},

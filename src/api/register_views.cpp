@@ -158,6 +158,11 @@ json RegisterJson(const policy::RegisterSpec& r, const domain::RegisterService& 
             {"workflow", r.workflow ? WorkflowJson(*r.workflow) : json(nullptr)},
             {"can_read", service.CanRead(reader, r)},
             {"can_create", service.CanCreate(reader, r)}};
+  // attach: the files its records take (docs/registers.md, "Attachments"), or null.
+  j["attachments"] = r.attachments ? json{{"max_bytes", r.attachments->max_bytes},
+                                          {"max_files", r.attachments->max_files},
+                                          {"types", r.attachments->types}}
+                                   : json(nullptr);
   return j;
 }
 

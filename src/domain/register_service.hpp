@@ -105,6 +105,15 @@ class RegisterService {
   // Handles every deadline passed: notify, escalate or expire, once each. Returns how many.
   Result<int64_t> RunDeadlines();
 
+  // For the engine's companions (attachments, domain/register_attachments): inside the caller's
+  // transaction, record `id` when `a` sees it (not_found otherwise, as Get), and whether `a`
+  // holds the register's manage permission over it.
+  struct Seen {
+    storage::RegisterRecord record;
+    bool manages = false;
+  };
+  Result<Seen> SeenIn(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r, const std::string& id);
+
  private:
   struct Loaded;
   Result<Loaded> Load(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r, const std::string& id);

@@ -454,7 +454,8 @@ struct RegisterParser {
       c.Fail(key, w + ": '" + id + "' is one of mamori's built-in registers");
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
-               "retention_years", "fields", "workflow", "order_by", "visible_to_parties"},
+               "retention_years", "fields", "workflow", "order_by", "visible_to_parties",
+               "attachments"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -527,6 +528,7 @@ struct RegisterParser {
     }
     r.visible_to_parties = c.Bool(d, "visible_to_parties", true, w);
     ParseWorkflow(d["workflow"], r, w + ".workflow");
+    ParseAttachments(c, d["attachments"], r, w + ".attachments");
     pack.registers.push_back(std::move(r));
   }
 };

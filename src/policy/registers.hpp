@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/expr.hpp"
+#include "policy/register_attachments.hpp"
 
 namespace mamori::policy {
 
@@ -203,6 +204,8 @@ struct RegisterSpec {
   // Who sees a record besides the readers over its scope: its creator and the people its user
   // fields name (the borrower, the person a notice is addressed to). false: only the readers.
   bool visible_to_parties = true;
+  // Files attached to its records (`attachments:`, policy/register_attachments.hpp); none when unset.
+  std::optional<AttachmentRules> attachments;
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

@@ -9,6 +9,7 @@
 
 import { api, buildQuery, type RawBody } from './client'
 import type { AuditEntry, List, RequestType } from './types'
+import { readAttachmentRules, type AttachmentRules } from './attachments'
 
 export type RegisterFieldType =
   | 'text'
@@ -102,6 +103,8 @@ export interface RegisterSpec {
   fields: RegisterField[]
   workflow: RegisterWorkflow | null
   retention_years?: number
+  /** attach: the files its records take (null: none), api/attachments.ts. */
+  attachments?: AttachmentRules | null
 }
 
 export interface RegisterCatalog {
@@ -247,6 +250,7 @@ export function readRegister(o: Obj): RegisterSpec {
     fields: entries(o.fields).map(readField).filter((f) => f.id !== ''),
     workflow: readWorkflow(o.workflow),
     retention_years: optNum(o.retention_years),
+    attachments: readAttachmentRules(o.attachments),
   }
 }
 
