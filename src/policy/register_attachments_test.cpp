@@ -26,6 +26,7 @@ version: "1"
 municipality: テスト市
 roles:
   infrastructure_manager: {title: a, scopes: [city], permissions: [users.manage, files.read, files.manage]}
+  security_manager: {title: b, scopes: [city, org_unit], permissions: [users.read, files.read]}
 authentication:
   password: {clause: "1", min_length: 10}
   lockout: {clause: "2", max_failures: 3, lock_minutes: 1}
@@ -90,6 +91,7 @@ TEST(RegisterAttachmentsTest, ARegisterTakesFilesOnlyWhenItsPackSaysSo) {
 }
 
 TEST(RegisterAttachmentsTest, APackIsRefusedForTypesLimitsOrKeysTheEngineCannotKeep) {
+  ASSERT_TRUE(Errors(PackWithAttachments("{types: [pdf]}")).empty()) << "the pack around the key is sound";
   EXPECT_TRUE(AnyContains(Errors(PackWithAttachments("{max_bytes: 1000}")), "types must list at least one"));
   EXPECT_TRUE(AnyContains(Errors(PackWithAttachments("{types: []}")), "types must list at least one"));
   EXPECT_TRUE(AnyContains(Errors(PackWithAttachments("{types: [exe]}")), "'exe' is not a file type mamori knows"));

@@ -79,6 +79,7 @@ class AttachmentsTest : public ApiTest {
     p->client = NewClient();
     Reply r = p->client->Login(p->login_id, p->password);
     Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
+    p->login_doc = r.doc;
     CompleteSignIn(*p);
     return p.release();
   }
