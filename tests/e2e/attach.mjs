@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Browser test of attachments on register records (docs/registers.md, "Attachments") against the
-// REAL server with the Kobe pack: a member of staff drafts an incident report, opens its page,
+// REAL server with the Kobe pack: a section's 情報管理者 (a reader of the section's incidents; a
+// reporter without incidents.read has no record page yet) drafts a report, opens its page,
 // finds the attachments panel, is told at once that a program cannot be attached, attaches a
 // screenshot (PNG) and sees it listed with its size, its SHA-256 (the one node computes of the
 // same bytes) and their own name; downloads it and gets the same bytes; withdraws it with a note
@@ -64,7 +65,7 @@ async function main() {
   let recordId = ''
 
   try {
-    await step('the admin signs in and sets up a section and a member of its staff', async () => {
+    await step('the admin signs in and sets up a section and its 情報管理者', async () => {
       await firstSignIn(admin, ADMIN, ADMIN_TEMP, strongPassword())
       const units = await apiOk(admin, 'GET', '/org-units?per_page=1000')
       const city = units.items.find((u) => u.kind === 'city')
@@ -73,7 +74,7 @@ async function main() {
       sectionId = section.id
       const s = await apiOk(admin, 'POST', '/users', { login_id: staffLogin, name: '山田 花子', org_unit_id: sectionId, employment_type: 'regular' })
       staffTemp = s.temporary_password
-      await apiOk(admin, 'POST', '/role-assignments', { user_id: s.id, role: 'staff', scope_type: 'org_unit', scope_id: sectionId })
+      await apiOk(admin, 'POST', '/role-assignments', { user_id: s.id, role: 'information_manager', scope_type: 'org_unit', scope_id: sectionId })
     })
 
     const staffCtx = await browser.newContext(contextOptions)
@@ -82,7 +83,7 @@ async function main() {
     watch(staff, 'staff')
     openPages.push(staff)
 
-    await step('the staff member drafts a report and finds the empty attachments panel on its page', async () => {
+    await step('the 情報管理者 drafts a report and finds the empty attachments panel on its page', async () => {
       await firstSignIn(staff, staffLogin, staffTemp, strongPassword())
       const draft = await apiOk(staff, 'POST', '/incidents', { title: '不審メールの添付ファイルを開いた', owner_org_unit_id: sectionId })
       recordId = draft.id
