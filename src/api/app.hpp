@@ -14,6 +14,7 @@
 #include "domain/health_service.hpp"
 #include "domain/log_service.hpp"
 #include "domain/notifier.hpp"
+#include "domain/register_attachments.hpp"
 #include "domain/refusal_log.hpp"
 #include "domain/register_service.hpp"
 #include "domain/request_service.hpp"
@@ -24,7 +25,8 @@ struct App {
   // `refusal_window_micros`: identical refusals within it are counted in one log entry.
   explicit App(domain::Env& e, int64_t refusal_window_micros = 60 * kMicrosPerSecond)
       : env(e), auth(e), logs(e), health(e, logs), assets(e), registers(e), requests(e, assets),
-        directory(e, &requests), refusals(e, refusal_window_micros), notifications(e) {}
+        directory(e, &requests), refusals(e, refusal_window_micros), notifications(e),
+        attachments(e, registers, refusals) {}
   domain::Env& env;
   domain::AuthService auth;
   domain::LogService logs;
@@ -35,6 +37,7 @@ struct App {
   domain::DirectoryService directory;  // after requests: it registers the grant and reset effects
   domain::RefusalLog refusals;  // every refused decision on the record (the pipeline writes)
   domain::NotificationService notifications;  // notify (issue 9): the caller's own notifications
+  domain::AttachmentService attachments;  // files on register records (after registers, refusals)
   Metrics metrics;
   std::string web_dir;  // built front end (web/dist); empty = none
   std::string openapi_json;  // /api/v1/openapi.json, generated from the route table at start

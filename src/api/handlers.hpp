@@ -92,4 +92,10 @@ Response ListNotifications(App&, Call&);
 Response ReadNotification(App&, Call&);
 Response ReadAllNotifications(App&, Call&);
 
+// attachment_handlers.cpp: files attached to register records (docs/registers.md, "Attachments").
+Response AddAttachment(App&, Call&);
+Response ListAttachments(App&, Call&);
+Response GetAttachment(App&, Call&);
+Response WithdrawAttachment(App&, Call&);
+
 }  // namespace mamori::api

@@ -682,7 +682,10 @@ void AddCatalogue(json& s) {
                                                         "the sub-record registers whose parent this register is")},
                                  {"repeat_count_field", Str()},
                                  {"fiscal_year", Bool()},
-                                 {"fiscal_year_field", Str()}});
+                                 {"fiscal_year_field", Str()},
+                                 {"attachments", Null(Answer({{"max_bytes", Int(1)},
+                                                              {"max_files", Int(1)},
+                                                              {"types", Arr(Str())}}))}});
   s["RequestTypeSummary"] = Answer({{"id", Str()},
                                     {"kind", Const("request_type")},
                                     {"path", Const("requests")},

@@ -198,6 +198,11 @@ json RegisterJson(const policy::RegisterSpec& r, const domain::RegisterService& 
   j["repeat_count_field"] = r.repeat_field;
   j["fiscal_year"] = r.fiscal_year;
   j["fiscal_year_field"] = r.fiscal_year_field;
+  // attach: the files its records take (docs/registers.md, "Attachments"), or null.
+  j["attachments"] = r.attachments ? json{{"max_bytes", r.attachments->max_bytes},
+                                          {"max_files", r.attachments->max_files},
+                                          {"types", r.attachments->types}}
+                                   : json(nullptr);
   return j;
 }
 

@@ -509,6 +509,13 @@ Result<RegisterService::Loaded> RegisterService::Load(storage::Connection& c, co
   return Loaded{std::move(*found), std::move(tree), parent_party};
 }
 
+Result<RegisterService::Seen> RegisterService::SeenIn(storage::Connection& c, const Actor& a, const RegisterSpec& r,
+                                                      const std::string& id) {
+  MAMORI_ASSIGN(auto loaded, Load(c, a, r, id));
+  const bool manages = Reaches(a, r.manage_permission, r, loaded.record, loaded.tree);
+  return Seen{std::move(loaded.record), manages};
+}
+
 namespace {
 
 void PutActor(policy::Context& ctx, const Actor& a, const std::string& org_unit_id) {

@@ -135,6 +135,14 @@ class RegisterService {
   // Every record of every register that awaits an action of `a` or escalated to `a` (a deputy
   // counts as the person), overdue first, then by deadline (register_tasks.cpp).
   Result<std::vector<Task>> Tasks(const Actor& a);
+  // For the engine's companions (attachments, domain/register_attachments): inside the caller's
+  // transaction, record `id` when `a` sees it (not_found otherwise, as Get), and whether `a`
+  // holds the register's manage permission over it.
+  struct Seen {
+    storage::RegisterRecord record;
+    bool manages = false;
+  };
+  Result<Seen> SeenIn(storage::Connection& c, const Actor& a, const policy::RegisterSpec& r, const std::string& id);
 
  private:
   struct Loaded;

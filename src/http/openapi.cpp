@@ -10,6 +10,7 @@
 
 #include "api/openapi_schemas.hpp"
 #include "api/register_views.hpp"
+#include "http/attachment_openapi.hpp"
 #include "http/router.hpp"
 
 namespace mamori::http {
@@ -368,6 +369,7 @@ std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack
   json schemas = api::ResourceSchemas(pack ? *pack : kNoPack);
   if (pack)
     for (const auto& r : pack->registers) AddRegisterSchemas(r, schemas);
+  if (pack) AddAttachmentSchemas(*pack, schemas);
   json paths = json::object();
   for (const Route& r : router.routes()) {
     json op = {{"operationId", OperationId(r)},
@@ -390,7 +392,11 @@ std::string OpenApiDocument(const Router& router, const policy::PolicyPack* pack
     op["responses"] = {{"2XX", {{"description", "success"}, {"headers", request_id}}}};
     const auto reg = r.fixed.find("register");
     const policy::RegisterSpec* spec = pack && reg != r.fixed.end() ? pack->FindRegister(reg->second) : nullptr;
-    if (spec) {
+    if (spec && IsAttachmentRoute(r)) {
+      op["tags"] = {spec->path};
+      const std::vector<int> own = DescribeAttachmentRoute(r, *spec, op);
+      AddProblems(op, ProblemStatuses(r, own, r.method == "POST" && !r.upload));
+    } else if (spec) {
       op["tags"] = {spec->path};
       if (r.method == "POST" || r.method == "PATCH") {
         const json schema = r.upload ? json{{"type", "string"}} : json{{"type", "object"}};

@@ -32,6 +32,18 @@ void AddRegisterRoutes(Router& r, const policy::RegisterSpec& spec) {
   add({"GET", base + "/{id}/history", GetRecordHistory, full}).Doc(t + "の変更履歴", "History of a record of " + te);
   add({"GET", base + "/{id}/export", ExportRecord, full})
       .Doc(t + "の1件の報告書（Excel：項目と経過）", "One record of " + te + " as an Excel report (items and history)");
+  if (spec.attachments) {
+    // Files on a record (docs/registers.md, "Attachments"): the upload is the raw body.
+    add({"GET", base + "/{id}/attachments", ListAttachments, full})
+        .Doc(t + "の添付ファイル一覧", "Attachments of a record of " + te);
+    add({"POST", base + "/{id}/attachments", AddAttachment, full}).Logs(prefix + ".attachment_add", spec.object).Upload()
+        .Doc(t + "へのファイル添付（本文がファイル、?name=ファイル名）", "Attach a file to a record of " + te + " (the body is the file, ?name=)");
+    add({"GET", base + "/{id}/attachments/{attachment_id}", GetAttachment, full})
+        .Doc(t + "の添付ファイルのダウンロード", "Download an attachment of a record of " + te);
+    add({"POST", base + "/{id}/attachments/{attachment_id}/withdraw", WithdrawAttachment, full})
+        .Logs(prefix + ".attachment_withdraw", spec.object)
+        .Doc(t + "の添付ファイルの取り下げ（ファイルは残る）", "Withdraw an attachment of " + te + " (the file is kept)");
+  }
   if (!spec.workflow) return;
   for (const auto& tr : spec.workflow->transitions) {
     Route& route = add({"POST", base + "/{id}/transitions/" + tr.id, TransitionRecord, full});

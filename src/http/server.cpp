@@ -40,6 +40,28 @@
 namespace mamori::http {
 namespace {
 
+// Whether `path` is one of the upload paths: a route pattern, where a "{name}" segment matches
+// any one non-empty segment (an attachment's /api/v1/incidents/{id}/attachments).
+bool IsUploadPath(const std::vector<std::string>& patterns, std::string_view path) {
+  for (const std::string& pattern : patterns) {
+    std::string_view p = pattern;
+    std::string_view q = path;
+    bool match = true;
+    while (match && (!p.empty() || !q.empty())) {
+      const size_t ps = p.find('/', 1);
+      const size_t qs = q.find('/', 1);
+      const std::string_view pseg = p.substr(0, ps);
+      const std::string_view qseg = q.substr(0, qs);
+      if (pseg.size() > 2 && pseg[1] == '{' && pseg.back() == '}') match = qseg.size() > 1 && qseg[0] == '/';
+      else match = pseg == qseg;
+      p = ps == std::string_view::npos ? std::string_view() : p.substr(ps);
+      q = qs == std::string_view::npos ? std::string_view() : q.substr(qs);
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;  // "http" is this project's namespace
@@ -514,7 +536,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
       const std::string target = ToString(parser.get().target());
       const std::string path = target.substr(0, target.find('?'));
       if (parser.get().method() == bhttp::verb::post &&
-          std::find(options_.upload_paths.begin(), options_.upload_paths.end(), path) != options_.upload_paths.end())
+          IsUploadPath(options_.upload_paths, path))
         body_limit = std::max(body_limit, options_.max_upload_bytes);
       if (!ec) {
         parser.body_limit(static_cast<uint64_t>(body_limit));

@@ -693,7 +693,7 @@ struct RegisterParser {
     if (!c.Map(d, w)) return;
     c.Keys(d, {"title", "title_en", "clause", "path", "log_prefix", "permissions", "create_when", "scope",
                "retention_years", "fields", "workflow", "order_by", "visible_to_parties", "shared", "parent",
-               "create_notify", "repeat_count", "fiscal_year", "reportable", "restrict_by_asset"},
+               "create_notify", "repeat_count", "fiscal_year", "reportable", "restrict_by_asset", "attachments"},
            w);
     r.title = c.Str(d, "title", true, w);
     r.title_en = c.Str(d, "title_en", false, w);
@@ -800,6 +800,7 @@ struct RegisterParser {
       r.restrict_by_asset = std::move(rule);
     }
     ParseWorkflow(d["workflow"], r, w + ".workflow");
+    ParseAttachments(c, d["attachments"], r, w + ".attachments");
     pack.registers.push_back(std::move(r));
   }
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/expr.hpp"
+#include "policy/register_attachments.hpp"
 
 namespace mamori::policy {
 
@@ -294,6 +295,8 @@ struct RegisterSpec {
     int min_confidentiality = 0;
   };
   std::optional<AssetRestriction> restrict_by_asset;
+  // Files attached to its records (`attachments:`, policy/register_attachments.hpp); none when unset.
+  std::optional<AttachmentRules> attachments;
 
   // Set only for mamori's built-in registers (BuiltinRegisters), never by a pack:
   bool builtin = false;

@@ -294,6 +294,27 @@ ALTER TABLE requests ADD COLUMN approver_chain TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE requests ADD COLUMN step BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE requests ADD COLUMN step_actors TEXT NOT NULL DEFAULT '[]';
 )SQL"},
+    // Files attached to register records (docs/registers.md, "Attachments"): evidence, so a row
+    // is never updated except to mark it withdrawn, and never deleted. The file name and the
+    // content are sealed (docs/sealing.md); size, type and SHA-256 stay plain.
+    {11, "register attachments", R"SQL(
+CREATE TABLE register_attachments (
+  id              TEXT PRIMARY KEY,
+  register        TEXT NOT NULL,
+  record_id       TEXT NOT NULL,
+  file_name       TEXT NOT NULL,
+  media_type      TEXT NOT NULL,
+  size_bytes      BIGINT NOT NULL,
+  sha256          TEXT NOT NULL,
+  content         TEXT NOT NULL,
+  created_by      TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  withdrawn_at    BIGINT,
+  withdrawn_by    TEXT,
+  withdrawn_note  TEXT
+);
+CREATE INDEX register_attachments_record ON register_attachments (register, record_id, created_at);
+)SQL"},
     // Who a register record's deadline escalated to (docs/registers.md "Escalation, tasks and
     // reporters"): one row per person and level; they become parties of the record. next_at is
     // the deadline the level set for the next one, so the next run knows which level is due.

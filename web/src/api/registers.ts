@@ -9,6 +9,7 @@
 
 import { api, buildQuery, type RawBody } from './client'
 import type { AuditEntry, List, RequestType } from './types'
+import { readAttachmentRules, type AttachmentRules } from './attachments'
 
 export type RegisterFieldType =
   | 'text'
@@ -110,6 +111,8 @@ export interface RegisterSpec {
   children?: { register: string; field: string }[]
   /** offered from the shell's report button; a reporter (create, not read) lists their own records */
   reportable?: boolean
+  /** attach: the files its records take (null: none), api/attachments.ts. */
+  attachments?: AttachmentRules | null
 }
 
 export interface RegisterCatalog {
@@ -264,6 +267,7 @@ export function readRegister(o: Obj): RegisterSpec {
       .map((c) => ({ register: str(c.register), field: str(c.field) }))
       .filter((c) => c.register !== '' && c.field !== ''),
     reportable: bool(o.reportable),
+    attachments: readAttachmentRules(o.attachments),
   }
 }
 
