@@ -27,7 +27,9 @@ Result<std::vector<Task>> RegisterService::Tasks(const Actor& a) {
   const int64_t now = env_.clock.NowMicros();
   for (const auto& r : env_.pack.registers) {
     if (!r.workflow) continue;
-    const bool reads = access_.Has(a, r.read_permission);
+    // A sub-record is read by whoever reads its parent.
+    const policy::RegisterSpec* parent = r.parent ? Find(r.parent->register_id) : nullptr;
+    const bool reads = access_.Has(a, parent ? parent->read_permission : r.read_permission);
     const bool reports = r.reportable && access_.Has(a, r.create_permission);
     if (!reads && !reports) continue;
     for (const auto& st : r.workflow->states) {
@@ -37,10 +39,28 @@ Result<std::vector<Task>> RegisterService::Tasks(const Actor& a) {
                                         return std::find(t.from.begin(), t.from.end(), st.id) != t.from.end();
                                       });
       if (!leaves) continue;
-      RecordQuery q;
-      q.state = st.id;
-      q.page = {1, kPerState};
-      MAMORI_ASSIGN(auto listed, List(a, r, q));
+      RecordList listed;
+      if (r.parent) {
+        // A sub-record register lists one parent's children at a time: here, the newest children
+        // in the state whose parent the reader sees (an instruction's owner marks it done).
+        MAMORI_ASSIGN(listed.items, env_.db.Read([&](storage::Connection& c) -> Result<std::vector<RecordView>> {
+          MAMORI_ASSIGN(auto tree, OrgTree::Load(c));
+          storage::RegisterFilter f;
+          f.state = st.id;
+          MAMORI_ASSIGN(auto recs, storage::RegisterRepo(c, tables_.at(r.id)).List(f, storage::Page{1, kPerState}));
+          std::vector<storage::RegisterRecord> seen;
+          for (auto& rec : recs) {
+            MAMORI_ASSIGN(const bool sees, SeesIn(c, a, r, rec, tree));
+            if (sees) seen.push_back(std::move(rec));
+          }
+          return ViewsOf(c, a, r, std::move(seen), tree);
+        }));
+      } else {
+        RecordQuery q;
+        q.state = st.id;
+        q.page = {1, kPerState};
+        MAMORI_ASSIGN(listed, List(a, r, q));
+      }
       for (auto& v : listed.items) {
         if (v.actions.empty()) continue;
         Task t;

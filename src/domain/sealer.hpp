@@ -1,7 +1,7 @@
 // Sealed fields at rest (docs/sealing.md): the data key ring the services seal with, and the
 // generic codec that seals the fields the policy pack's `sealing:` section names. Any record
-// kind uses the same codec — assets (asset_service), request forms (request_service), incident
-// reports (issue 10) — with the value bound to its place ("<kind>:<id>:<field>") so a sealed
+// kind uses the same codec — assets (asset_service), request forms (request_service), register
+// records (register_service) — with the value bound to its place ("<kind>:<id>:<field>") so a sealed
 // value copied to another row or field no longer opens.
 #pragma once
 

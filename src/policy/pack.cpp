@@ -303,7 +303,7 @@ void ParseClassification(Checker& c, const YAML::Node& node, Classification& cl)
 void ParseSealing(Checker& c, const YAML::Node& node, PolicyPack& pack) {
   if (!node) return;
   if (!c.Map(node, "sealing")) return;
-  c.Keys(node, {"clauses", "asset", "request", "incident"}, "sealing");
+  c.Keys(node, {"clauses", "asset", "request"}, "sealing");
   for (const auto& cl : c.List(node, "clauses", "sealing")) {
     c.CheckClause(node["clauses"], cl, "sealing.clauses");
     pack.sealing.clauses.push_back(cl);

@@ -270,7 +270,7 @@ struct Sealing {
 // The record kinds a pack may seal: the register's assets, request forms and completion
 // records (fields by their form id, for personal data such as a carrier's name), and incidents
 // (issue 10's reports: the hook is the generic field codec, domain/sealing.hpp).
-inline constexpr const char* kSealedKinds[] = {"asset", "request", "incident"};
+inline constexpr const char* kSealedKinds[] = {"asset", "request"};
 // The asset fields that can be sealed: descriptive text nothing decides on. The levels, kind,
 // owner, system and state stay plain — access control, counting and the request rules read them.
 inline constexpr const char* kSealableAssetFields[] = {"name", "location", "handling"};

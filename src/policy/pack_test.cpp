@@ -269,7 +269,9 @@ TEST(PackSealing, TheKobePackSealsEverythingDescriptiveOf機密性3AndNothingBel
   // Personal data in forms: who carries an asset out (kobe:7.1.1エ, 4.2キ(2)).
   EXPECT_TRUE(pack->sealing.Seals("request", "carrier"));
   EXPECT_FALSE(pack->sealing.Seals("request", "purpose")) << "a purpose is not personal data and stays searchable";
-  EXPECT_NE(pack->sealing.Find("incident"), nullptr) << "the hook issue 10 uses";
+  // An incident's report (kobe:7.3.2): what happened and what leaked are sealed by the register.
+  EXPECT_TRUE(pack->FindRegister("incidents")->FindField("details")->sealed);
+  EXPECT_TRUE(pack->FindRegister("incidents")->FindField("leaked_info")->sealed);
   EXPECT_EQ(pack->Cite(pack->sealing.clauses.front()), "proc:5(3)①");
 }
 
