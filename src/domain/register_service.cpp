@@ -999,6 +999,15 @@ Result<RecordHistory> RegisterService::History(const Actor& a, const RegisterSpe
     MAMORI_ASSIGN(auto loaded, Load(c, a, r, id));
     storage::LogFilter f;
     f.target = TargetOf(r, id);
+    // The record's timeline holds its sub-records' steps too (an incident's instructions and
+    // external reports), in the order they happened.
+    for (const auto& child : env_.pack.registers) {
+      if (!child.parent || child.parent->register_id != r.id) continue;
+      storage::RegisterFilter cf;
+      cf.eq[child.parent->field] = storage::Value(id);
+      MAMORI_ASSIGN(auto kids, storage::RegisterRepo(c, tables_.at(child.id)).List(cf, storage::Page{1, 1000}));
+      for (const auto& kid : kids) f.also_targets.push_back(TargetOf(child, kid.id));
+    }
     storage::AuditRepo repo(c);
     RecordHistory out;
     MAMORI_ASSIGN(out.items, repo.List(f, page));

@@ -338,6 +338,42 @@ struct RegisterParser {
     r.parent = std::move(p);
   }
 
+  // The timing of a deadline or of one of its cases: `field` (a date field), `after` (a duration)
+  // or `fiscal` (a day of the 年度, MM-DD), read into `out`; answers how many of the three are given.
+  template <typename T>
+  int Timing(const YAML::Node& d, const RegisterSpec& r, const std::string& w, const char* example, T& out) {
+    int given = 0;
+    if (d["field"]) {
+      ++given;
+      out.field = c.Str(d, "field", true, w);
+      const RegisterField* f = r.FindField(out.field);
+      if (!f || f->type != RegisterFieldType::kDate) c.Fail(d["field"], w + ": '" + out.field + "' is not a date field");
+    }
+    if (d["after"]) {
+      ++given;
+      out.after_minutes = Duration(c.Str(d, "after", true, w));
+      if (out.after_minutes <= 0)
+        c.Fail(d["after"], w + ".after must be a number followed by d, h or m (\"" + example + "\")");
+    }
+    if (d["fiscal"]) {
+      ++given;
+      const std::string md = c.Str(d, "fiscal", true, w);
+      int m = 0, day = 0;
+      if (md.size() == 5 && md[2] == '-' && std::isdigit(static_cast<unsigned char>(md[0])) &&
+          std::isdigit(static_cast<unsigned char>(md[1])) && std::isdigit(static_cast<unsigned char>(md[3])) &&
+          std::isdigit(static_cast<unsigned char>(md[4]))) {
+        m = std::stoi(md.substr(0, 2));
+        day = std::stoi(md.substr(3, 2));
+      }
+      static const int kDays[] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      if (m < 1 || m > 12 || day < 1 || day > kDays[m] || (m == 2 && day == 29))
+        c.Fail(d["fiscal"], w + ".fiscal must be a day of the year as MM-DD (\"06-30\")");
+      out.fiscal_month = m;
+      out.fiscal_day = day;
+    }
+    return given;
+  }
+
   // `cases:` of a deadline: [{when, field | after | fiscal}], tried in order.
   std::vector<DeadlineCase> DeadlineCases(const YAML::Node& n, const RegisterSpec& r, const std::string& w) {
     std::vector<DeadlineCase> out;
@@ -352,34 +388,7 @@ struct RegisterParser {
       DeadlineCase dc;
       if (!item["when"]) c.Fail(item, w + ".when is required");
       dc.when = Condition(c, item["when"], w + ".when", RecordRoots(r));
-      int given = 0;
-      if (item["field"]) {
-        ++given;
-        dc.field = c.Str(item, "field", true, w);
-        const RegisterField* f = r.FindField(dc.field);
-        if (!f || f->type != RegisterFieldType::kDate) c.Fail(item["field"], w + ": '" + dc.field + "' is not a date field");
-      }
-      if (item["after"]) {
-        ++given;
-        dc.after_minutes = Duration(c.Str(item, "after", true, w));
-        if (dc.after_minutes <= 0) c.Fail(item["after"], w + ".after must be a number followed by d, h or m (\"24h\")");
-      }
-      if (item["fiscal"]) {
-        ++given;
-        const std::string md = c.Str(item, "fiscal", true, w);
-        int m = 0, day = 0;
-        if (md.size() == 5 && md[2] == '-' && std::isdigit(static_cast<unsigned char>(md[0])) &&
-            std::isdigit(static_cast<unsigned char>(md[1])) && std::isdigit(static_cast<unsigned char>(md[3])) &&
-            std::isdigit(static_cast<unsigned char>(md[4]))) {
-          m = std::stoi(md.substr(0, 2));
-          day = std::stoi(md.substr(3, 2));
-        }
-        static const int kDays[] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        if (m < 1 || m > 12 || day < 1 || day > kDays[m] || (m == 2 && day == 29))
-          c.Fail(item["fiscal"], w + ".fiscal must be a day of the year as MM-DD (\"06-30\")");
-        dc.fiscal_month = m;
-        dc.fiscal_day = day;
-      }
+      const int given = Timing(item, r, w, "24h", dc);
       if (given != 1) c.Fail(item, w + ": each case needs exactly one of field, after or fiscal");
       out.push_back(std::move(dc));
     }
@@ -517,34 +526,7 @@ struct RegisterParser {
       c.Keys(d, {"field", "after", "fiscal", "on_pass", "to", "notify", "cases", "levels"}, w);
       Deadline dl;
       dl.cases = DeadlineCases(d["cases"], r, w + ".cases");
-      int given = 0;
-      if (d["field"]) {
-        ++given;
-        dl.field = c.Str(d, "field", true, w);
-        const RegisterField* f = r.FindField(dl.field);
-        if (!f || f->type != RegisterFieldType::kDate) c.Fail(d["field"], w + ": '" + dl.field + "' is not a date field");
-      }
-      if (d["after"]) {
-        ++given;
-        dl.after_minutes = Duration(c.Str(d, "after", true, w));
-        if (dl.after_minutes <= 0) c.Fail(d["after"], w + ".after must be a number followed by d, h or m (\"14d\")");
-      }
-      if (d["fiscal"]) {
-        ++given;
-        const std::string md = c.Str(d, "fiscal", true, w);
-        int m = 0, day = 0;
-        if (md.size() == 5 && md[2] == '-' && std::isdigit(static_cast<unsigned char>(md[0])) &&
-            std::isdigit(static_cast<unsigned char>(md[1])) && std::isdigit(static_cast<unsigned char>(md[3])) &&
-            std::isdigit(static_cast<unsigned char>(md[4]))) {
-          m = std::stoi(md.substr(0, 2));
-          day = std::stoi(md.substr(3, 2));
-        }
-        static const int kDays[] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        if (m < 1 || m > 12 || day < 1 || day > kDays[m] || (m == 2 && day == 29))
-          c.Fail(d["fiscal"], w + ".fiscal must be a day of the year as MM-DD (\"06-30\")");
-        dl.fiscal_month = m;
-        dl.fiscal_day = day;
-      }
+      const int given = Timing(d, r, w, "14d", dl);
       if (given > 1 || (given == 0 && dl.cases.empty()))
         c.Fail(d, w + " needs exactly one of field, after or fiscal (optional when it has cases)");
       dl.on_pass = c.Str(d, "on_pass", true, w);

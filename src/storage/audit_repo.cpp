@@ -56,9 +56,18 @@ void AppendFilter(const LogFilter& f, std::string& sql, Params& p) {
     p.push_back(f.to);
   }
   if (f.restrict_actors) AppendIn(sql, p, "actor", f.actor_ids);
-  if (!f.target.empty()) {
+  if (!f.target.empty() && f.also_targets.empty()) {
     sql += " AND target = ?";
     p.push_back(f.target);
+  } else if (!f.target.empty()) {
+    sql += " AND (target = ?";
+    p.push_back(f.target);
+    sql += " OR target IN (";
+    for (size_t i = 0; i < f.also_targets.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      p.push_back(f.also_targets[i]);
+    }
+    sql += "))";
   }
   if (!f.target_type.empty()) {
     // A prefix match with LIKE's wildcards escaped ("org_unit" holds one).

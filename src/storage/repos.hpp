@@ -142,6 +142,8 @@ struct LogFilter {
   bool restrict_actors = false;
   std::vector<std::string> actor_ids;  // scope restriction when restrict_actors
   std::string target;  // exact target ("asset:<id>"), "" = any
+  // With `target`: entries of these targets too (a record's timeline with its sub-records').
+  std::vector<std::string> also_targets;
   std::string target_type;  // targets "<target_type>:…" ("asset", "org_unit", …), "" = any
 };
 

@@ -97,6 +97,8 @@ export interface RegisterSpec {
   id: string
   /** API path segment: /api/v1/<path>, and the web page /r/<path>. */
   path: string
+  /** Its operation-log actions are <log_prefix>.<action> (a record's timeline names them). */
+  log_prefix?: string
   title: string
   title_en?: string
   clause?: string
@@ -254,6 +256,7 @@ export function readRegister(o: Obj): RegisterSpec {
   return {
     id,
     path: str(o.path) || id.replace(/_/g, '-'),
+    log_prefix: str(o.log_prefix, id),
     title: str(o.title, id),
     title_en: optStr(o.title_en),
     clause: optStr(o.clause),
