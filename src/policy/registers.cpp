@@ -787,6 +787,7 @@ struct RegisterParser {
             (!f || f->sealed || (f->type != RegisterFieldType::kDate && f->type != RegisterFieldType::kDateTime)))
           c.Fail(fy["field"], w + ".fiscal_year.field must name a date or datetime field that is not sealed");
       }
+    }
     r.reportable = c.Bool(d, "reportable", false, w);
     if (const YAML::Node ra = d["restrict_by_asset"]; ra && c.Map(ra, w + ".restrict_by_asset")) {
       c.Keys(ra, {"field", "min_confidentiality"}, w + ".restrict_by_asset");
