@@ -41,6 +41,7 @@ import {
   step,
   steps,
   strongPassword,
+  watch,
 } from './lib.mjs'
 
 const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
@@ -79,10 +80,11 @@ async function main() {
   const browser = await launchBrowser()
   const contextOptions = { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' }
   const openPages = []
-  const newPage = async () => {
+  const newPage = async (label) => {
     const ctx = await browser.newContext(contextOptions)
     const p = await ctx.newPage()
     p.setDefaultTimeout(20000)
+    watch(p, label)
     openPages.push(p)
     return p
   }
@@ -95,8 +97,8 @@ async function main() {
   let staffPassword = ''
 
   try {
-    const admin = await newPage()
-    const approver = await newPage()
+    const admin = await newPage('admin')
+    const approver = await newPage('approver')
     await step('the admin and the approver sign in', async () => {
       await firstSignIn(admin, ADMIN, ADMIN_TEMP, strongPassword())
       await firstSignIn(approver, APPROVER, APPROVER_TEMP, strongPassword())
@@ -123,9 +125,9 @@ async function main() {
       people.section = section.id
     })
 
-    const chief = await newPage()
-    const staff = await newPage()
-    const idadmin = await newPage()
+    const chief = await newPage('chief')
+    const staff = await newPage('staff')
+    const idadmin = await newPage('idadmin')
 
     await step('the 情報管理者 records a violation naming the staff member through the form', async () => {
       await firstSignIn(chief, people.chief.login, people.chief.temp, strongPassword())
@@ -284,8 +286,8 @@ async function main() {
     })
 
     await step("the staff member's session has ended and their password no longer signs in", async () => {
-      const me = await apiCall(staff, 'GET', '/me')
-      expect(me.status === 401, `the suspended person's session still answers ${me.status}`)
+      const bell = await apiCall(staff, 'GET', '/notifications')
+      expect(bell.status === 401, `the suspended person's session still answers ${bell.status}`)
       await login(staff, people.staff.login, staffPassword)
       await staff.waitForSelector('[data-testid="login-error"]')
       expect((await staff.locator('[data-testid="login-error"]').innerText()).trim() === msg(ja, 'login.invalid'), 'the refusal reads otherwise')
