@@ -411,6 +411,26 @@ Result<std::vector<RecordView>> RegisterService::ViewsOf(storage::Connection& c,
     if (!r.repeat_field.empty()) {
       MAMORI_ASSIGN(v.repeat_count, RepeatCount(c, tables_.at(r.id), r, rec));
     }
+    // A transition whose condition over the record is false now is not offered (Transition would
+    // refuse it with 409); a condition that reads the form or the actor is left to Transition.
+    if (std::any_of(v.actions.begin(), v.actions.end(), [](const auto* t) { return !t->when.ToString().empty(); })) {
+      policy::Context ctx;
+      for (const auto& [key, val] : v.values.items())
+        if (!val.is_null()) ctx.Set("record." + key, ExprValue(val));
+      ctx.Set("record.id", policy::Value(rec.id));
+      ctx.Set("record.state", policy::Value(rec.state));
+      ctx.Set("record.step", policy::Value(rec.step));
+      if (v.repeat_count) ctx.Set("record.repeat_count", policy::Value(*v.repeat_count));
+      ctx.Set("today", policy::Value(env_.Today()));
+      ctx.Set("now", policy::Value(FormatRfc3339(now)));
+      std::erase_if(v.actions, [&](const policy::Transition* t) {
+        const std::string text = t->when.ToString();
+        if (text.empty() || text.find("form.") != std::string::npos || text.find("actor.") != std::string::npos)
+          return false;
+        auto holds = t->when.Evaluate(ctx);
+        return holds.ok() && !*holds;
+      });
+    }
     for (const auto& f : r.fields) {
       const json& val = v.values[f.id];
       if (!val.is_string()) continue;

@@ -135,7 +135,9 @@ TEST_F(ViolationsTest, ARepeatedBreachLeadsToTheIdAdministratorSuspendingThePers
   Step(*chief_, first_path, "give_guidance", {{"fields", {{"guidance", "パスワード管理を個別に指導"}}}});
   json reported = Step(*chief_, first_path, "report");
 
-  // A first breach is met with guidance, not with suspension (kobe:9.7.2イ: when guidance fails).
+  // A first breach is met with guidance, not with suspension (kobe:9.7.2イ: when guidance fails):
+  // the request is not offered, and asked for anyway it is refused.
+  EXPECT_FALSE(Offers(reported, "request_suspension")) << "a first breach offers the request for suspension";
   Reply too_soon = chief_->client->Post(first_path + "/transitions/request_suspension", {{"note", "改善なし"}});
   EXPECT_TRUE(IsProblem(too_soon, 409, "conflict")) << too_soon.Describe();
   Reply unchanged = chief_->client->Get(first_path);
@@ -151,6 +153,7 @@ TEST_F(ViolationsTest, ARepeatedBreachLeadsToTheIdAdministratorSuspendingThePers
   Step(*chief_, path, "give_guidance", {{"fields", {{"guidance", "再度指導"}}}});
   Reply no_note = chief_->client->Post(path + "/transitions/request_suspension", json::object());
   EXPECT_TRUE(HasFieldError(no_note, "note", "required")) << no_note.Describe();
+  EXPECT_TRUE(Offers(chief_->client->Get(path).doc, "request_suspension")) << "a repeated breach does not offer it";
   json requested = Step(*chief_, path, "request_suspension", {{"note", "指導後も改善されない"}});
   EXPECT_EQ(requested["state"], "suspension_requested");
   EXPECT_FALSE(Offers(requested, "suspend_id")) << "the section chief does not suspend IDs";
