@@ -339,5 +339,28 @@ TEST_F(IncidentFollowupTest, TheCatalogueNamesTheIncidentsChildRegisters) {
   EXPECT_EQ(parent["field"], "incident_id");
 }
 
+// kobe:7.3.3: the incident's timeline is the log itself, its instructions' steps and its
+// attachments included, in the order they happened; another section's chief reads none of it.
+TEST_F(IncidentFollowupTest, TheIncidentsTimelineHoldsItsInstructionsStepsInOrder) {
+  const std::string incident = Triaged("庁内ネットワークの不審な通信");
+  Reply added = csirt_->client->Post(kInstructions, Instruction(incident, "2099-03-31"));
+  ASSERT_EQ(added.status, 201) << added.Describe();
+  Reply done = chief_a_->client->Post(std::string(kInstructions) + "/" + Id(added.doc) + "/transitions/done",
+                                      {{"fields", {{"result", "通信を遮断した"}}}});
+  ASSERT_EQ(done.status, 200) << done.Describe();
+  Reply timeline = csirt_->client->Get("/api/v1/incidents/" + incident + "/history");
+  ASSERT_EQ(timeline.status, 200) << timeline.Describe();
+  std::vector<std::string> actions;
+  for (const auto& e : timeline.doc["items"]) actions.push_back(e["action"].get<std::string>());
+  ASSERT_GE(actions.size(), 4u);
+  // Newest first: the instruction's steps, then the incident's own.
+  EXPECT_EQ(actions[0], "incident_instruction.done") << timeline.body;
+  EXPECT_EQ(actions[1], "incident_instruction.create") << timeline.body;
+  EXPECT_EQ(actions[2], "incident.triage") << timeline.body;
+  EXPECT_EQ(timeline.doc["items"][0]["target"], "incident_instruction:" + Id(added.doc));
+  EXPECT_EQ(timeline.doc["total"], static_cast<int64_t>(actions.size()));
+  EXPECT_TRUE(IsProblem(chief_b_->client->Get("/api/v1/incidents/" + incident + "/history"), 404, "not_found"));
+}
+
 }  // namespace
 }  // namespace mamori::itest
