@@ -31,6 +31,7 @@ import {
   ja,
   launchBrowser,
   msg,
+  openWatchedPage,
   passWalk,
   prepareShots,
   requireServer,
@@ -38,7 +39,6 @@ import {
   shotBoth,
   step,
   strongPassword,
-  watch,
 } from './lib.mjs'
 
 requireServer()
@@ -51,11 +51,8 @@ async function main() {
   prepareShots()
   const browser = await launchBrowser()
   const contextOptions = { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', acceptDownloads: true }
-  const adminCtx = await browser.newContext(contextOptions)
-  const admin = await adminCtx.newPage()
-  admin.setDefaultTimeout(20000)
-  watch(admin, 'admin')
-  const openPages = [admin]
+  const openPages = []
+  const admin = await openWatchedPage(browser, contextOptions, 'admin', openPages)
   const stamp = Date.now().toString(36)
   const staffLogin = `e2e-staff-${stamp}`
   let staffTemp = ''
@@ -72,11 +69,7 @@ async function main() {
       staffTemp = s.temp
     })
 
-    const staffCtx = await browser.newContext(contextOptions)
-    staff = await staffCtx.newPage()
-    staff.setDefaultTimeout(20000)
-    watch(staff, 'staff')
-    openPages.push(staff)
+    staff = await openWatchedPage(browser, contextOptions, 'staff', openPages)
 
     await step('the 情報管理者 drafts a report and finds the empty attachments panel on its page', async () => {
       await firstSignIn(staff, staffLogin, staffTemp, strongPassword())

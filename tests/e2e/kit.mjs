@@ -41,6 +41,7 @@ import {
   launchBrowser,
   msg,
   navTexts,
+  openWatchedPage,
   passWalk,
   prepareShots,
   requireServer,
@@ -51,7 +52,6 @@ import {
   step,
   strongPassword,
   textOf,
-  watch,
 } from './lib.mjs'
 
 requireServer()
@@ -74,11 +74,8 @@ async function main() {
   const browser = await launchBrowser()
   // A browser far from Tokyo: every date on the page must still be JST.
   const contextOptions = { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'America/Los_Angeles', acceptDownloads: true }
-  const adminCtx = await browser.newContext(contextOptions)
-  const admin = await adminCtx.newPage()
-  admin.setDefaultTimeout(20000)
-  watch(admin, 'admin')
-  const openPages = [admin]
+  const openPages = []
+  const admin = await openWatchedPage(browser, contextOptions, 'admin', openPages)
 
   const stamp = Date.now().toString(36)
   const kachoLogin = `e2e-kacho-${stamp}`
@@ -111,11 +108,7 @@ async function main() {
       shokuinId = s.id
     })
 
-    const kachoCtx = await browser.newContext(contextOptions)
-    kacho = await kachoCtx.newPage()
-    kacho.setDefaultTimeout(20000)
-    watch(kacho, 'kacho')
-    openPages.push(kacho)
+    kacho = await openWatchedPage(browser, contextOptions, 'kacho', openPages)
 
     await step('the 課長 signs in and finds the 貸出簿 in the menu; its list is empty', async () => {
       await firstSignIn(kacho, kachoLogin, kachoTemp, kachoPassword)
@@ -230,11 +223,7 @@ async function main() {
       await shotBoth(kacho, 'kit-lent')
     })
 
-    const shokuinCtx = await browser.newContext(contextOptions)
-    const shokuin = await shokuinCtx.newPage()
-    shokuin.setDefaultTimeout(20000)
-    watch(shokuin, 'shokuin')
-    openPages.push(shokuin)
+    const shokuin = await openWatchedPage(browser, contextOptions, 'shokuin', openPages)
 
     await step('the 職員, in a browser of their own, sees the laptop lent to them and is offered no action', async () => {
       await firstSignIn(shokuin, shokuinLogin, shokuinTemp, shokuinPassword)

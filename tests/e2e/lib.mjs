@@ -486,3 +486,14 @@ export function runWalk(main) {
     process.exit(1)
   })
 }
+
+/** A page in a browser context of its own (`options`), waiting up to 20 s, watched for problems
+ *  as `label` and added to `openPages` (photographed if the walk fails). */
+export async function openWatchedPage(browser, options, label, openPages) {
+  const ctx = await browser.newContext(options)
+  const page = await ctx.newPage()
+  page.setDefaultTimeout(20000)
+  watch(page, label)
+  openPages.push(page)
+  return page
+}

@@ -308,23 +308,17 @@ TEST_F(RegistersTest, TheOpenApiDocumentDescribesTheRegistersRoutesAndSchemas) {
 class RegisterMailTest : public RegistersTest {
  protected:
   static void SetUpTestSuite() {
-    try {
+    const bool ready = SetUpStep(setup_error_, [] {
       PrepareMailTown("lendmail", "tests/packs/sample_town.yaml", "            field: due_on\n", "            after: 1m\n",
                       "the lending deadline", dir_, sink_);
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-      ADD_FAILURE() << "suite set-up failed: " << e.what();
-      return;
-    }
+    });
+    if (!ready) return;
     SetUpTown(dir_ + "/town.yaml", "shokuin@town.example.jp");
     if (!setup_error_.empty()) return;
-    try {
+    SetUpStep(setup_error_, [] {
       town_->Reconfigure(TownMailSettings(sink_->port()));
       for (Person* p : {admin_, kacho_, kacho_b_, staff_}) p->client->set_base(town_->base_url());
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-      ADD_FAILURE() << "suite set-up failed: " << e.what();
-    }
+    });
   }
   static void TearDownTestSuite() {
     RegistersTest::TearDownTestSuite();

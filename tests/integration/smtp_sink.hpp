@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -139,6 +140,19 @@ inline std::string TownMailSettings(int port) {
   return "smtp_url: smtp://127.0.0.1:" + std::to_string(port) +
          "\nsmtp_from: mamori@town.example.jp\nsmtp_tls: false\nsmtp_retry_seconds: 1\n"
          "deadline_check_seconds: 1\npublic_url: https://mamori.town.example.jp\n";
+}
+
+// Runs one step of a suite's set-up: anything `step` throws is kept in `error` and reported as a
+// failure of the set-up. Whether the step ran through.
+inline bool SetUpStep(std::string& error, const std::function<void()>& step) {
+  try {
+    step();
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    ADD_FAILURE() << "suite set-up failed: " << e.what();
+    return false;
+  }
 }
 
 // Undoes PrepareMailTown: stops and deletes the sink, removes DIR.

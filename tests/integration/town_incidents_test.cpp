@@ -200,23 +200,17 @@ TEST_F(TownIncidentsTest, TheReportGoesFromStaffThroughTheSectionHeadToTheSecuri
 class TownIncidentEscalationTest : public TownIncidentsTest {
  protected:
   static void SetUpTestSuite() {
-    try {
+    const bool ready = SetUpStep(setup_error_, [] {
       PrepareMailTown("jikomail", "tests/packs/sample_town.yaml", "            after: 30m\n", "            after: 1m\n",
                       "the section head's deadline", dir_, sink_);
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-      ADD_FAILURE() << "suite set-up failed: " << e.what();
-      return;
-    }
+    });
+    if (!ready) return;
     SetUpTown(dir_ + "/town.yaml");
     if (!setup_error_.empty()) return;
-    try {
+    SetUpStep(setup_error_, [] {
       town_->Reconfigure(TownMailSettings(sink_->port()));
       for (Person* p : {admin_, kacho_, kacho_b_, bucho_, staff_, officer_}) p->client->set_base(town_->base_url());
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-      ADD_FAILURE() << "suite set-up failed: " << e.what();
-    }
+    });
   }
   static void TearDownTestSuite() {
     TownIncidentsTest::TearDownTestSuite();
