@@ -14,35 +14,34 @@
 
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import path from 'node:path'
 import {
+  ADMIN,
+  ADMIN_TEMP,
   BASE,
-  SHOTS,
   apiOk,
-  axeViolations,
   checkAxe,
+  createPerson,
+  createSection,
   expect,
+  expectFitsPhone,
   expectText,
+  failWalk,
+  finalChecks,
   firstSignIn,
   ja,
   launchBrowser,
   msg,
+  openWatchedPage,
+  passWalk,
   prepareShots,
-  problems,
+  requireServer,
+  runWalk,
   shotBoth,
-  shotCount,
   step,
-  steps,
   strongPassword,
-  watch,
 } from './lib.mjs'
 
-const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
-const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
-if (!BASE || !ADMIN || !ADMIN_TEMP) {
-  console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN and MAMORI_ADMIN_PASSWORD (the temporary password)')
-  process.exit(2)
-}
+requireServer()
 
 // A PNG's signature and header, then bytes: the server checks a file is of its named type.
 const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('\0\0\0\rIHDR'), crypto.randomBytes(2048)])
@@ -52,11 +51,8 @@ async function main() {
   prepareShots()
   const browser = await launchBrowser()
   const contextOptions = { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', acceptDownloads: true }
-  const adminCtx = await browser.newContext(contextOptions)
-  const admin = await adminCtx.newPage()
-  admin.setDefaultTimeout(20000)
-  watch(admin, 'admin')
-  const openPages = [admin]
+  const openPages = []
+  const admin = await openWatchedPage(browser, contextOptions, 'admin', openPages)
   const stamp = Date.now().toString(36)
   const staffLogin = `e2e-staff-${stamp}`
   let staffTemp = ''
@@ -67,21 +63,13 @@ async function main() {
   try {
     await step('the admin signs in and sets up a section and its 情報管理者', async () => {
       await firstSignIn(admin, ADMIN, ADMIN_TEMP, strongPassword())
-      const units = await apiOk(admin, 'GET', '/org-units?per_page=1000')
-      const city = units.items.find((u) => u.kind === 'city')
-      const bureau = await apiOk(admin, 'POST', '/org-units', { code: `B${stamp}`, name: '総務局', kind: 'bureau', parent_id: city.id })
-      const section = await apiOk(admin, 'POST', '/org-units', { code: `S${stamp}`, name: '情報政策課', kind: 'section', parent_id: bureau.id })
+      const { section } = await createSection(admin, { stamp, bureauName: '総務局', sectionName: '情報政策課' })
       sectionId = section.id
-      const s = await apiOk(admin, 'POST', '/users', { login_id: staffLogin, name: '山田 花子', org_unit_id: sectionId, employment_type: 'regular' })
-      staffTemp = s.temporary_password
-      await apiOk(admin, 'POST', '/role-assignments', { user_id: s.id, role: 'information_manager', scope_type: 'org_unit', scope_id: sectionId })
+      const s = await createPerson(admin, { login: staffLogin, name: '山田 花子', unit: sectionId, role: 'information_manager', scopeId: sectionId })
+      staffTemp = s.temp
     })
 
-    const staffCtx = await browser.newContext(contextOptions)
-    staff = await staffCtx.newPage()
-    staff.setDefaultTimeout(20000)
-    watch(staff, 'staff')
-    openPages.push(staff)
+    staff = await openWatchedPage(browser, contextOptions, 'staff', openPages)
 
     await step('the 情報管理者 drafts a report and finds the empty attachments panel on its page', async () => {
       await firstSignIn(staff, staffLogin, staffTemp, strongPassword())
@@ -138,36 +126,13 @@ async function main() {
       await staff.setViewportSize({ width: 390, height: 844 })
       await staff.goto(`${BASE}/r/incidents/${recordId}`)
       await staff.waitForSelector('[data-testid="attachments-table"]')
-      expect(!(await staff.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)), 'the record page scrolls sideways at 390 px')
-      await shotBoth(staff, 'phone-attach')
-      await checkAxe(staff, 'phone-attach')
+      await expectFitsPhone(staff, 'phone-attach', 'the record page')
     })
-
-    await step('every page passes axe (no serious or critical violation)', async () => {
-      expect(axeViolations.length === 0, `\n  ${axeViolations.join('\n  ')}`)
-    })
-    await step('no CSP violation or script error in any page', async () => {
-      expect(problems.length === 0, `\n  ${problems.join('\n  ')}`)
-    })
+    await finalChecks()
   } catch (e) {
-    for (const [i, p] of openPages.entries()) {
-      try {
-        await p.screenshot({ path: path.join(SHOTS, i === 0 ? 'FAILED.png' : `FAILED-${i}.png`), fullPage: true })
-      } catch {
-        /* the page may be gone */
-      }
-    }
-    console.error(`\ne2e FAILED: ${e.message}`)
-    if (problems.length) console.error(`browser problems:\n  ${problems.join('\n  ')}`)
-    console.error(`screenshots: ${SHOTS}`)
-    await browser.close()
-    process.exit(1)
+    await failWalk(browser, openPages, e)
   }
-  await browser.close()
-  console.log(`\ne2e (attach) passed: ${steps.length} steps; ${shotCount()} screenshots in ${SHOTS}`)
+  await passWalk(browser, 'attach')
 }
 
-main().catch((e) => {
-  console.error(`e2e crashed: ${e.stack ?? e}`)
-  process.exit(1)
-})
+runWalk(main)

@@ -15,39 +15,37 @@
 // Start it with a server of its own (Kobe pack: no MAMORI_POLICY):
 //   MAMORI_E2E_SCRIPT=incident_followup.mjs node tests/e2e/with-server.mjs build/mamori
 
-import path from 'node:path'
 import {
+  ADMIN,
+  ADMIN_TEMP,
+  APPROVER,
+  APPROVER_TEMP,
   BASE,
-  SHOTS,
-  apiCall,
   apiOk,
-  axeViolations,
   checkAxe,
+  createPerson,
+  createSection,
   eventually,
   expect,
+  expectFitsPhone,
+  failWalk,
+  finalChecks,
   firstSignIn,
   ja,
   jstDate,
   launchBrowser,
   msg,
+  passWalk,
   prepareShots,
-  problems,
+  requireServer,
+  runWalk,
   shotBoth,
-  shotCount,
   shotInDialogBoth,
   step,
-  steps,
   strongPassword,
 } from './lib.mjs'
 
-const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
-const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
-const APPROVER = process.env.MAMORI_APPROVER_LOGIN ?? ''
-const APPROVER_TEMP = process.env.MAMORI_APPROVER_PASSWORD ?? ''
-if (!BASE || !ADMIN || !ADMIN_TEMP || !APPROVER || !APPROVER_TEMP) {
-  console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN/PASSWORD and MAMORI_APPROVER_LOGIN/PASSWORD (the Kobe pack)')
-  process.exit(2)
-}
+requireServer({ approver: true })
 
 const panel = (page, register) => page.locator(`[data-children="${register}"]`)
 
@@ -77,19 +75,11 @@ async function main() {
     })
 
     await step('set-up through the API: a section, its staff and 情報管理者, a 情報セキュリティ管理者', async () => {
-      const units = await apiOk(admin, 'GET', '/org-units?per_page=1000')
-      const city = units.items.find((u) => u.kind === 'city')
-      const bureau = await apiOk(admin, 'POST', '/org-units', { code: `FB${stamp}`, name: '市民局', kind: 'bureau', parent_id: city.id })
-      const section = await apiOk(admin, 'POST', '/org-units', { code: `FS${stamp}`, name: '住民課', kind: 'section', parent_id: bureau.id })
+      const { city, section } = await createSection(admin, { prefix: 'F', stamp, bureauName: '市民局', sectionName: '住民課' })
+      const approve = (requestId) => apiOk(approver, 'POST', `/requests/${requestId}/approve`, {})
       const make = async (key, name, unit, role, scopeType) => {
-        const login = `e2e-fu-${key}-${stamp}`
-        const u = await apiOk(admin, 'POST', '/users', { login_id: login, name, org_unit_id: unit, employment_type: 'regular' })
-        const body = { user_id: u.id, role, scope_type: scopeType }
-        if (scopeType === 'org_unit') body.scope_id = unit
-        const grant = await apiCall(admin, 'POST', '/role-assignments', body)
-        if (grant.status === 202) await apiOk(approver, 'POST', `/requests/${grant.body.request_id}/approve`, {})
-        else expect(grant.status === 201, `grant ${role}: ${grant.status} ${JSON.stringify(grant.body)}`)
-        people[key] = { id: u.id, login, temp: u.temporary_password, name }
+        const scopeId = scopeType === 'org_unit' ? unit : null
+        people[key] = await createPerson(admin, { login: `e2e-fu-${key}-${stamp}`, name, unit, role, scopeId, approve })
       }
       await make('staff', '田中 花子', section.id, 'staff', 'org_unit')
       await make('chief', '鈴木 次郎', section.id, 'information_manager', 'org_unit')
@@ -196,36 +186,13 @@ async function main() {
       await chief.setViewportSize({ width: 390, height: 844 })
       await chief.reload()
       await row.waitFor()
-      expect(!(await chief.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)), 'the incident page scrolls sideways at 390 px')
-      await shotBoth(chief, 'phone-followup')
-      await checkAxe(chief, 'phone-followup')
+      await expectFitsPhone(chief, 'phone-followup', 'the incident page')
     })
-
-    await step('every page passes axe (no serious or critical violation)', async () => {
-      expect(axeViolations.length === 0, `\n  ${axeViolations.join('\n  ')}`)
-    })
-    await step('no CSP violation or script error in any page', async () => {
-      expect(problems.length === 0, `\n  ${problems.join('\n  ')}`)
-    })
+    await finalChecks()
   } catch (e) {
-    for (const [i, p] of openPages.entries()) {
-      try {
-        await p.screenshot({ path: path.join(SHOTS, `FAILED-${i}.png`), fullPage: true })
-      } catch {
-        /* the page may be gone */
-      }
-    }
-    console.error(`\ne2e FAILED: ${e.message}`)
-    if (problems.length) console.error(`browser problems:\n  ${problems.join('\n  ')}`)
-    console.error(`screenshots: ${SHOTS}`)
-    await browser.close()
-    process.exit(1)
+    await failWalk(browser, openPages, e)
   }
-  await browser.close()
-  console.log(`\ne2e (incident_followup) passed: ${steps.length} steps; ${shotCount()} screenshots in ${SHOTS}`)
+  await passWalk(browser, 'incident_followup')
 }
 
-main().catch((e) => {
-  console.error(`e2e crashed: ${e.stack ?? e}`)
-  process.exit(1)
-})
+runWalk(main)

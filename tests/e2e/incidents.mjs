@@ -11,38 +11,35 @@
 // Start it with a server of its own (Kobe pack: no MAMORI_POLICY):
 //   MAMORI_E2E_SCRIPT=incidents.mjs node tests/e2e/with-server.mjs build/mamori
 
-import path from 'node:path'
 import {
+  ADMIN,
+  ADMIN_TEMP,
+  APPROVER,
+  APPROVER_TEMP,
   BASE,
-  SHOTS,
-  apiCall,
   apiOk,
-  axeViolations,
+  createPerson,
+  createSection,
   expect,
   expectText,
+  failWalk,
+  finalChecks,
   firstSignIn,
   ja,
   launchBrowser,
   msg,
+  passWalk,
   prepareShots,
-  problems,
+  requireServer,
+  runWalk,
   shotBoth,
   shotInDialogBoth,
-  shotCount,
   step,
-  steps,
   strongPassword,
   watch,
 } from './lib.mjs'
 
-const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
-const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
-const APPROVER = process.env.MAMORI_APPROVER_LOGIN ?? ''
-const APPROVER_TEMP = process.env.MAMORI_APPROVER_PASSWORD ?? ''
-if (!BASE || !ADMIN || !ADMIN_TEMP) {
-  console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN and MAMORI_ADMIN_PASSWORD (the temporary password)')
-  process.exit(2)
-}
+requireServer()
 
 const TITLE = 'USBメモリの紛失（住民名簿）'
 const REPORT_LABEL = msg(ja, 'mytasks.report', { title: '情報セキュリティインシデント' })
@@ -85,31 +82,24 @@ async function main() {
     const admin = await open('admin')
     await step('the admin signs in and sets up a section, its staff and 情報管理者, the security manager and a CSIRT member', async () => {
       await firstSignIn(admin, ADMIN, ADMIN_TEMP, strongPassword())
-      const units = await apiOk(admin, 'GET', '/org-units?per_page=1000')
-      const city = units.items.find((u) => u.kind === 'city')
-      const bureau = await apiOk(admin, 'POST', '/org-units', { code: `IB${stamp}`, name: '市民局', kind: 'bureau', parent_id: city.id })
-      const section = await apiOk(admin, 'POST', '/org-units', { code: `IS${stamp}`, name: '住民課', kind: 'section', parent_id: bureau.id })
+      const { city, section } = await createSection(admin, { prefix: 'I', stamp, bureauName: '市民局', sectionName: '住民課' })
       sectionId = section.id
       let approver = null
+      const approve = async (requestId, role) => {
+        expect(APPROVER, `${role} needs a second person, and the server has no approver`)
+        if (!approver) {
+          approver = await open('approver')
+          await firstSignIn(approver, APPROVER, APPROVER_TEMP, strongPassword())
+        }
+        await apiOk(approver, 'POST', `/requests/${requestId}/approve`, {})
+      }
       for (const [key, name, role, unit] of [
         ['staff', '山田 花子', 'staff', sectionId],
         ['chief', '佐藤 一郎', 'information_manager', sectionId],
         ['secmgr', '鈴木 次郎', 'security_manager', null],
         ['csirt', '高橋 三郎', 'csirt', null],
       ]) {
-        const u = await apiOk(admin, 'POST', '/users', { login_id: `e2e-${key}-${stamp}`, name, org_unit_id: unit ?? city.id, employment_type: 'regular' })
-        people[key] = { id: u.id, login: `e2e-${key}-${stamp}`, temp: u.temporary_password }
-        const grant = await apiCall(admin, 'POST', '/role-assignments', unit ? { user_id: u.id, role, scope_type: 'org_unit', scope_id: unit } : { user_id: u.id, role, scope_type: 'city' })
-        if (grant.status === 202) {
-          expect(APPROVER, `${role} needs a second person, and the server has no approver`)
-          if (!approver) {
-            approver = await open('approver')
-            await firstSignIn(approver, APPROVER, APPROVER_TEMP, strongPassword())
-          }
-          await apiOk(approver, 'POST', `/requests/${grant.body.request_id}/approve`, {})
-        } else {
-          expect(grant.status === 201, `granting ${role}: ${grant.status} ${JSON.stringify(grant.body)}`)
-        }
+        people[key] = await createPerson(admin, { login: `e2e-${key}-${stamp}`, name, unit: unit ?? city.id, role, scopeId: unit, approve })
       }
     })
 
@@ -198,32 +188,11 @@ async function main() {
       await staff.goto(`${BASE}/r/incidents/${recordId}`)
       await expectText(staff, '.page-head [data-testid="status"]', '終了')
     })
-    await step('every page passes axe (no serious or critical violation)', async () => {
-      expect(axeViolations.length === 0, `\n  ${axeViolations.join('\n  ')}`)
-    })
-
-    await step('no CSP violation or script error in any page', async () => {
-      expect(problems.length === 0, `\n  ${problems.join('\n  ')}`)
-    })
+    await finalChecks()
   } catch (e) {
-    for (const [name, p] of Object.entries(pages)) {
-      try {
-        await p.screenshot({ path: path.join(SHOTS, `FAILED-${name}.png`), fullPage: true })
-      } catch {
-        /* the page may be gone */
-      }
-    }
-    console.error(`\ne2e FAILED: ${e.message}`)
-    if (problems.length) console.error(`browser problems:\n  ${problems.join('\n  ')}`)
-    console.error(`screenshots: ${SHOTS}`)
-    await browser.close()
-    process.exit(1)
+    await failWalk(browser, pages, e)
   }
-  await browser.close()
-  console.log(`\ne2e (incidents) passed: ${steps.length} steps; ${shotCount()} screenshots in ${SHOTS}`)
+  await passWalk(browser, 'incidents')
 }
 
-main().catch((e) => {
-  console.error(`e2e crashed: ${e.stack ?? e}`)
-  process.exit(1)
-})
+runWalk(main)

@@ -20,44 +20,41 @@
 //   MAMORI_E2E_SCRIPT=kit.mjs MAMORI_POLICY=tests/packs/sample_town.yaml node tests/e2e/with-server.mjs build/mamori
 
 import fs from 'node:fs'
-import path from 'node:path'
 import {
+  ADMIN,
+  ADMIN_TEMP,
   BASE,
-  SHOTS,
   apiCall,
   apiOk,
-  axeViolations,
-  checkAxe,
+  createPerson,
+  createSection,
   en,
   eventually,
   expect,
+  expectFitsPhone,
   expectText,
+  failWalk,
+  finalChecks,
   firstSignIn,
   ja,
   jstDate,
   launchBrowser,
   msg,
   navTexts,
+  openWatchedPage,
+  passWalk,
   prepareShots,
-  problems,
+  requireServer,
+  runWalk,
   setLang,
-  shot,
   shotBoth,
-  shotCount,
   shotInDialogBoth,
   step,
-  steps,
   strongPassword,
   textOf,
-  watch,
 } from './lib.mjs'
 
-const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
-const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
-if (!BASE || !ADMIN || !ADMIN_TEMP) {
-  console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN and MAMORI_ADMIN_PASSWORD (the temporary password)')
-  process.exit(2)
-}
+requireServer()
 
 const row = (page, device) => page.locator('[data-testid="register-table"] tbody tr', { hasText: device })
 
@@ -77,11 +74,8 @@ async function main() {
   const browser = await launchBrowser()
   // A browser far from Tokyo: every date on the page must still be JST.
   const contextOptions = { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'America/Los_Angeles', acceptDownloads: true }
-  const adminCtx = await browser.newContext(contextOptions)
-  const admin = await adminCtx.newPage()
-  admin.setDefaultTimeout(20000)
-  watch(admin, 'admin')
-  const openPages = [admin]
+  const openPages = []
+  const admin = await openWatchedPage(browser, contextOptions, 'admin', openPages)
 
   const stamp = Date.now().toString(36)
   const kachoLogin = `e2e-kacho-${stamp}`
@@ -105,25 +99,16 @@ async function main() {
       const catalog = await apiOk(admin, 'GET', '/registers')
       const lending = catalog.items.find((x) => x.id === 'lending')
       expect(lending && lending.kind === 'register' && lending.path === 'lending', `the sample town's pack has no 貸出簿: ${JSON.stringify(catalog.items.map((x) => x.id))}`)
-      const units = await apiOk(admin, 'GET', '/org-units?per_page=1000')
-      const town = units.items.find((u) => u.kind === 'city')
-      const bureau = await apiOk(admin, 'POST', '/org-units', { code: `B${stamp}`, name: '総務部', kind: 'bureau', parent_id: town.id })
-      const section = await apiOk(admin, 'POST', '/org-units', { code: `S${stamp}`, name: '情報推進課', kind: 'section', parent_id: bureau.id })
+      const { section } = await createSection(admin, { stamp, bureauName: '総務部', sectionName: '情報推進課' })
       sectionId = section.id
-      const k = await apiOk(admin, 'POST', '/users', { login_id: kachoLogin, name: '佐藤 一郎', org_unit_id: sectionId, employment_type: 'regular' })
-      const s = await apiOk(admin, 'POST', '/users', { login_id: shokuinLogin, name: '山田 花子', org_unit_id: sectionId, employment_type: 'regular' })
-      kachoTemp = k.temporary_password
-      shokuinTemp = s.temporary_password
+      const k = await createPerson(admin, { login: kachoLogin, name: '佐藤 一郎', unit: sectionId, role: 'kacho', scopeId: sectionId })
+      const s = await createPerson(admin, { login: shokuinLogin, name: '山田 花子', unit: sectionId, role: 'shokuin', scopeId: sectionId })
+      kachoTemp = k.temp
+      shokuinTemp = s.temp
       shokuinId = s.id
-      await apiOk(admin, 'POST', '/role-assignments', { user_id: k.id, role: 'kacho', scope_type: 'org_unit', scope_id: sectionId })
-      await apiOk(admin, 'POST', '/role-assignments', { user_id: s.id, role: 'shokuin', scope_type: 'org_unit', scope_id: sectionId })
     })
 
-    const kachoCtx = await browser.newContext(contextOptions)
-    kacho = await kachoCtx.newPage()
-    kacho.setDefaultTimeout(20000)
-    watch(kacho, 'kacho')
-    openPages.push(kacho)
+    kacho = await openWatchedPage(browser, contextOptions, 'kacho', openPages)
 
     await step('the 課長 signs in and finds the 貸出簿 in the menu; its list is empty', async () => {
       await firstSignIn(kacho, kachoLogin, kachoTemp, kachoPassword)
@@ -238,11 +223,7 @@ async function main() {
       await shotBoth(kacho, 'kit-lent')
     })
 
-    const shokuinCtx = await browser.newContext(contextOptions)
-    const shokuin = await shokuinCtx.newPage()
-    shokuin.setDefaultTimeout(20000)
-    watch(shokuin, 'shokuin')
-    openPages.push(shokuin)
+    const shokuin = await openWatchedPage(browser, contextOptions, 'shokuin', openPages)
 
     await step('the 職員, in a browser of their own, sees the laptop lent to them and is offered no action', async () => {
       await firstSignIn(shokuin, shokuinLogin, shokuinTemp, shokuinPassword)
@@ -358,9 +339,7 @@ async function main() {
         await p.goto(`${BASE}/r/lending/${recordId}`)
         await expectText(p, '[data-testid="record-title"]', device)
         await p.waitForSelector('[data-testid="record-history"] li')
-        expect(!(await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)), `${who}: the record page scrolls sideways at 390 px`)
-        await shotBoth(p, `phone-kit-detail-${who}`)
-        await checkAxe(p, `phone-kit-detail-${who}`)
+        await expectFitsPhone(p, `phone-kit-detail-${who}`, `${who}: the record page`)
       }
       await kacho.click('[data-testid="record-actions"] [data-action="lend"]')
       await kacho.waitForSelector('dialog[open] [data-testid="transition-confirm"]')
@@ -368,33 +347,11 @@ async function main() {
       await kacho.keyboard.press('Escape')
       await kacho.waitForSelector('dialog[open]', { state: 'detached' })
     })
-
-    await step('every page passes axe (no serious or critical violation)', async () => {
-      expect(axeViolations.length === 0, `\n  ${axeViolations.join('\n  ')}`)
-    })
-
-    await step('no CSP violation or script error in any page', async () => {
-      expect(problems.length === 0, `\n  ${problems.join('\n  ')}`)
-    })
+    await finalChecks()
   } catch (e) {
-    for (const [i, p] of openPages.entries()) {
-      try {
-        await p.screenshot({ path: path.join(SHOTS, i === 0 ? 'FAILED.png' : `FAILED-${i}.png`), fullPage: true })
-      } catch {
-        /* the page may be gone */
-      }
-    }
-    console.error(`\ne2e FAILED: ${e.message}`)
-    if (problems.length) console.error(`browser problems:\n  ${problems.join('\n  ')}`)
-    console.error(`screenshots: ${SHOTS}`)
-    await browser.close()
-    process.exit(1)
+    await failWalk(browser, openPages, e)
   }
-  await browser.close()
-  console.log(`\ne2e (kit) passed: ${steps.length} steps; ${shotCount()} screenshots in ${SHOTS}`)
+  await passWalk(browser, 'kit')
 }
 
-main().catch((e) => {
-  console.error(`e2e crashed: ${e.stack ?? e}`)
-  process.exit(1)
-})
+runWalk(main)

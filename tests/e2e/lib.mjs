@@ -385,3 +385,115 @@ export function launchBrowser() {
     ],
   })
 }
+
+// ---- the parts every walk shares ------------------------------------------------------------
+
+export const ADMIN = process.env.MAMORI_ADMIN_LOGIN ?? ''
+export const ADMIN_TEMP = process.env.MAMORI_ADMIN_PASSWORD ?? ''
+export const APPROVER = process.env.MAMORI_APPROVER_LOGIN ?? ''
+export const APPROVER_TEMP = process.env.MAMORI_APPROVER_PASSWORD ?? ''
+
+/** Exits with 2 unless the server and the admin (and, with `approver`, the approver) are given. */
+export function requireServer({ approver = false } = {}) {
+  if (approver && (!BASE || !ADMIN || !ADMIN_TEMP || !APPROVER || !APPROVER_TEMP)) {
+    console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN/PASSWORD and MAMORI_APPROVER_LOGIN/PASSWORD (the Kobe pack)')
+    process.exit(2)
+  }
+  if (!BASE || !ADMIN || !ADMIN_TEMP) {
+    console.error('e2e: set MAMORI_URL, MAMORI_ADMIN_LOGIN and MAMORI_ADMIN_PASSWORD (the temporary password)')
+    process.exit(2)
+  }
+}
+
+/**
+ * Through the API as `admin`: a bureau and a section under the root unit (kind city), codes
+ * `${prefix}B${stamp}` and `${prefix}S${stamp}`, named `bureauName` and `sectionName`.
+ * { city, bureau, section } as the server answered them.
+ */
+export async function createSection(admin, { prefix = '', stamp, bureauName, sectionName }) {
+  const units = await apiOk(admin, 'GET', '/org-units?per_page=1000')
+  const city = units.items.find((u) => u.kind === 'city')
+  const bureau = await apiOk(admin, 'POST', '/org-units', { code: `${prefix}B${stamp}`, name: bureauName, kind: 'bureau', parent_id: city.id })
+  const section = await apiOk(admin, 'POST', '/org-units', { code: `${prefix}S${stamp}`, name: sectionName, kind: 'section', parent_id: bureau.id })
+  return { city, bureau, section }
+}
+
+/**
+ * Through the API as `admin`: a regular member of staff `login` (`name`) of org unit `unit`, given
+ * `role` over org unit `scopeId`, or over the whole city when `scopeId` is null. A grant that
+ * needs a second person (202) is approved by `approve(requestId, role)`; any other grant must be 201.
+ * { id, login, temp, name }.
+ */
+export async function createPerson(admin, { login, name, unit, role, scopeId = null, approve = null }) {
+  const u = await apiOk(admin, 'POST', '/users', { login_id: login, name, org_unit_id: unit, employment_type: 'regular' })
+  const body = scopeId ? { user_id: u.id, role, scope_type: 'org_unit', scope_id: scopeId } : { user_id: u.id, role, scope_type: 'city' }
+  const grant = await apiCall(admin, 'POST', '/role-assignments', body)
+  if (grant.status === 202) {
+    expect(approve, `${role} needs a second person, and the server has no approver`)
+    await approve(grant.body.request_id, role)
+  } else {
+    expect(grant.status === 201, `granting ${role}: ${grant.status} ${JSON.stringify(grant.body)}`)
+  }
+  return { id: u.id, login, temp: u.temporary_password, name }
+}
+
+/** At the page's present (phone) size it does not scroll sideways (else "`what` scrolls
+ *  sideways at 390 px"); photographed in both languages and checked with axe as `name`. */
+export async function expectFitsPhone(page, name, what) {
+  expect(!(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)), `${what} scrolls sideways at 390 px`)
+  await shotBoth(page, name)
+  await checkAxe(page, name)
+}
+
+/** The two closing steps of a walk: axe found nothing serious on any page photographed, and no
+ *  page had a CSP violation or a script error. */
+export async function finalChecks() {
+  await step('every page passes axe (no serious or critical violation)', async () => {
+    expect(axeViolations.length === 0, `\n  ${axeViolations.join('\n  ')}`)
+  })
+  await step('no CSP violation or script error in any page', async () => {
+    expect(problems.length === 0, `\n  ${problems.join('\n  ')}`)
+  })
+}
+
+/** A walk that failed with `error`: each page of `pages` (an array, or an object by name)
+ *  photographed as FAILED-<index or name>.png, the error and the browser problems told; exit 1. */
+export async function failWalk(browser, pages, error) {
+  for (const [name, p] of Object.entries(pages)) {
+    try {
+      await p.screenshot({ path: path.join(SHOTS, `FAILED-${name}.png`), fullPage: true })
+    } catch {
+      /* the page may be gone */
+    }
+  }
+  console.error(`\ne2e FAILED: ${error.message}`)
+  if (problems.length) console.error(`browser problems:\n  ${problems.join('\n  ')}`)
+  console.error(`screenshots: ${SHOTS}`)
+  await browser.close()
+  process.exit(1)
+}
+
+/** A walk that passed: the browser closed, the steps and screenshots counted. */
+export async function passWalk(browser, name) {
+  await browser.close()
+  console.log(`\ne2e (${name}) passed: ${steps.length} steps; ${shotCount()} screenshots in ${SHOTS}`)
+}
+
+/** Runs a walk's `main`, telling a crash outside its steps (exit 1). */
+export function runWalk(main) {
+  main().catch((e) => {
+    console.error(`e2e crashed: ${e.stack ?? e}`)
+    process.exit(1)
+  })
+}
+
+/** A page in a browser context of its own (`options`), waiting up to 20 s, watched for problems
+ *  as `label` and added to `openPages` (photographed if the walk fails). */
+export async function openWatchedPage(browser, options, label, openPages) {
+  const ctx = await browser.newContext(options)
+  const page = await ctx.newPage()
+  page.setDefaultTimeout(20000)
+  watch(page, label)
+  openPages.push(page)
+  return page
+}

@@ -8,16 +8,11 @@
 #include <vector>
 
 #include "common/crypto.hpp"
-#include "harness.hpp"
+#include "kobe_people.hpp"
 #include "storage/db.hpp"
 
 namespace mamori::itest {
 namespace {
-
-json UnitRole(const std::string& role, const std::string& unit) {
-  return {{"role", role}, {"scope_type", "org_unit"}, {"scope_id", unit}};
-}
-json CityRole(const std::string& role) { return {{"role", role}, {"scope_type", "city"}}; }
 
 std::string UrlEncode(const std::string& s) {
   static const char* kHex = "0123456789ABCDEF";
@@ -43,12 +38,10 @@ std::string PngBytes(const std::string& tag) {
   return b;
 }
 
-class AttachmentsTest : public ApiTest {
+class AttachmentsTest : public KobePeopleTest {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
-    if (!setup_error_.empty()) return;
-    try {
+    SetUpSuiteWith([] {
       const std::string bureau = CreateOrgUnit(UniqueLogin("attb"), "bureau", city_id_);
       section_a_ = CreateOrgUnit(UniqueLogin("atta"), "section", bureau);
       section_b_ = CreateOrgUnit(UniqueLogin("attc"), "section", bureau);
@@ -56,33 +49,11 @@ class AttachmentsTest : public ApiTest {
       staff_b_ = Make("attstaffb", section_b_, {UnitRole("staff", section_b_)});
       chief_a_ = Make("attchiefa", section_a_, {UnitRole("information_manager", section_a_)});
       csirt_ = Make("attcsirt", city_id_, {CityRole("csirt")});
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
+    });
   }
 
-  static void TearDownTestSuite() {
-    for (Person** p : {&staff_a_, &staff_b_, &chief_a_, &csirt_}) {
-      delete *p;
-      *p = nullptr;
-    }
-    ApiTest::TearDownTestSuite();
-  }
+  static void TearDownTestSuite() { TearDownSuiteWith({&staff_a_, &staff_b_, &chief_a_, &csirt_}); }
 
-  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) {
-    auto p = std::make_unique<Person>();
-    p->login_id = UniqueLogin(prefix);
-    json created = CreateUser(p->login_id, unit);
-    p->id = created["id"].get<std::string>();
-    p->password = created["temporary_password"].get<std::string>();
-    for (const auto& r : roles) AssignRole(p->id, r["role"], r["scope_type"], r.value("scope_id", std::string()));
-    p->client = NewClient();
-    Reply r = p->client->Login(p->login_id, p->password);
-    Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
-    p->login_doc = r.doc;
-    CompleteSignIn(*p);
-    return p.release();
-  }
 
   // A draft incident report by staff of section A (201 required): its path.
   static std::string Incident(const std::string& title) {

@@ -14,17 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include "harness.hpp"
+#include "kobe_people.hpp"
 
 namespace mamori::itest {
 namespace {
-
-json UnitRole(const std::string& role, const std::string& unit) {
-  return {{"role", role}, {"scope_type", "org_unit"}, {"scope_id", unit}};
-}
-json CityRole(const std::string& role) { return {{"role", role}, {"scope_type", "city"}}; }
-
-std::string Id(const json& doc) { return doc.value("id", ""); }
 
 // The task of `tasks` (GET /me/tasks) for record `id`, or null.
 json TaskFor(const json& tasks, const std::string& id) {
@@ -42,30 +35,8 @@ int Told(Person& p, const std::string& subject) {
   return n;
 }
 
-class EscalationFixture : public ApiTest {
+class EscalationFixture : public KobePeopleTest {
  protected:
-  static Person* MakePerson(const std::string& prefix, const std::string& unit, const std::vector<json>& assignments) {
-    auto p = std::make_unique<Person>();
-    p->login_id = UniqueLogin(prefix);
-    json created = CreateUser(p->login_id, unit);
-    p->id = created["id"].get<std::string>();
-    p->password = created["temporary_password"].get<std::string>();
-    for (json a : assignments) {
-      a["user_id"] = p->id;
-      Reply r = admin_->client->Post("/api/v1/role-assignments", a);
-      // Roles that need a second person: the init approver approves the grant.
-      if (r.status == 202)
-        r = approver_->client->Post("/api/v1/requests/" + r.doc.value("request_id", "") + "/approve", json::object());
-      Require(r.status == 201 || r.status == 200, "POST /role-assignments " + a.dump() + ": " + r.Describe());
-    }
-    p->client = NewClient();
-    Reply r = p->client->Login(p->login_id, p->password);
-    Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
-    p->login_doc = r.doc;
-    CompleteSignIn(*p);
-    return p.release();
-  }
-
   static json Draft(Person& p, const std::string& title, const std::string& unit, const json& extra = json::object()) {
     json body = {{"title", title}, {"owner_org_unit_id", unit}};
     for (const auto& [k, v] : extra.items()) body[k] = v;
@@ -87,31 +58,23 @@ class EscalationFixture : public ApiTest {
 class ReportersAndTasksTest : public EscalationFixture {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
-    if (!setup_error_.empty()) return;
-    try {
+    SetUpSuiteWith([] {
       const std::string bureau = CreateOrgUnit(UniqueLogin("escb"), "bureau", city_id_);
       section_a_ = CreateOrgUnit(UniqueLogin("esca"), "section", bureau);
       section_b_ = CreateOrgUnit(UniqueLogin("escc"), "section", bureau);
-      chief_a_ = MakePerson("eschiefa", section_a_, {UnitRole("information_manager", section_a_)});
-      chief_b_ = MakePerson("eschiefb", section_b_, {UnitRole("information_manager", section_b_)});
-      staff_a_ = MakePerson("esstaffa", section_a_, {UnitRole("staff", section_a_)});
-      staff_a2_ = MakePerson("esstaffa2", section_a_, {UnitRole("staff", section_a_)});
-      secmgr_ = MakePerson("essecmgr", city_id_, {CityRole("security_manager")});
-      csirt_ = MakePerson("escsirt", city_id_, {CityRole("csirt")});
-      ciso_ = MakePerson("esciso", city_id_, {CityRole("ciso")});
-      infra_ = MakePerson("esinfra", city_id_, {CityRole("infrastructure_manager")});
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
+      chief_a_ = Make("eschiefa", section_a_, {UnitRole("information_manager", section_a_)});
+      chief_b_ = Make("eschiefb", section_b_, {UnitRole("information_manager", section_b_)});
+      staff_a_ = Make("esstaffa", section_a_, {UnitRole("staff", section_a_)});
+      staff_a2_ = Make("esstaffa2", section_a_, {UnitRole("staff", section_a_)});
+      secmgr_ = Make("essecmgr", city_id_, {CityRole("security_manager")});
+      csirt_ = Make("escsirt", city_id_, {CityRole("csirt")});
+      ciso_ = Make("esciso", city_id_, {CityRole("ciso")});
+      infra_ = Make("esinfra", city_id_, {CityRole("infrastructure_manager")});
+    });
   }
 
   static void TearDownTestSuite() {
-    for (Person** p : {&chief_a_, &chief_b_, &staff_a_, &staff_a2_, &secmgr_, &csirt_, &ciso_, &infra_}) {
-      delete *p;
-      *p = nullptr;
-    }
-    ApiTest::TearDownTestSuite();
+    TearDownSuiteWith({&chief_a_, &chief_b_, &staff_a_, &staff_a2_, &secmgr_, &csirt_, &ciso_, &infra_});
   }
 
   static inline std::string section_a_, section_b_;
@@ -270,9 +233,7 @@ TEST_F(ReportersAndTasksTest, AReportTouchingAConfidentiality3AssetIsKeptToThose
 class EscalationLevelsTest : public EscalationFixture {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
-    if (!setup_error_.empty()) return;
-    try {
+    SetUpSuiteWith([] {
       // The pack init copied into the data directory (mamori.yaml's `policy:`), rewritten.
       std::ifstream cfg(server_->data_dir() + "/mamori.yaml");
       std::string line, pack_path;
@@ -297,25 +258,17 @@ class EscalationLevelsTest : public EscalationFixture {
       approver_->client->set_base(server_->base_url());
       const std::string bureau = CreateOrgUnit(UniqueLogin("elb"), "bureau", city_id_);
       section_ = CreateOrgUnit(UniqueLogin("els"), "section", bureau);
-      staff_ = MakePerson("elstaff", section_, {UnitRole("staff", section_)});
-      chief_ = MakePerson("elchief", section_, {UnitRole("information_manager", section_)});
-      officer_ = MakePerson("elofficer", bureau, {UnitRole("information_officer", bureau)});
-      director_ = MakePerson("eldirector", city_id_, {CityRole("security_director")});
+      staff_ = Make("elstaff", section_, {UnitRole("staff", section_)});
+      chief_ = Make("elchief", section_, {UnitRole("information_manager", section_)});
+      officer_ = Make("elofficer", bureau, {UnitRole("information_officer", bureau)});
+      director_ = Make("eldirector", city_id_, {CityRole("security_director")});
       json deputy = CityRole("security_director");
       deputy["delegate_of"] = director_->id;
-      deputy_ = MakePerson("eldeputy", city_id_, {deputy});
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
+      deputy_ = Make("eldeputy", city_id_, {deputy});
+    });
   }
 
-  static void TearDownTestSuite() {
-    for (Person** p : {&staff_, &chief_, &officer_, &director_, &deputy_}) {
-      delete *p;
-      *p = nullptr;
-    }
-    ApiTest::TearDownTestSuite();
-  }
+  static void TearDownTestSuite() { TearDownSuiteWith({&staff_, &chief_, &officer_, &director_, &deputy_}); }
 
   // The incident.deadline entries of record `id`, oldest first.
   static std::vector<json> DeadlineEntries(Person& p, const std::string& id) {

@@ -11,23 +11,10 @@
 #include <vector>
 
 #include "common/time.hpp"
-#include "harness.hpp"
+#include "kobe_people.hpp"
 
 namespace mamori::itest {
 namespace {
-
-json UnitRole(const std::string& role, const std::string& unit) {
-  return {{"role", role}, {"scope_type", "org_unit"}, {"scope_id", unit}};
-}
-json CityRole(const std::string& role) { return {{"role", role}, {"scope_type", "city"}}; }
-
-std::string Id(const json& doc) { return doc.value("id", ""); }
-
-std::set<std::string> Actions(const json& record) {
-  std::set<std::string> out;
-  for (const auto& a : record["available_actions"]) out.insert(a["action"].get<std::string>());
-  return out;
-}
 
 // Seconds from `from` to `to`, both RFC 3339 strings of the API.
 int64_t SecondsBetween(const json& from, const json& to) {
@@ -40,12 +27,10 @@ int64_t SecondsBetween(const json& from, const json& to) {
 constexpr char kInstructions[] = "/api/v1/incident-instructions";
 constexpr char kReports[] = "/api/v1/incident-external-reports";
 
-class IncidentFollowupTest : public ApiTest {
+class IncidentFollowupTest : public KobePeopleTest {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
-    if (!setup_error_.empty()) return;
-    try {
+    SetUpSuiteWith([] {
       const std::string bureau = CreateOrgUnit(UniqueLogin("fub"), "bureau", city_id_);
       section_a_ = CreateOrgUnit(UniqueLogin("fua"), "section", bureau);
       section_b_ = CreateOrgUnit(UniqueLogin("fub"), "section", bureau);
@@ -54,33 +39,11 @@ class IncidentFollowupTest : public ApiTest {
       staff_a_ = Make("fustaffa", section_a_, {UnitRole("staff", section_a_)});
       secmgr_ = Make("fusecmgr", city_id_, {CityRole("security_manager")});
       csirt_ = Make("fucsirt", city_id_, {CityRole("csirt")});
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
+    });
   }
 
-  static void TearDownTestSuite() {
-    for (Person** p : {&chief_a_, &chief_b_, &staff_a_, &secmgr_, &csirt_}) {
-      delete *p;
-      *p = nullptr;
-    }
-    ApiTest::TearDownTestSuite();
-  }
+  static void TearDownTestSuite() { TearDownSuiteWith({&chief_a_, &chief_b_, &staff_a_, &secmgr_, &csirt_}); }
 
-  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) {
-    auto p = std::make_unique<Person>();
-    p->login_id = UniqueLogin(prefix);
-    json created = CreateUser(p->login_id, unit);
-    p->id = created["id"].get<std::string>();
-    p->password = created["temporary_password"].get<std::string>();
-    for (const auto& r : roles) AssignRole(p->id, r["role"], r["scope_type"], r.value("scope_id", std::string()));
-    p->client = NewClient();
-    Reply r = p->client->Login(p->login_id, p->password);
-    Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
-    p->login_doc = r.doc;
-    CompleteSignIn(*p);
-    return p.release();
-  }
 
   static void Take(Person& p, const std::string& id, const std::string& action, const json& body = json::object()) {
     Reply r = p.client->Post("/api/v1/incidents/" + id + "/transitions/" + action, body);

@@ -9,30 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "harness.hpp"
+#include "kobe_people.hpp"
 
 namespace mamori::itest {
 namespace {
 
-json UnitRole(const std::string& role, const std::string& unit) {
-  return {{"role", role}, {"scope_type", "org_unit"}, {"scope_id", unit}};
-}
-json CityRole(const std::string& role) { return {{"role", role}, {"scope_type", "city"}}; }
-
-std::string Id(const json& doc) { return doc.value("id", ""); }
-
-std::set<std::string> Actions(const json& record) {
-  std::set<std::string> out;
-  for (const auto& a : record["available_actions"]) out.insert(a["action"].get<std::string>());
-  return out;
-}
-
-class IncidentsTest : public ApiTest {
+class IncidentsTest : public KobePeopleTest {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
-    if (!setup_error_.empty()) return;
-    try {
+    SetUpSuiteWith([] {
       const std::string bureau = CreateOrgUnit(UniqueLogin("incb"), "bureau", city_id_);
       section_a_ = CreateOrgUnit(UniqueLogin("inca"), "section", bureau);
       section_b_ = CreateOrgUnit(UniqueLogin("incb"), "section", bureau);
@@ -43,35 +28,13 @@ class IncidentsTest : public ApiTest {
       vendor_a_ = Make("incvendor", section_a_, {UnitRole("contractor", section_a_)}, "contractor");
       secmgr_ = Make("incsecmgr", city_id_, {CityRole("security_manager")});
       csirt_ = Make("inccsirt", city_id_, {CityRole("csirt")});
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
+    });
   }
 
   static void TearDownTestSuite() {
-    for (Person** p : {&chief_a_, &chief_b_, &staff_a_, &staff_b_, &vendor_a_, &secmgr_, &csirt_}) {
-      delete *p;
-      *p = nullptr;
-    }
-    ApiTest::TearDownTestSuite();
+    TearDownSuiteWith({&chief_a_, &chief_b_, &staff_a_, &staff_b_, &vendor_a_, &secmgr_, &csirt_});
   }
 
-  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles,
-                      const std::string& employment = "regular") {
-    auto p = std::make_unique<Person>();
-    p->login_id = UniqueLogin(prefix);
-    json extra = employment == "contractor" ? json{{"expires_on", "2099-03-31"}} : json::object();
-    json created = CreateUser(p->login_id, unit, employment, extra);
-    p->id = created["id"].get<std::string>();
-    p->password = created["temporary_password"].get<std::string>();
-    for (const auto& r : roles) AssignRole(p->id, r["role"], r["scope_type"], r.value("scope_id", std::string()));
-    p->client = NewClient();
-    Reply r = p->client->Login(p->login_id, p->password);
-    Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
-    p->login_doc = r.doc;
-    CompleteSignIn(*p);
-    return p.release();
-  }
 
   // A draft report by `p` for `unit` (201 required).
   static json Draft(Person& p, const std::string& title, const std::string& unit) {

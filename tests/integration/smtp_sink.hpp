@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -115,5 +116,51 @@ class SmtpSink {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// For a suite of a second town that sends mail: a new temporary DIR (tagged `tag`) in `dir`,
+// DIR/town.yaml written from the source tree's pack `pack` with the line `from` replaced by `to`
+// (throws naming `what` when the line is not there), and a started SmtpSink in DIR/smtp in `sink`.
+inline void PrepareMailTown(const std::string& tag, const std::string& pack, const std::string& from,
+                            const std::string& to, const std::string& what, std::string& dir, SmtpSink*& sink) {
+  dir = MakeTempDir(tag);
+  std::ifstream in(SourceDir() + "/" + pack);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  Require(text.find(from) != std::string::npos, what + " is not where the test expects it");
+  text.replace(text.find(from), from.size(), to);
+  std::ofstream(dir + "/town.yaml") << text;
+  sink = new SmtpSink(dir + "/smtp");
+  sink->Start();
+}
+
+// The mamori.yaml lines (for Reconfigure) that send mail through the SmtpSink on `port`, retry
+// every second, check deadlines every second and link to https://mamori.town.example.jp.
+inline std::string TownMailSettings(int port) {
+  return "smtp_url: smtp://127.0.0.1:" + std::to_string(port) +
+         "\nsmtp_from: mamori@town.example.jp\nsmtp_tls: false\nsmtp_retry_seconds: 1\n"
+         "deadline_check_seconds: 1\npublic_url: https://mamori.town.example.jp\n";
+}
+
+// Runs one step of a suite's set-up: anything `step` throws is kept in `error` and reported as a
+// failure of the set-up. Whether the step ran through.
+inline bool SetUpStep(std::string& error, const std::function<void()>& step) {
+  try {
+    step();
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    ADD_FAILURE() << "suite set-up failed: " << e.what();
+    return false;
+  }
+}
+
+// Undoes PrepareMailTown: stops and deletes the sink, removes DIR.
+inline void RemoveMailTown(std::string& dir, SmtpSink*& sink) {
+  delete sink;
+  sink = nullptr;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
 
 }  // namespace mamori::itest

@@ -200,41 +200,21 @@ TEST_F(TownIncidentsTest, TheReportGoesFromStaffThroughTheSectionHeadToTheSecuri
 class TownIncidentEscalationTest : public TownIncidentsTest {
  protected:
   static void SetUpTestSuite() {
-    try {
-      dir_ = MakeTempDir("jikomail");
-      std::ifstream in(SourceDir() + "/tests/packs/sample_town.yaml");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string pack = ss.str();
-      const std::string from = "            after: 30m\n";
-      Require(pack.find(from) != std::string::npos, "the section head's deadline is not where the test expects it");
-      pack.replace(pack.find(from), from.size(), "            after: 1m\n");
-      std::ofstream(dir_ + "/town.yaml") << pack;
-      sink_ = new SmtpSink(dir_ + "/smtp");
-      sink_->Start();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-      ADD_FAILURE() << "suite set-up failed: " << e.what();
-      return;
-    }
+    const bool ready = SetUpStep(setup_error_, [] {
+      PrepareMailTown("jikomail", "tests/packs/sample_town.yaml", "            after: 30m\n", "            after: 1m\n",
+                      "the section head's deadline", dir_, sink_);
+    });
+    if (!ready) return;
     SetUpTown(dir_ + "/town.yaml");
     if (!setup_error_.empty()) return;
-    try {
-      town_->Reconfigure("smtp_url: smtp://127.0.0.1:" + std::to_string(sink_->port()) +
-                         "\nsmtp_from: mamori@town.example.jp\nsmtp_tls: false\nsmtp_retry_seconds: 1\n"
-                         "deadline_check_seconds: 1\npublic_url: https://mamori.town.example.jp\n");
+    SetUpStep(setup_error_, [] {
+      town_->Reconfigure(TownMailSettings(sink_->port()));
       for (Person* p : {admin_, kacho_, kacho_b_, bucho_, staff_, officer_}) p->client->set_base(town_->base_url());
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-      ADD_FAILURE() << "suite set-up failed: " << e.what();
-    }
+    });
   }
   static void TearDownTestSuite() {
     TownIncidentsTest::TearDownTestSuite();
-    delete sink_;
-    sink_ = nullptr;
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    RemoveMailTown(dir_, sink_);
   }
   static inline SmtpSink* sink_ = nullptr;
   static inline std::string dir_;

@@ -10,17 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "harness.hpp"
+#include "kobe_people.hpp"
 
 namespace mamori::itest {
 namespace {
-
-json UnitRole(const std::string& role, const std::string& unit) {
-  return {{"role", role}, {"scope_type", "org_unit"}, {"scope_id", unit}};
-}
-json CityRole(const std::string& role) { return {{"role", role}, {"scope_type", "city"}}; }
-
-std::string Id(const json& doc) { return doc.value("id", ""); }
 
 bool Offers(const json& record, const std::string& action) {
   for (const auto& a : record["available_actions"])
@@ -36,12 +29,10 @@ std::vector<json> Entries(const json& log, const std::string& target) {
   return out;
 }
 
-class ViolationsTest : public ApiTest {
+class ViolationsTest : public KobePeopleTest {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
-    if (!setup_error_.empty()) return;
-    try {
+    SetUpSuiteWith([] {
       const std::string bureau = CreateOrgUnit(UniqueLogin("vlb"), "bureau", city_id_);
       section_ = CreateOrgUnit(UniqueLogin("vla"), "section", bureau);
       other_section_ = CreateOrgUnit(UniqueLogin("vlo"), "section", bureau);
@@ -50,35 +41,11 @@ class ViolationsTest : public ApiTest {
       idadmin_ = Make("vlidadm", city_id_, {CityRole("infrastructure_manager")});
       secmgr_ = Make("vlsecmgr", city_id_, {CityRole("security_manager")});
       colleague_ = Make("vlcoll", section_, {UnitRole("staff", section_)});
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
+    });
   }
 
-  static void TearDownTestSuite() {
-    for (Person** p : {&chief_, &other_chief_, &idadmin_, &secmgr_, &colleague_}) {
-      delete *p;
-      *p = nullptr;
-    }
-    ApiTest::TearDownTestSuite();
-  }
+  static void TearDownTestSuite() { TearDownSuiteWith({&chief_, &other_chief_, &idadmin_, &secmgr_, &colleague_}); }
 
-  static Person* Make(const std::string& prefix, const std::string& unit, const std::vector<json>& roles) try {
-    auto p = std::make_unique<Person>();
-    p->login_id = UniqueLogin(prefix);
-    json created = CreateUser(p->login_id, unit, "regular");
-    p->id = created["id"].get<std::string>();
-    p->password = created["temporary_password"].get<std::string>();
-    for (const auto& r : roles) AssignRole(p->id, r["role"], r["scope_type"], r.value("scope_id", std::string()));
-    p->client = NewClient();
-    Reply r = p->client->Login(p->login_id, p->password);
-    Require(r.status == 200, "first login of " + p->login_id + ": " + r.Describe());
-    p->login_doc = r.doc;
-    CompleteSignIn(*p);
-    return p.release();
-  } catch (const std::exception& e) {
-    throw std::runtime_error(prefix + ": " + e.what());
-  }
 
   // A member of staff of the section, signed in.
   static std::unique_ptr<Person> Staff(const std::string& prefix) {
