@@ -21,17 +21,17 @@ namespace mamori::domain {
 // An attachment as its reader sees it: the stored row (content left out) with its name opened
 // and the names of the people who attached and withdrew it.
 struct AttachmentView {
-  storage::AttachmentRecord row;  // file_name opened; content empty
-  std::string created_by_name;
-  std::string withdrawn_by_name;
+  storage::AttachmentRecord row{};  // file_name opened; content empty
+  std::string created_by_name{};
+  std::string withdrawn_by_name{};
 };
 
 // A file read back: its bytes (checked against the recorded SHA-256) and how to serve it.
 struct AttachmentFile {
-  std::string file_name;
-  std::string media_type;
-  std::string sha256;
-  std::string bytes;
+  std::string file_name{};
+  std::string media_type{};
+  std::string sha256{};
+  std::string bytes{};
 };
 
 // Checks a file name and content against a register's rules; the 422/413 the upload answers.

@@ -33,18 +33,6 @@ TEST(SealedFieldCodec, SealsExactlyTheFieldsThePackNamesAndOpensThemBack) {
   EXPECT_FALSE(OpenFields(*sealer, "incident", "r1", moved).ok());
 }
 
-TEST(SealedFieldCodec, AnIncidentKindUsesTheSameCodec) {
-  auto sealer = Sealer::WithKey(crypto::RandomBytes(32));
-  policy::PolicyPack p = testing::KobePack();
-  ASSERT_NE(p.sealing.Find("incident"), nullptr) << "the Kobe pack declares the incident hook";
-  const std::string field = p.sealing.Find("incident")->fields.front();
-  nlohmann::json report = {{field, "漏えいした内容の詳細"}};
-  ASSERT_TRUE(SealFields(*sealer, p, "incident", "i1", report).ok());
-  EXPECT_EQ(report.dump().find("漏えい"), std::string::npos);
-  ASSERT_TRUE(OpenFields(*sealer, "incident", "i1", report).ok());
-  EXPECT_EQ(report[field], "漏えいした内容の詳細");
-}
-
 TEST(SealedFieldCodec, APlainValueReadsAsItIsButATotpSecretMustBeSealed) {
   auto sealer = Sealer::WithKey(crypto::RandomBytes(32));
   EXPECT_EQ(*sealer->Open("平文", "asset:a:name"), "平文");
