@@ -93,7 +93,10 @@ Result<bool> RegisterService::HiddenByAsset(storage::Connection& c, const Actor&
   if (!a.user_id.empty() && rec.created_by == a.user_id) return false;
   for (const auto& f : r.fields)
     if (f.type == policy::RegisterFieldType::kUser && FieldText(rec, f.id) == a.user_id) return false;
-  if (!Offered(a, r, rec, tree).empty()) return false;
+  // Whoever may take a step of the chain now (a note, open to many in every state, is no step).
+  const auto offered = Offered(a, r, rec, tree);
+  if (std::any_of(offered.begin(), offered.end(), [](const policy::Transition* t) { return !t->keep_state; }))
+    return false;
   MAMORI_ASSIGN(bool escalated, storage::EscalationRepo(c).Escalated(r.id, rec.id, SelfAndPrincipals(a)));
   if (escalated) return false;
   // …and whoever took a step of it (the chain sees what passed through them).

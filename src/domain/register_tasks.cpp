@@ -62,6 +62,8 @@ Result<std::vector<Task>> RegisterService::Tasks(const Actor& a) {
         MAMORI_ASSIGN(listed, List(a, r, q));
       }
       for (auto& v : listed.items) {
+        // A note (keep_state) may be added at any time: it is no task, and not listed as one.
+        std::erase_if(v.actions, [](const policy::Transition* t) { return t->keep_state; });
         if (v.actions.empty()) continue;
         Task t;
         t.awaiting = true;
@@ -100,6 +102,7 @@ Result<std::vector<Task>> RegisterService::Tasks(const Actor& a) {
     Task t;
     t.escalation_level = hit.level;
     t.overdue = true;
+    std::erase_if(got->actions, [](const policy::Transition* x) { return x->keep_state; });
     t.awaiting = !got->actions.empty();
     t.view = std::move(*got);
     out.push_back(std::move(t));

@@ -74,7 +74,8 @@ TEST_F(IncidentsTest, StaffReportTheSectionChiefAcknowledgesTheSecurityManagerTa
   json draft = Draft(*staff_a_, "名簿の誤送信", section_a_);
   EXPECT_EQ(draft["state"], "draft");
   EXPECT_EQ(draft["created_by"], staff_a_->id);
-  EXPECT_EQ(Actions(draft), (std::set<std::string>{"submit", "withdraw"}));
+  EXPECT_EQ(Actions(draft), (std::set<std::string>{"submit", "withdraw", "add_note"}));
+  EXPECT_TRUE(draft["can_update"].get<bool>()) << "the reporter edits their own draft";
   EXPECT_TRUE(draft["deadline_at"].is_null()) << "a draft starts no clock";
   const std::string id = Id(draft);
   const std::string path = "/api/v1/incidents/" + id;
@@ -89,7 +90,9 @@ TEST_F(IncidentsTest, StaffReportTheSectionChiefAcknowledgesTheSecurityManagerTa
   EXPECT_EQ(submitted.doc["state"], "reported");
   EXPECT_FALSE(submitted.doc["deadline_at"].is_null());
   EXPECT_EQ(submitted.doc["details"], secret);  // sealed at rest, opened for its readers
-  EXPECT_TRUE(submitted.doc["available_actions"].empty());
+  // Once reported, the reporter may only add a note; nothing is edited any more.
+  EXPECT_EQ(Actions(submitted.doc), (std::set<std::string>{"add_note"}));
+  EXPECT_FALSE(submitted.doc["can_update"].get<bool>());
 
   // The first hop is the reporter's section's 情報管理者: told, and offered the acknowledgement.
   Reply bell = chief_a_->client->Get("/api/v1/notifications");
@@ -99,7 +102,7 @@ TEST_F(IncidentsTest, StaffReportTheSectionChiefAcknowledgesTheSecurityManagerTa
   EXPECT_EQ(told, 1) << bell.body;
   Reply seen = chief_a_->client->Get(path);
   ASSERT_EQ(seen.status, 200) << seen.Describe();
-  EXPECT_EQ(Actions(seen.doc), (std::set<std::string>{"acknowledge", "acknowledge_urgent"}));
+  EXPECT_EQ(Actions(seen.doc), (std::set<std::string>{"acknowledge", "acknowledge_urgent", "add_note"}));
   // The security manager may take it already (when the chief does not act in time) but the CSIRT
   // cannot triage before the security manager has it.
   Reply early = csirt_->client->Post(path + "/transitions/triage", {{"fields", {{"is_incident", "yes"}}}});
@@ -129,7 +132,7 @@ TEST_F(IncidentsTest, StaffReportTheSectionChiefAcknowledgesTheSecurityManagerTa
   Reply mine = staff_a_->client->Get(path);
   ASSERT_EQ(mine.status, 200) << mine.Describe();
   EXPECT_EQ(mine.doc["state"], "triaged");
-  EXPECT_TRUE(mine.doc["available_actions"].empty());
+  EXPECT_EQ(Actions(mine.doc), (std::set<std::string>{"add_note"}));
   EXPECT_FALSE(mine.doc["can_update"].get<bool>());
 
   // Every step is on the record, in order.
@@ -200,7 +203,7 @@ TEST_F(IncidentsTest, AContractorReportsAndSeesOnlyWhatTheyReported) {
   EXPECT_EQ(receipts, 1) << bell.body;
   // The contractor's report reaches the section's chief like anyone's.
   EXPECT_EQ(Actions(chief_a_->client->Get("/api/v1/incidents/" + Id(own)).doc),
-            (std::set<std::string>{"acknowledge", "acknowledge_urgent"}));
+            (std::set<std::string>{"acknowledge", "acknowledge_urgent", "add_note"}));
 }
 
 TEST_F(IncidentsTest, BadInputNamesEachFieldAndChangesNothing) {
@@ -415,6 +418,37 @@ TEST_F(IncidentsTest, ASectionChiefReadsTheWholeEmergencyContactListInItsOrder) 
       "PATCH", "/api/v1/emergency-contacts/" + id,
       json{{"version", list.doc["items"][0]["version"]}, {"phone", "000"}}.dump());
   EXPECT_TRUE(IsProblem(change, 403, "forbidden")) << change.Describe();
+}
+
+// kobe:7.3.3: the reporter edits their own draft; once reported nothing is edited, and what is
+// learnt later is a note on the timeline that leaves the report where it is.
+TEST_F(IncidentsTest, OnlyADraftIsEditedAndLaterWhatIsLearntIsANote) {
+  json draft = Draft(*staff_a_, "下書きの件名", section_a_);
+  const std::string path = "/api/v1/incidents/" + Id(draft);
+  Reply edited = staff_a_->client->Send("PATCH", path, json{{"version", draft["version"]}, {"title", "直した件名"}}.dump());
+  ASSERT_EQ(edited.status, 200) << edited.Describe();
+  EXPECT_EQ(edited.doc["title"], "直した件名");
+  Reply sent = staff_a_->client->Post(path + "/transitions/submit",
+                                      {{"fields", {{"discovered_at", "2026-11-30T09:00:00+09:00"}, {"details", "内容"}}}});
+  ASSERT_EQ(sent.status, 200) << sent.Describe();
+  Reply late = staff_a_->client->Send("PATCH", path, json{{"version", sent.doc["version"]}, {"title", "後から"}}.dump());
+  EXPECT_TRUE(IsProblem(late, 403, "forbidden")) << late.Describe();
+  Reply by_manager = secmgr_->client->Send("PATCH", path, json{{"version", sent.doc["version"]}, {"title", "後から"}}.dump());
+  EXPECT_TRUE(IsProblem(by_manager, 409, "conflict")) << by_manager.Describe();
+  // A note needs its text, keeps the state and the clock, and is on the timeline.
+  Reply bare = csirt_->client->Post(path + "/transitions/add_note", json::object());
+  EXPECT_TRUE(HasFieldError(bare, "note", "required")) << bare.Describe();
+  Reply noted = csirt_->client->Post(path + "/transitions/add_note", {{"note", "委託事業者に電話で確認した"}});
+  ASSERT_EQ(noted.status, 200) << noted.Describe();
+  EXPECT_EQ(noted.doc["state"], "reported");
+  EXPECT_EQ(noted.doc["deadline_at"], sent.doc["deadline_at"]);
+  EXPECT_EQ(noted.doc["title"], "直した件名");
+  Reply history = secmgr_->client->Get(path + "/history");
+  ASSERT_EQ(history.status, 200) << history.Describe();
+  EXPECT_EQ(history.doc["items"][0]["action"], "incident.add_note");
+  EXPECT_EQ(history.doc["items"][0]["detail"]["note"], "委託事業者に電話で確認した");
+  // Another section's staff may add nothing: they do not see the report.
+  EXPECT_EQ(staff_b_->client->Post(path + "/transitions/add_note", {{"note", "x"}}).status, 404);
 }
 
 }  // namespace
