@@ -267,8 +267,9 @@ async function main() {
       })
       await eventually(async () => (await stateOf(idadmin)) === 'ID停止済', 'the record did not become ID停止済')
       expect((await idadmin.locator('[data-testid="record-actions"] [data-action]').count()) === 0, 'a final record still offers actions')
+      // The record and its history load apart: wait for the history to show the new step.
+      await eventually(async () => (await historyTexts(idadmin)).length === 5, async () => `history of the second record: ${(await historyTexts(idadmin)).join(' | ')}`)
       const hist = await historyTexts(idadmin)
-      expect(hist.length === 5, `history of the second record: ${hist.join(' | ')}`)
       for (const want of ['本人へ通知', '指導を記録', '使用権の停止を依頼', 'IDを停止']) {
         expect(hist.some((h) => h.includes(want)), `the history lacks ${want}: ${hist.join(' | ')}`)
       }
